@@ -1,0 +1,66 @@
+"""Forms for sign-up, account settings and account deletion."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from accounts.fields import PercentField
+from accounts.models import User
+from accounts.validators import currency_choices, time_zone_choices
+
+
+class SignupForm(forms.Form):
+    """Extra sign-up fields; allauth adds e-mail and password around them."""
+
+    currency = forms.TypedChoiceField(
+        label="Base currency",
+        choices=currency_choices,
+        initial="USD",
+        help_text="Every amount you enter is in this currency. You can change it later.",
+    )
+    time_zone = forms.TypedChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        initial="UTC",
+        help_text="Decides when your month starts and when e-mails arrive.",
+    )
+
+    def signup(self, request, user: User) -> None:
+        user.currency = self.cleaned_data["currency"]
+        user.time_zone = self.cleaned_data["time_zone"]
+        user.save(update_fields=["currency", "time_zone"])
+
+
+class AccountSettingsForm(forms.ModelForm):
+    currency = forms.ChoiceField(label="Base currency", choices=currency_choices)
+    time_zone = forms.ChoiceField(label="Time zone", choices=time_zone_choices)
+    assumed_yield = PercentField(
+        label="Assumed yield",
+        min_value=Decimal("0.0001"),
+        max_value=Decimal("1"),
+        help_text="The yearly cash yield you expect from invested capital: 4% or 0.04.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["currency", "time_zone", "assumed_yield"]
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password; nothing was deleted.")
+        return password

@@ -1,0 +1,78 @@
+"""The user: signs in with an e-mail address, keeps figures in one base currency."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from accounts.validators import validate_currency, validate_time_zone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("e-mail address", unique=True)
+    currency = models.CharField(
+        "base currency",
+        max_length=3,
+        default="USD",
+        validators=[validate_currency],
+        help_text="Every amount you enter is in this currency.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Decides when your month starts and when e-mails arrive.",
+    )
+    assumed_yield = models.DecimalField(
+        "assumed yield",
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.04"),
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("1"))],
+        help_text="The yearly cash yield you expect from invested capital, e.g. 0.04 for 4%.",
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(assumed_yield__gt=0, assumed_yield__lte=1),
+                name="user_assumed_yield_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
