@@ -282,6 +282,10 @@ STORAGES = {
     },
 }
 LANGUAGE_CODE = "en-us"
+# How amounts and figures are written (Babel locale): separators, currency signs.
+NUMBER_LOCALE = env.str("NUMBER_LOCALE", "en_US")
+# A "passive" stream taking more of your time than this each month is flagged.
+PASSIVE_HOURS_LIMIT = env.int("PASSIVE_HOURS_LIMIT", 20)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,0 +1,116 @@
+"""Reading a user's rows into the pure core, and multi-step writes.
+
+Each function loads what it needs in a fixed number of queries, whatever the
+amount of data, and leaves every formula to ``schedule`` and ``metrics``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import zoneinfo
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from portfolio import categories, schedule
+from portfolio.figures import Figures, compute_figures
+from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
+
+
+def user_today(user) -> date:
+    """Today's date where the user lives: their month starts at their midnight."""
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(user.time_zone)).date()
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def ttm_start(as_of: date) -> date:
+    """The first day of the twelve calendar months that end with ``as_of``'s month."""
+    index = as_of.year * 12 + as_of.month - 1 - 11
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def holdings_with_value(portfolios: QuerySet[Portfolio] | Iterable[Portfolio], as_of: date):
+    """Holdings annotated with ``value``: their latest valuation on or before ``as_of``."""
+    latest = Valuation.objects.filter(holding=OuterRef("pk"), date__lte=as_of).order_by(
+        "-date", "-pk"
+    )
+    return Holding.objects.filter(portfolio__in=portfolios).annotate(
+        value=Subquery(latest.values("value")[:1])
+    )
+
+
+def balance_sheet(holdings: Iterable[Holding]) -> tuple[Decimal, Decimal]:
+    """(liquid assets, net worth) of holdings from ``holdings_with_value``."""
+    zero = Decimal(0)
+    values = [(h.liquid, h.value or zero) for h in holdings]
+    net_worth = sum((value for _, value in values), start=zero)
+    liquid = sum((value for is_liquid, value in values if is_liquid), start=zero)
+    return liquid, net_worth
+
+
+def stream_specs(portfolios) -> list[schedule.StreamSpec]:
+    return [stream.spec() for stream in Stream.objects.filter(portfolio__in=portfolios)]
+
+
+def entry_specs(portfolios, first: date, last: date) -> list[schedule.EntrySpec]:
+    rows = Entry.objects.filter(portfolio__in=portfolios, date__range=(first, last))
+    return [entry.spec() for entry in rows]
+
+
+def figures_for(*, portfolios, as_of: date) -> Figures:
+    """Every dashboard figure for ``portfolios`` (one, or all of a user's) at ``as_of``."""
+    streams = stream_specs(portfolios)
+    entries = entry_specs(portfolios, ttm_start(as_of), month_bounds(as_of.year, as_of.month)[1])
+    totals = schedule.ttm(streams, entries, as_of)
+    liquid, net_worth = balance_sheet(holdings_with_value(portfolios, as_of))
+    month_start, month_end = month_bounds(as_of.year, as_of.month)
+    passive_hours = sum(
+        (
+            s.hours_per_month
+            for s in streams
+            if categories.GROUP_OF[s.category] == categories.PASSIVE
+            and s.first_date <= month_end
+            and (s.end_date is None or s.end_date >= month_start)
+        ),
+        start=Decimal(0),
+    )
+    return compute_figures(
+        as_of=as_of,
+        totals=totals,
+        liquid_assets=liquid,
+        net_worth=net_worth,
+        passive_hours=passive_hours,
+    )
+
+
+@transaction.atomic
+def stream_confirm_month(*, stream: Stream, year: int, month: int) -> list[Entry]:
+    """Turn a stream's expected payments in a month into entries, once.
+
+    Returns the entries made; none when the month already has entries for the stream
+    (they already replace the expected amount) or the stream pays nothing then.
+    """
+    # Lock the stream so two clicks at once cannot both confirm the month.
+    stream = Stream.objects.select_for_update().get(pk=stream.pk)
+    first, last = month_bounds(year, month)
+    if stream.entries.filter(date__range=(first, last)).exists():
+        return []
+    entries = [
+        Entry(
+            portfolio_id=stream.portfolio_id,
+            stream=stream,
+            date=paid_on,
+            amount=stream.amount,
+            category=stream.category,
+            note="Confirmed expected payment",
+        )
+        for paid_on in schedule.payment_dates(stream.spec(), year, month)
+    ]
+    return Entry.objects.bulk_create(entries)

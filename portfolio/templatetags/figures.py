@@ -1,0 +1,90 @@
+"""Display of money and figures: the one place where numbers are rounded.
+
+Undefined figures (``None``) show as an em dash, unbounded ones in words.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from babel.numbers import format_currency, format_decimal
+from django import template
+from django.conf import settings
+
+register = template.Library()
+
+DASH = "—"
+
+
+def _finite(value) -> bool:
+    return isinstance(value, Decimal | int) and Decimal(value).is_finite()
+
+
+@register.filter
+def money(value, currency: str = "USD") -> str:
+    """An amount in the user's currency, e.g. ``{{ figures.net_worth|money:user.currency }}``."""
+    if not _finite(value):
+        return DASH
+    return format_currency(Decimal(value), currency, locale=settings.NUMBER_LOCALE)
+
+
+@register.filter
+def money_whole(value, currency: str = "USD") -> str:
+    """An amount without cents, for large round figures such as capital needed."""
+    if not _finite(value):
+        return DASH
+    whole = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    return format_currency(
+        whole, currency, locale=settings.NUMBER_LOCALE, format="¤#,##0", currency_digits=False
+    )
+
+
+@register.filter
+def percent(value, places: int = 1) -> str:
+    """A fraction as a percentage: Decimal("0.0525") -> "5.3%"."""
+    if value is None:
+        return DASH
+    if not _finite(value):
+        return "∞"
+    pattern = "#,##0" + ("." + "0" * int(places) if int(places) else "")
+    return format_decimal(Decimal(value) * 100, format=pattern, locale=settings.NUMBER_LOCALE) + "%"
+
+
+@register.filter
+def ratio(value) -> str:
+    """The wealth ratio: a percentage, "fully passive" when unbounded."""
+    if value is not None and not _finite(value):
+        return "fully passive"
+    return percent(value)
+
+
+@register.filter
+def months(value) -> str:
+    """A runway in months: "free" when passive income covers spending."""
+    if value is None:
+        return DASH
+    if not _finite(value):
+        return "free"
+    shown = format_decimal(Decimal(value), format="#,##0.0", locale=settings.NUMBER_LOCALE)
+    return f"{shown} months"
+
+
+@register.filter
+def years(value) -> str:
+    """A runway in months shown in years."""
+    if value is None:
+        return DASH
+    if not _finite(value):
+        return "free"
+    shown = format_decimal(Decimal(value) / 12, format="#,##0.0", locale=settings.NUMBER_LOCALE)
+    return f"{shown} years"
+
+
+@register.filter
+def number(value, places: int = 1) -> str:
+    if value is None:
+        return DASH
+    if not _finite(value):
+        return "∞"
+    pattern = "#,##0" + ("." + "0" * int(places) if int(places) else "")
+    return format_decimal(Decimal(value), format=pattern, locale=settings.NUMBER_LOCALE)
