@@ -55,6 +55,15 @@ def balance_sheet(holdings: Iterable[Holding]) -> tuple[Decimal, Decimal]:
     return liquid, net_worth
 
 
+def has_any_data(portfolios) -> bool:
+    """Whether anything was recorded yet: an empty account gets a guided first step."""
+    return (
+        Holding.objects.filter(portfolio__in=portfolios).exists()
+        or Stream.objects.filter(portfolio__in=portfolios).exists()
+        or Entry.objects.filter(portfolio__in=portfolios).exists()
+    )
+
+
 def stream_specs(portfolios) -> list[schedule.StreamSpec]:
     return [stream.spec() for stream in Stream.objects.filter(portfolio__in=portfolios)]
 

@@ -1,0 +1,1 @@
+"""Pages of the portfolio app, one module per page family."""

@@ -1,0 +1,47 @@
+"""The dashboard (all portfolios, or one) and the page explaining its figures."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import markdown
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from portfolio.models import Portfolio
+from portfolio.services import figures_for, has_any_data, user_today
+
+
+def render_dashboard(request, *, portfolios, portfolio=None):
+    """The figures of ``portfolios`` (a queryset) today; ``portfolio`` when only one."""
+    context = {
+        "figures": figures_for(portfolios=portfolios, as_of=user_today(request.user)),
+        "portfolio": portfolio,
+        # Where the guided first step adds things: this portfolio, or the first one.
+        "start_portfolio": portfolio or portfolios.first(),
+        "has_data": has_any_data(portfolios),
+        "tab": "overview",
+    }
+    return render(request, "portfolio/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    """All of the user's portfolios summed."""
+    return render_dashboard(request, portfolios=Portfolio.objects.filter(owner=request.user))
+
+
+@cache
+def _metrics_doc_html() -> str:
+    text = (settings.BASE_DIR / "docs" / "metrics.md").read_text(encoding="utf-8")
+    return markdown.markdown(text, extensions=["toc", "tables"], output_format="html")
+
+
+@require_GET
+def metrics_help(request):
+    """docs/metrics.md as a page: the one text that explains every figure."""
+    return render(request, "portfolio/metrics_help.html", {"body": mark_safe(_metrics_doc_html())})  # noqa: S308 (our own file)

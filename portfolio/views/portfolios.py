@@ -1,0 +1,78 @@
+"""Portfolios: list, create, rename, delete, and each one's own dashboard."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portfolio.forms import PortfolioForm
+from portfolio.models import Portfolio
+from portfolio.views.dashboard import render_dashboard
+from portfolio.views.ownership import get_portfolio
+
+
+@login_required
+@require_GET
+def portfolio_list(request):
+    portfolios = Portfolio.objects.filter(owner=request.user).annotate(
+        holding_count=Count("holdings", distinct=True),
+        stream_count=Count("streams", distinct=True),
+    )
+    return render(request, "portfolio/portfolios/list.html", {"portfolios": portfolios})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portfolio_create(request):
+    form = PortfolioForm(request.POST or None, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        portfolio = form.save()
+        messages.success(request, f"Portfolio “{portfolio.name}” created.")
+        return redirect("portfolio:portfolio_detail", pk=portfolio.pk)
+    return render(request, "portfolio/portfolios/form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def portfolio_detail(request, pk: int):
+    portfolio = get_portfolio(request, pk)
+    return render_dashboard(
+        request, portfolios=Portfolio.objects.filter(pk=portfolio.pk), portfolio=portfolio
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portfolio_rename(request, pk: int):
+    portfolio = get_portfolio(request, pk)
+    form = PortfolioForm(request.POST or None, instance=portfolio, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Portfolio renamed to “{portfolio.name}”.")
+        return redirect("portfolio:portfolio_detail", pk=portfolio.pk)
+    return render(request, "portfolio/portfolios/form.html", {"form": form, "portfolio": portfolio})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portfolio_delete(request, pk: int):
+    portfolio = get_portfolio(request, pk)
+    if request.method == "POST":
+        if Portfolio.objects.filter(owner=request.user).count() == 1:
+            messages.error(request, "This is your only portfolio; add another before deleting it.")
+            return redirect("portfolio:portfolio_detail", pk=portfolio.pk)
+        name = portfolio.name
+        portfolio.delete()
+        messages.success(request, f"Portfolio “{name}” and everything in it deleted.")
+        return redirect("portfolio:portfolio_list")
+    counts = {
+        "holdings": portfolio.holdings.count(),
+        "streams": portfolio.streams.count(),
+        "entries": portfolio.entries.count(),
+    }
+    return render(
+        request, "portfolio/portfolios/delete.html", {"portfolio": portfolio, "counts": counts}
+    )
