@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("portfolio.urls")),
+    path("goals/", include("goals.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -73,12 +74,37 @@ def entry_specs(portfolios, first: date, last: date) -> list[schedule.EntrySpec]
     return [entry.spec() for entry in rows]
 
 
-def figures_for(*, portfolios, as_of: date) -> Figures:
-    """Every dashboard figure for ``portfolios`` (one, or all of a user's) at ``as_of``."""
-    streams = stream_specs(portfolios)
-    entries = entry_specs(portfolios, ttm_start(as_of), month_bounds(as_of.year, as_of.month)[1])
-    totals = schedule.ttm(streams, entries, as_of)
-    liquid, net_worth = balance_sheet(holdings_with_value(portfolios, as_of))
+@dataclass(frozen=True)
+class OwnerData:
+    """Streams, entries and valued holdings of some portfolios, loaded once.
+
+    ``figures_from`` then computes figures for any of those portfolios, or all of
+    them, at any date the loaded entries cover, without another query.
+    """
+
+    streams: list[schedule.StreamSpec]
+    entries: list[schedule.EntrySpec]
+    holdings: list[Holding]
+
+
+def load_owner_data(portfolios, *, first: date, last: date, values_on: date) -> OwnerData:
+    """Three queries: streams, entries dated ``first``..``last``, holdings valued on a day."""
+    return OwnerData(
+        streams=stream_specs(portfolios),
+        entries=entry_specs(portfolios, first, last),
+        holdings=list(holdings_with_value(portfolios, values_on)),
+    )
+
+
+def figures_from(data: OwnerData, as_of: date, portfolio_id: int | None = None) -> Figures:
+    """Figures at ``as_of`` of one loaded portfolio, or of all of them (``None``)."""
+
+    def mine(row) -> bool:
+        return portfolio_id is None or row.portfolio_id == portfolio_id
+
+    streams = [s for s in data.streams if mine(s)]
+    entries = [e for e in data.entries if mine(e)]
+    liquid, net_worth = balance_sheet(h for h in data.holdings if mine(h))
     month_start, month_end = month_bounds(as_of.year, as_of.month)
     passive_hours = sum(
         (
@@ -92,11 +118,22 @@ def figures_for(*, portfolios, as_of: date) -> Figures:
     )
     return compute_figures(
         as_of=as_of,
-        totals=totals,
+        totals=schedule.ttm(streams, entries, as_of),
         liquid_assets=liquid,
         net_worth=net_worth,
         passive_hours=passive_hours,
     )
+
+
+def figures_for(*, portfolios, as_of: date) -> Figures:
+    """Every dashboard figure for ``portfolios`` (one, or all of a user's) at ``as_of``."""
+    data = load_owner_data(
+        portfolios,
+        first=ttm_start(as_of),
+        last=month_bounds(as_of.year, as_of.month)[1],
+        values_on=as_of,
+    )
+    return figures_from(data, as_of)
 
 
 @transaction.atomic

@@ -1,0 +1,149 @@
+"""The goal form: a target typed as "10%" or "0.10" for rates, an amount or months otherwise."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from accounts.fields import PercentField
+from goals.models import FIGURE, RATE_METRICS, Goal, Metric
+from goals.services import baseline_date, goal_baseline
+from portfolio.models import Portfolio
+
+FIGURE_LIMIT = Decimal("1e12")
+
+
+def figure_field(metric: str, *, label: str, required: bool) -> forms.Field:
+    """The field that reads a figure of ``metric`` in its own unit."""
+    if metric in RATE_METRICS:
+        return PercentField(label=label, required=required, max_value=Decimal(1000))
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=Decimal(0),
+        max_digits=FIGURE["max_digits"] - 4,
+        decimal_places=2,
+    )
+
+
+class GoalForm(forms.ModelForm):
+    target = forms.CharField(
+        label="Target",
+        max_length=30,
+        help_text="Rates as 10% or 0.10; monthly passive income as an amount; runway in months.",
+    )
+    baseline = forms.CharField(
+        label="Baseline",
+        max_length=30,
+        required=False,
+        help_text="Where you start. Leave empty to take your figure on 1 January "
+        "(or today, for a goal set during the year).",
+    )
+
+    class Meta:
+        model = Goal
+        fields = ["metric", "portfolio", "year", "target", "baseline", "note"]
+
+    def __init__(self, *args, owner, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner, self.today = owner, today
+        self.instance.owner = owner
+        self.fields["portfolio"].queryset = Portfolio.objects.filter(owner=owner)
+        self.fields["portfolio"].empty_label = "All my portfolios"
+        self.fields["year"].initial = today.year
+        self.fields["year"].widget = forms.NumberInput(attrs={"inputmode": "numeric"})
+        if self.instance.pk:
+            self.fields["baseline"].required = True
+            self.fields["baseline"].help_text = "Where you started."
+            for name in ("target", "baseline"):
+                value = getattr(self.instance, name)
+                self.initial[name] = (
+                    PercentField().prepare_value(value) if self.instance.is_rate else value
+                )
+
+    def clean_year(self) -> int:
+        year = self.cleaned_data["year"]
+        if not (self.today.year - 1 <= year <= self.today.year + 10):
+            raise forms.ValidationError(
+                f"Choose a year from {self.today.year - 1} to {self.today.year + 10}."
+            )
+        return year
+
+    def _figure(self, name: str) -> Decimal | None:
+        metric = self.cleaned_data.get("metric")
+        text = self.cleaned_data.get(name)
+        if not metric or text in (None, ""):
+            return None
+        field = figure_field(metric, label=name, required=False)
+        try:
+            value = field.clean(text)
+        except forms.ValidationError as error:
+            self.add_error(name, error)
+            return None
+        if value is not None and abs(value) >= FIGURE_LIMIT:
+            self.add_error(name, "That figure is too large.")
+            return None
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        # The typed text is replaced by the figure before anything else can fail, so
+        # the model never sees "10%".
+        target = cleaned["target"] = self._figure("target")
+        baseline = cleaned["baseline"] = self._figure("baseline")
+        if self.errors or not self._is_unique(cleaned):
+            return cleaned
+        if baseline is None:
+            baseline = self._capture_baseline(cleaned)
+            if baseline is None:
+                return cleaned
+        elif not self.instance.pk or "year" in self.changed_data:
+            self.instance.baseline_date = baseline_date(cleaned["year"], self.today)
+        cleaned["target"], cleaned["baseline"] = target, baseline
+        if target <= baseline:
+            self.add_error(
+                "target",
+                f"A goal must be above where you start ({self._show(baseline)}): every goal "
+                "figure is better higher. Raise the target or lower the baseline.",
+            )
+        return cleaned
+
+    def _capture_baseline(self, cleaned) -> Decimal | None:
+        """The figure on 1 January (or today, during the year); an undefined one is 0."""
+        value, on = goal_baseline(
+            user=self.owner,
+            portfolio=cleaned.get("portfolio"),
+            year=cleaned["year"],
+            metric=cleaned["metric"],
+            today=self.today,
+        )
+        if value is not None and value.is_infinite():
+            self.add_error(
+                "metric", "This figure is already unbounded for you: there is nothing to raise."
+            )
+            return None
+        self.instance.baseline_date = on
+        return Decimal(0) if value is None else round(value, FIGURE["decimal_places"])
+
+    def _show(self, value: Decimal) -> str:
+        if self.cleaned_data.get("metric") in RATE_METRICS:
+            return PercentField().prepare_value(value)
+        return f"{value:,.2f}"
+
+    def _is_unique(self, cleaned) -> bool:
+        others = Goal.objects.filter(
+            owner=self.owner,
+            portfolio=cleaned.get("portfolio"),
+            year=cleaned.get("year"),
+            metric=cleaned.get("metric"),
+        ).exclude(pk=self.instance.pk)
+        if not others.exists():
+            return True
+        scope = cleaned.get("portfolio") or "all your portfolios"
+        label = Metric(cleaned["metric"]).label.lower()
+        self.add_error(
+            None,
+            f"You already have a {label} goal for {cleaned['year']} on {scope}; edit that one.",
+        )
+        return False

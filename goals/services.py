@@ -1,0 +1,165 @@
+"""Goals against the user's figures: baselines, dashboard cards, the year-end close.
+
+Data is loaded in a fixed number of queries (``portfolio.services.load_owner_data``)
+and every figure comes from the portfolio core; progress from ``goals.progress``.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Q
+
+from goals import progress
+from goals.models import Goal, Metric
+from portfolio.figures import Figures
+from portfolio.models import Portfolio
+from portfolio.services import (
+    figures_for,
+    figures_from,
+    load_owner_data,
+    month_bounds,
+    ttm_start,
+)
+
+# The Figures attribute that each goal metric follows.
+METRIC_FIGURE = {
+    Metric.WEALTH_RATIO: "wealth_ratio",
+    Metric.MONTHLY_PASSIVE: "monthly_passive",
+    Metric.RUNWAY_MONTHS: "runway_months",
+    Metric.PASSIVE_COVERAGE: "passive_coverage",
+    Metric.SAVINGS_RATE: "savings_rate",
+}
+
+
+def metric_value(figures: Figures, metric: str) -> Decimal | None:
+    return getattr(figures, METRIC_FIGURE[metric])
+
+
+def baseline_date(year: int, today: date) -> date:
+    """1 January of the goal's year, or today when the goal is set during that year."""
+    return today if today.year == year else date(year, 1, 1)
+
+
+def scope_portfolios(user, portfolio: Portfolio | None):
+    return Portfolio.objects.filter(owner=user, **({"pk": portfolio.pk} if portfolio else {}))
+
+
+def goal_baseline(*, user, portfolio: Portfolio | None, year: int, metric: str, today: date):
+    """(value, date) of the metric where the goal starts; the value may be None or infinite."""
+    on = baseline_date(year, today)
+    figures = figures_for(portfolios=scope_portfolios(user, portfolio), as_of=on)
+    return metric_value(figures, metric), on
+
+
+@dataclass(frozen=True)
+class GoalCard:
+    goal: Goal
+    current: Decimal | None
+    expected: Decimal
+    fraction: Decimal | None
+    bar_percent: int
+    status: str
+    projected: Decimal | None
+    gap: progress.RatioGap | None
+
+    @property
+    def status_label(self) -> str:
+        return progress.STATUS_LABELS[self.status]
+
+
+def goal_cards(*, user, today: date, portfolio: Portfolio | None = None) -> list[GoalCard]:
+    """A card for each goal of ``today``'s year (of one portfolio, or all of the user's).
+
+    Four queries whatever the number of goals: goals, streams, entries, holdings.
+    """
+    goals = Goal.objects.filter(owner=user, year=today.year).select_related("portfolio")
+    if portfolio is not None:
+        goals = goals.filter(portfolio=portfolio)
+    goals = list(goals.order_by("portfolio__name", "metric"))
+    if not goals:
+        return []
+    year_end = date(today.year, 12, 31)
+    data = load_owner_data(
+        Portfolio.objects.filter(owner=user), first=ttm_start(today), last=year_end, values_on=today
+    )
+    now_by_scope: dict[int | None, Figures] = {}
+    end_by_scope: dict[int | None, Figures] = {}
+    cards = []
+    for goal in goals:
+        scope = goal.portfolio_id
+        if scope not in now_by_scope:
+            now_by_scope[scope] = figures_from(data, today, scope)
+            # Projected year end: actual flows so far, expected ones for the months left.
+            end_by_scope[scope] = figures_from(data, year_end, scope)
+        now, end = now_by_scope[scope], end_by_scope[scope]
+        current = metric_value(now, goal.metric)
+        expected = progress.expected_value(goal.baseline, goal.target, goal.baseline_date, today)
+        fraction = progress.fraction_done(goal.baseline, goal.target, current)
+        cards.append(
+            GoalCard(
+                goal=goal,
+                current=current,
+                expected=expected,
+                fraction=fraction,
+                bar_percent=progress.bar_percent(fraction),
+                status=progress.status(current, expected, goal.target),
+                projected=metric_value(end, goal.metric),
+                gap=_gap(goal, now, user.assumed_yield),
+            )
+        )
+    return cards
+
+
+def _gap(goal: Goal, figures: Figures, yearly_yield: Decimal) -> progress.RatioGap | None:
+    if goal.metric == Metric.WEALTH_RATIO:
+        return progress.ratio_gap(goal.target, figures.earned, figures.passive, yearly_yield)
+    if goal.metric == Metric.MONTHLY_PASSIVE:
+        return progress.income_gap(goal.target, figures.monthly_passive, yearly_yield)
+    return None
+
+
+def goals_close_finished_years(*, now: datetime) -> int:
+    """Close every open goal whose year has ended in its owner's time zone.
+
+    The final value is the figure at 31 December of the goal's year. Creates
+    nothing; safe to run again and again (only open goals are touched, each with a
+    conditional UPDATE). Returns the number of goals closed.
+    """
+    # The earliest time zone reaches a new year 14 hours before UTC does.
+    candidates = (
+        Goal.objects.filter(closed_at__isnull=True, year__lte=now.year)
+        .select_related("owner")
+        .order_by("owner_id", "year")
+    )
+    by_owner_year: dict[tuple[int, int], list[Goal]] = defaultdict(list)
+    for goal in candidates:
+        local_year = now.astimezone(zoneinfo.ZoneInfo(goal.owner.time_zone)).year
+        if goal.year < local_year:
+            by_owner_year[(goal.owner_id, goal.year)].append(goal)
+    closed = 0
+    for (owner_id, year), goals in by_owner_year.items():
+        year_end = date(year, 12, 31)
+        data = load_owner_data(
+            Portfolio.objects.filter(owner_id=owner_id),
+            first=ttm_start(year_end),
+            last=month_bounds(year, 12)[1],
+            values_on=year_end,
+        )
+        for goal in goals:
+            value = metric_value(figures_from(data, year_end, goal.portfolio_id), goal.metric)
+            infinite = value is not None and value.is_infinite()
+            closed += Goal.objects.filter(pk=goal.pk, closed_at__isnull=True).update(
+                closed_at=now,
+                final_value=None if infinite else value,
+                final_infinite=infinite,
+            )
+    return closed
+
+
+def has_goal_this_year(user, today: date) -> bool:
+    return Goal.objects.filter(Q(owner=user) & Q(year=today.year)).exists()

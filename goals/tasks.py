@@ -1,0 +1,26 @@
+"""Thin Celery tasks of the goals app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DatabaseError
+from django.utils import timezone
+
+from goals.services import goals_close_finished_years
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=30,
+    max_retries=5,
+    soft_time_limit=10 * 60,
+    time_limit=11 * 60,
+)
+def close_finished_years() -> int:
+    """Hourly: close the goals whose year has ended in their owner's time zone.
+
+    Each time zone reaches 1 January in a different hour, hence the hourly sweep;
+    closing is conditional on the goal being open, so repeats change nothing.
+    """
+    return goals_close_finished_years(now=timezone.now())

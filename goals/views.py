@@ -1,0 +1,74 @@
+"""Goal pages: the list (this year first, then history), create, edit, delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from goals.forms import GoalForm
+from goals.models import Goal
+from goals.services import goal_cards
+from portfolio.services import user_today
+
+
+def _get_goal(request, pk: int) -> Goal:
+    return get_object_or_404(Goal.objects.select_related("portfolio"), pk=pk, owner=request.user)
+
+
+@login_required
+@require_GET
+def goal_list(request):
+    today = user_today(request.user)
+    history = (
+        Goal.objects.filter(owner=request.user)
+        .exclude(year=today.year)
+        .select_related("portfolio")
+        # Later years first: the years ahead, then history with final values.
+        .order_by("-year", "portfolio__name", "metric")
+    )
+    context = {
+        "cards": goal_cards(user=request.user, today=today),
+        "other_goals": history,
+        "today": today,
+    }
+    return render(request, "goals/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_create(request):
+    today = user_today(request.user)
+    initial = {key: request.GET[key] for key in ("metric", "target", "year") if key in request.GET}
+    form = GoalForm(request.POST or None, initial=initial, owner=request.user, today=today)
+    if request.method == "POST" and form.is_valid():
+        goal = form.save()
+        messages.success(request, f"Goal set: {goal.get_metric_display().lower()} in {goal.year}.")
+        return redirect("goals:goal_list")
+    return render(request, "goals/form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(request, pk: int):
+    goal = _get_goal(request, pk)
+    form = GoalForm(
+        request.POST or None, instance=goal, owner=request.user, today=user_today(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Goal updated.")
+        return redirect("goals:goal_list")
+    return render(request, "goals/form.html", {"form": form, "goal": goal})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_delete(request, pk: int):
+    goal = _get_goal(request, pk)
+    if request.method == "POST":
+        goal.delete()
+        messages.success(request, f"Goal for {goal.year} deleted.")
+        return redirect("goals:goal_list")
+    return render(request, "goals/delete.html", {"goal": goal})
