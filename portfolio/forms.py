@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django import forms
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
-from portfolio.models import Portfolio
+from django import forms
+from django.core.exceptions import ValidationError
+
+from portfolio import categories
+from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
 
 class PortfolioForm(forms.ModelForm):
@@ -22,3 +27,279 @@ class PortfolioForm(forms.ModelForm):
         if others.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("You already have a portfolio with this name.")
         return name
+
+
+# --- Shared fields ---------------------------------------------------------------
+
+MONEY_WHOLE_DIGITS = 12
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+class MoneyField(forms.DecimalField):
+    """An amount of money: a plain number with at most 12 integer digits and cents.
+
+    Clear messages for what Django's DecimalField words vaguely: "NaN" and
+    "Infinity" parse as decimals, and "too many digits in total" hides which part
+    is too long. Trailing zeros past the cents ("1.500") are accepted.
+    """
+
+    default_error_messages = {
+        "invalid": "Enter an amount as a plain number, such as 1250.50.",
+        "not_finite": "Enter an amount as a plain number: NaN and infinity are not amounts.",
+        "max_whole_digits": "Enter an amount below 1,000,000,000,000 (at most 12 digits "
+        "before the decimal point).",
+        "max_decimal_places": "Use at most 2 decimal places (cents).",
+        "negative": "Enter an amount above zero.",
+        "zero": "Enter an amount other than zero.",
+    }
+
+    def __init__(self, *, allow_negative: bool = True, allow_zero: bool = True, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        # Digits are checked in to_python, with the messages above.
+        super().__init__(max_digits=None, decimal_places=None, **kwargs)
+        self.validators = []
+        self.allow_negative, self.allow_zero = allow_negative, allow_zero
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not number.is_finite():
+            raise ValidationError(self.error_messages["not_finite"], code="not_finite")
+        if abs(number) >= Decimal(10) ** MONEY_WHOLE_DIGITS:
+            raise ValidationError(self.error_messages["max_whole_digits"], code="max_whole_digits")
+        cents = number.quantize(Decimal("0.01"))
+        if cents != number:
+            raise ValidationError(
+                self.error_messages["max_decimal_places"], code="max_decimal_places"
+            )
+        if cents == 0 and not self.allow_zero:
+            raise ValidationError(self.error_messages["zero"], code="zero")
+        if cents < 0 and not self.allow_negative:
+            raise ValidationError(self.error_messages["negative"], code="negative")
+        return cents
+
+
+class DayField(forms.DateField):
+    """A date between 1900 and 2200, typed in the browser's date picker."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    default_error_messages = {
+        "invalid": "Enter a date as YYYY-MM-DD.",
+        "out_of_range": f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.",
+    }
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+
+
+def _category_field(*, required: bool = True, blank_label: str = "Choose a category"):
+    return forms.ChoiceField(
+        label="Category",
+        choices=[("", blank_label), *categories.CATEGORY_OPTGROUPS],
+        required=required,
+        error_messages={"invalid_choice": "Choose one of the categories in the list."},
+    )
+
+
+def _clean_unique_name(form: forms.ModelForm, model, what: str) -> str:
+    """A name not yet used (ignoring case) by another ``model`` row of the portfolio."""
+    name = form.cleaned_data["name"].strip()
+    others = model.objects.filter(portfolio=form.instance.portfolio, name__iexact=name)
+    if others.exclude(pk=form.instance.pk).exists():
+        raise ValidationError(f"This portfolio already has a {what} with this name.")
+    return name
+
+
+# --- Holdings and valuations -----------------------------------------------------
+
+LIQUID_BY_KIND, LIQUID_YES, LIQUID_NO = "kind", "yes", "no"
+
+
+class HoldingForm(forms.ModelForm):
+    """A holding; on creation, optionally its value today as the first valuation."""
+
+    liquidity = forms.ChoiceField(
+        label="Liquid?",
+        choices=[
+            (
+                LIQUID_BY_KIND,
+                "By kind (cash, deposits, money funds, bonds and listed shares are liquid)",
+            ),
+            (LIQUID_YES, "Liquid"),
+            (LIQUID_NO, "Not liquid"),
+        ],
+        initial=LIQUID_BY_KIND,
+        widget=forms.RadioSelect,
+        help_text="Liquid holdings count towards your runway (months of freedom).",
+    )
+    value = MoneyField(
+        label="Current value",
+        required=False,
+        help_text="What it is worth; a debt is negative (e.g. -250000).",
+    )
+    value_date = DayField(label="Value on", required=False)
+
+    class Meta:
+        model = Holding
+        fields = ["name", "kind", "liquidity", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, portfolio: Portfolio, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.portfolio = portfolio
+        if self.instance.pk:
+            # Only creation records a first value; the history has its own form.
+            del self.fields["value"], self.fields["value_date"]
+            by_kind = Holding.liquid_by_default(self.instance.kind)
+            if self.instance.liquid != by_kind:
+                self.initial["liquidity"] = LIQUID_YES if self.instance.liquid else LIQUID_NO
+        else:
+            self.fields["value_date"].initial = today
+
+    def clean_name(self) -> str:
+        return _clean_unique_name(self, Holding, "holding")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("value") is not None and not cleaned.get("value_date"):
+            self.add_error("value_date", "Enter the date of this value.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> Holding:
+        """Save the holding and its first valuation; call inside ``transaction.atomic``."""
+        holding = super().save(commit=False)
+        choice = self.cleaned_data["liquidity"]
+        holding.liquid = (
+            Holding.liquid_by_default(holding.kind) if choice == LIQUID_BY_KIND else choice == "yes"
+        )
+        if commit:
+            holding.save()
+            value = self.cleaned_data.get("value")
+            if value is not None:
+                holding.valuations.create(date=self.cleaned_data["value_date"], value=value)
+        return holding
+
+
+class ValuationForm(forms.ModelForm):
+    date = DayField(label="Date")
+    value = MoneyField(label="Value", help_text="A debt is negative (e.g. -250000).")
+
+    class Meta:
+        model = Valuation
+        fields = ["date", "value"]
+
+
+# --- Streams ---------------------------------------------------------------------
+
+
+class StreamForm(forms.ModelForm):
+    category = _category_field()
+    amount = MoneyField(
+        label="Amount",
+        allow_negative=False,
+        allow_zero=False,
+        help_text="Paid on each payment date, in your base currency.",
+    )
+    first_date = DayField(label="First payment")
+    end_date = DayField(
+        label="Last payment", required=False, help_text="Leave empty if it goes on."
+    )
+    hours_per_month = forms.DecimalField(
+        label="Hours per month",
+        min_value=Decimal(0),
+        max_value=Decimal(744),
+        max_digits=None,
+        decimal_places=1,
+        initial=Decimal(0),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text="Your time it takes to keep it running (a month has at most 744 hours).",
+        error_messages={
+            "invalid": "Enter hours as a number, such as 10 or 2.5.",
+            "min_value": "Hours cannot be negative.",
+            "max_value": "A month has at most 744 hours.",
+            "max_decimal_places": "Use at most one decimal place, such as 2.5.",
+        },
+    )
+
+    class Meta:
+        model = Stream
+        fields = [
+            "name",
+            "category",
+            "amount",
+            "frequency",
+            "first_date",
+            "end_date",
+            "holding",
+            "hours_per_month",
+            "note",
+        ]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "holding": {"invalid_choice": "Choose one of this portfolio's holdings."},
+        }
+
+    def __init__(self, *args, portfolio: Portfolio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.portfolio = portfolio
+        holding = self.fields["holding"]
+        holding.queryset = Holding.objects.filter(portfolio=portfolio)
+        holding.empty_label = "None"
+
+    def clean_name(self) -> str:
+        return _clean_unique_name(self, Stream, "stream")
+
+    def clean(self):
+        cleaned = super().clean()
+        first, end = cleaned.get("first_date"), cleaned.get("end_date")
+        if first and end and end < first:
+            self.add_error("end_date", "The last payment cannot be before the first payment.")
+        return cleaned
+
+
+# --- Entries ---------------------------------------------------------------------
+
+
+class EntryForm(forms.ModelForm):
+    """An actual cash flow. The category may be left blank when a stream is chosen:
+    the entry then takes the stream's category."""
+
+    date = DayField(label="Date")
+    amount = MoneyField(
+        label="Amount",
+        allow_zero=False,
+        help_text="Spending is a positive amount in an outgoing category; "
+        "a negative amount corrects an earlier entry.",
+    )
+    category = _category_field(required=False, blank_label="Same as the stream")
+
+    class Meta:
+        model = Entry
+        fields = ["date", "amount", "category", "stream", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "stream": {"invalid_choice": "Choose one of this portfolio's streams."},
+        }
+
+    def __init__(self, *args, portfolio: Portfolio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.portfolio = portfolio
+        stream = self.fields["stream"]
+        stream.queryset = Stream.objects.filter(portfolio=portfolio)
+        stream.empty_label = "None"
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("category"):
+            stream = cleaned.get("stream")
+            if stream is not None:
+                cleaned["category"] = stream.category
+            elif "stream" not in self.errors:
+                self.add_error("category", "Choose a category, or a stream to take it from.")
+        return cleaned

@@ -1,15 +1,166 @@
-# placeholder: being written by another engineer; replace this whole file.
-from django.http import Http404
+"""Entries of a portfolio: actual dated cash flows, and the payments expected in a month."""
 
-def entry_list(request, pk):
-    raise Http404
+from __future__ import annotations
 
-def entry_create(request, pk):
-    raise Http404
+import re
+from datetime import date
 
-def entry_edit(request, pk):
-    raise Http404
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateformat import format as format_date
+from django.views.decorators.http import require_http_methods, require_safe
 
-def entry_delete(request, pk):
-    raise Http404
+from portfolio import categories, schedule, services
+from portfolio.forms import FIRST_YEAR, LAST_YEAR, EntryForm
+from portfolio.models import Entry, Portfolio, Stream
+from portfolio.templatetags.figures import money
+from portfolio.views.ownership import get_entry, get_portfolio
 
+PAGE_SIZE = 50
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    """(year, month) from "YYYY-MM" within the years a date may have; else None."""
+    match = _MONTH.fullmatch(text.strip())
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+        return None
+    return year, month
+
+
+def month_label(year: int, month: int) -> str:
+    return format_date(date(year, month, 1), "F Y")
+
+
+def _entries_url(portfolio_id: int, day: date) -> str:
+    return f"{reverse('portfolio:entry_list', args=[portfolio_id])}?month={day:%Y-%m}"
+
+
+def _expected(portfolio: Portfolio, year: int, month: int) -> list[dict]:
+    """Streams that pay in the month and have no entry in it yet, in one query."""
+    first, last = services.month_bounds(year, month)
+    confirmed = Entry.objects.filter(stream=OuterRef("pk"), date__range=(first, last))
+    streams = Stream.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=first),
+        ~Exists(confirmed),
+        portfolio=portfolio,
+        first_date__lte=last,
+    )
+    rows = []
+    for stream in streams:
+        spec = stream.spec()
+        dates = schedule.payment_dates(spec, year, month)
+        if dates:
+            rows.append(
+                {
+                    "stream": stream,
+                    "dates": dates,
+                    "amount": schedule.expected_in_month(spec, year, month),
+                    "outgoing": categories.GROUP_OF[stream.category] == categories.OUTGOING,
+                }
+            )
+    return rows
+
+
+@login_required
+@require_safe
+def entry_list(request, pk: int):
+    portfolio = get_portfolio(request, pk)
+    today = services.user_today(request.user)
+    entries = Entry.objects.filter(portfolio=portfolio).select_related("stream")
+
+    month = None
+    if month_text := request.GET.get("month", "").strip():
+        month = parse_month(month_text)
+        if month is None:
+            messages.error(
+                request, "The month filter was ignored: choose a month as YYYY-MM, e.g. 2026-10."
+            )
+    if month:
+        entries = entries.filter(date__range=services.month_bounds(*month))
+    category = request.GET.get("category", "").strip()
+    if category and category not in categories.GROUP_OF:
+        messages.error(request, "The category filter was ignored: choose one from the list.")
+        category = ""
+    if category:
+        entries = entries.filter(category=category)
+
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    box_year, box_month = month or (today.year, today.month)
+    return render(
+        request,
+        "portfolio/entries/list.html",
+        {
+            "portfolio": portfolio,
+            "tab": "entries",
+            "page": page,
+            "month": month,
+            "month_value": f"{month[0]:04d}-{month[1]:02d}" if month else "",
+            "category": category,
+            "category_groups": categories.CATEGORY_OPTGROUPS,
+            "box_label": month_label(box_year, box_month),
+            "box_value": f"{box_year:04d}-{box_month:02d}",
+            "expected": _expected(portfolio, box_year, box_month),
+        },
+    )
+
+
+def _describe(request, entry: Entry) -> str:
+    amount = money(entry.amount, request.user.currency)
+    day = format_date(entry.date, "j F Y")
+    return f"Entry of {amount} ({entry.get_category_display()}) on {day}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_create(request, pk: int):
+    portfolio = get_portfolio(request, pk)
+    initial = {"date": services.user_today(request.user)}
+    form = EntryForm(request.POST or None, portfolio=portfolio, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        entry = form.save()
+        messages.success(request, f"{_describe(request, entry)} added.")
+        return redirect(_entries_url(portfolio.pk, entry.date))
+    return render(
+        request,
+        "portfolio/entries/form.html",
+        {"portfolio": portfolio, "tab": "entries", "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request, pk: int):
+    entry = get_entry(request, pk)
+    form = EntryForm(request.POST or None, instance=entry, portfolio=entry.portfolio)
+    if request.method == "POST" and form.is_valid():
+        entry = form.save()
+        messages.success(request, f"{_describe(request, entry)} saved.")
+        return redirect(_entries_url(entry.portfolio_id, entry.date))
+    return render(
+        request,
+        "portfolio/entries/form.html",
+        {"portfolio": entry.portfolio, "tab": "entries", "form": form, "entry": entry},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_delete(request, pk: int):
+    entry = get_entry(request, pk)
+    if request.method == "POST":
+        entry.delete()
+        messages.success(request, f"{_describe(request, entry)} deleted.")
+        return redirect(_entries_url(entry.portfolio_id, entry.date))
+    return render(
+        request,
+        "portfolio/entries/delete.html",
+        {"portfolio": entry.portfolio, "tab": "entries", "entry": entry},
+    )

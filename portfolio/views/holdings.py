@@ -1,24 +1,216 @@
-# placeholder: being written by another engineer; replace this whole file.
-from django.http import Http404
+"""Holdings of a portfolio, each with its valuation history and cash-flow class."""
 
-def holding_list(request, pk):
-    raise Http404
+from __future__ import annotations
 
-def holding_create(request, pk):
-    raise Http404
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
 
-def holding_detail(request, pk):
-    raise Http404
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect, render
+from django.utils.dateformat import format as format_date
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-def holding_edit(request, pk):
-    raise Http404
+from portfolio import metrics, schedule, services
+from portfolio.forms import HoldingForm, ValuationForm
+from portfolio.models import Holding, Stream
+from portfolio.templatetags.figures import money
+from portfolio.views.ownership import get_holding, get_portfolio, get_valuation
 
-def holding_delete(request, pk):
-    raise Http404
+NAME_TAKEN = "This portfolio already has a holding with this name."
 
-def valuation_add(request, pk):
-    raise Http404
 
-def valuation_delete(request, pk):
-    raise Http404
+def _monthly_nets(streams: Iterable[Stream], today: date) -> dict[int, Decimal]:
+    """Monthly net cash flow per holding id, from the streams still running."""
+    by_holding: dict[int, list[schedule.StreamSpec]] = defaultdict(list)
+    for stream in streams:
+        # A stream that has ended (a repaid loan, a sold flat's rent) no longer
+        # makes its holding an asset or a liability.
+        if stream.holding_id is not None and (stream.end_date is None or stream.end_date >= today):
+            by_holding[stream.holding_id].append(stream.spec())
+    return {holding_id: schedule.monthly_net(specs) for holding_id, specs in by_holding.items()}
 
+
+def _date(day: date) -> str:
+    return format_date(day, "j F Y")
+
+
+@login_required
+@require_safe
+def holding_list(request, pk: int):
+    portfolio = get_portfolio(request, pk)
+    today = services.user_today(request.user)
+    holdings = list(services.holdings_with_value([portfolio], today))
+    nets = _monthly_nets(Stream.objects.filter(portfolio=portfolio, holding__isnull=False), today)
+    by_kind: dict[str, list[Holding]] = defaultdict(list)
+    for holding in holdings:
+        holding.monthly_net = nets.get(holding.pk, schedule.ZERO)
+        holding.cash_flow_class = metrics.holding_class(holding.monthly_net)
+        by_kind[holding.kind].append(holding)
+    groups = [
+        {"label": kind.label, "holdings": by_kind[kind], "total": _total(by_kind[kind])}
+        for kind in Holding.Kind
+        if by_kind[kind]
+    ]
+    liquid, net_worth = services.balance_sheet(holdings)
+    return render(
+        request,
+        "portfolio/holdings/list.html",
+        {
+            "portfolio": portfolio,
+            "tab": "holdings",
+            "groups": groups,
+            "today": today,
+            "net_worth": net_worth,
+            "liquid_assets": liquid,
+        },
+    )
+
+
+def _total(holdings: list[Holding]):
+    return sum((h.value or schedule.ZERO for h in holdings), start=schedule.ZERO)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def holding_create(request, pk: int):
+    portfolio = get_portfolio(request, pk)
+    today = services.user_today(request.user)
+    form = HoldingForm(request.POST or None, portfolio=portfolio, today=today)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                holding = form.save()
+        except IntegrityError:  # the same name saved at the same moment
+            form.add_error("name", NAME_TAKEN)
+        else:
+            messages.success(request, f"Holding “{holding.name}” added.")
+            return redirect("portfolio:holding_detail", holding.pk)
+    return render(
+        request,
+        "portfolio/holdings/form.html",
+        {"portfolio": portfolio, "tab": "holdings", "form": form},
+    )
+
+
+def _detail(request, holding: Holding, valuation_form: ValuationForm):
+    today = services.user_today(request.user)
+    valuations = list(holding.valuations.all())
+    current = next((v for v in valuations if v.date <= today), None)
+    streams = list(holding.streams.all())
+    rows = [
+        {
+            "stream": stream,
+            "monthly": schedule.monthly_equivalent(stream.spec()),
+            "ended": stream.end_date is not None and stream.end_date < today,
+        }
+        for stream in streams
+    ]
+    monthly_net = _monthly_nets(streams, today).get(holding.pk, schedule.ZERO)
+    return render(
+        request,
+        "portfolio/holdings/detail.html",
+        {
+            "portfolio": holding.portfolio,
+            "tab": "holdings",
+            "holding": holding,
+            "valuations": valuations,
+            "current": current,
+            "stream_rows": rows,
+            "monthly_net": monthly_net,
+            "cash_flow_class": metrics.holding_class(monthly_net),
+            "valuation_form": valuation_form,
+        },
+    )
+
+
+@login_required
+@require_safe
+def holding_detail(request, pk: int):
+    holding = get_holding(request, pk)
+    form = ValuationForm(initial={"date": services.user_today(request.user)})
+    return _detail(request, holding, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def holding_edit(request, pk: int):
+    holding = get_holding(request, pk)
+    form = HoldingForm(
+        request.POST or None,
+        instance=holding,
+        portfolio=holding.portfolio,
+        today=services.user_today(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                holding = form.save()
+        except IntegrityError:
+            form.add_error("name", NAME_TAKEN)
+        else:
+            messages.success(request, f"Holding “{holding.name}” saved.")
+            return redirect("portfolio:holding_detail", holding.pk)
+    return render(
+        request,
+        "portfolio/holdings/form.html",
+        {"portfolio": holding.portfolio, "tab": "holdings", "form": form, "holding": holding},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def holding_delete(request, pk: int):
+    holding = get_holding(request, pk)
+    if request.method == "POST":
+        portfolio = holding.portfolio
+        with transaction.atomic():  # valuations go, linked streams are unlinked
+            holding.delete()
+        messages.success(request, f"Holding “{holding.name}” deleted.")
+        return redirect("portfolio:holding_list", portfolio.pk)
+    return render(
+        request,
+        "portfolio/holdings/delete.html",
+        {
+            "portfolio": holding.portfolio,
+            "tab": "holdings",
+            "holding": holding,
+            "stream_count": holding.streams.count(),
+            "valuation_count": holding.valuations.count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def valuation_add(request, pk: int):
+    holding = get_holding(request, pk)
+    form = ValuationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The value was not recorded: see the errors below.")
+        return _detail(request, holding, form)
+    day, value = form.cleaned_data["date"], form.cleaned_data["value"]
+    shown = money(value, request.user.currency)
+    with transaction.atomic():
+        _, created = holding.valuations.update_or_create(date=day, defaults={"value": value})
+    if created:
+        messages.success(request, f"Value of “{holding.name}” on {_date(day)} recorded: {shown}.")
+    else:
+        messages.success(
+            request,
+            f"“{holding.name}” already had a value on {_date(day)}: it was replaced by {shown}.",
+        )
+    return redirect("portfolio:holding_detail", holding.pk)
+
+
+@login_required
+@require_POST
+def valuation_delete(request, pk: int):
+    valuation = get_valuation(request, pk)
+    holding = valuation.holding
+    valuation.delete()
+    messages.success(request, f"Value of “{holding.name}” on {_date(valuation.date)} removed.")
+    return redirect("portfolio:holding_detail", holding.pk)

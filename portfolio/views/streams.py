@@ -1,18 +1,163 @@
-# placeholder: being written by another engineer; replace this whole file.
-from django.http import Http404
+"""Streams of a portfolio: recurring income and spending, and confirming a month."""
 
-def stream_list(request, pk):
-    raise Http404
+from __future__ import annotations
 
-def stream_create(request, pk):
-    raise Http404
+from datetime import date
+from decimal import Decimal
 
-def stream_edit(request, pk):
-    raise Http404
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-def stream_delete(request, pk):
-    raise Http404
+from portfolio import categories, metrics, schedule, services
+from portfolio.forms import StreamForm
+from portfolio.models import Stream
+from portfolio.views.entries import month_label, parse_month
+from portfolio.views.ownership import get_portfolio, get_stream
 
-def stream_confirm(request, pk):
-    raise Http404
+NAME_TAKEN = "This portfolio already has a stream with this name."
 
+
+def _row(stream: Stream, today: date) -> dict:
+    spec = stream.spec()
+    monthly = schedule.monthly_equivalent(spec)
+    group = categories.GROUP_OF[stream.category]
+    per_hour = None
+    if group == categories.PASSIVE or (group == categories.EARNED and stream.hours_per_month):
+        # Earned income with no hours recorded has no meaningful rate per hour.
+        per_hour = metrics.passive_income_per_hour(monthly, stream.hours_per_month)
+    return {
+        "stream": stream,
+        "monthly": monthly,
+        "per_hour": per_hour,
+        "ended": stream.end_date is not None and stream.end_date < today,
+        "not_passive": group == categories.PASSIVE
+        and stream.hours_per_month > settings.PASSIVE_HOURS_LIMIT,
+    }
+
+
+@login_required
+@require_safe
+def stream_list(request, pk: int):
+    portfolio = get_portfolio(request, pk)
+    today = services.user_today(request.user)
+    rows = [
+        _row(stream, today)
+        for stream in Stream.objects.filter(portfolio=portfolio).select_related("holding")
+    ]
+    groups = []
+    for group in categories.GROUPS:
+        in_group = [r for r in rows if categories.GROUP_OF[r["stream"].category] == group]
+        running = [r["monthly"] for r in in_group if not r["ended"]]
+        groups.append(
+            {
+                "key": group,
+                "label": categories.GROUP_LABELS[group],
+                "rows": in_group,
+                "monthly_total": sum(running, start=Decimal(0)),
+            }
+        )
+    return render(
+        request,
+        "portfolio/streams/list.html",
+        {
+            "portfolio": portfolio,
+            "tab": "streams",
+            "groups": groups,
+            "has_streams": bool(rows),
+            "hours_limit": settings.PASSIVE_HOURS_LIMIT,
+        },
+    )
+
+
+def _save(form: StreamForm) -> Stream | None:
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:  # the same name saved at the same moment
+        form.add_error("name", NAME_TAKEN)
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stream_create(request, pk: int):
+    portfolio = get_portfolio(request, pk)
+    initial = {"first_date": services.user_today(request.user)}
+    form = StreamForm(request.POST or None, portfolio=portfolio, initial=initial)
+    if request.method == "POST" and form.is_valid() and (stream := _save(form)):
+        messages.success(request, f"Stream “{stream.name}” added.")
+        return redirect("portfolio:stream_list", portfolio.pk)
+    return render(
+        request,
+        "portfolio/streams/form.html",
+        {"portfolio": portfolio, "tab": "streams", "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stream_edit(request, pk: int):
+    stream = get_stream(request, pk)
+    form = StreamForm(request.POST or None, instance=stream, portfolio=stream.portfolio)
+    if request.method == "POST" and form.is_valid() and (saved := _save(form)):
+        messages.success(request, f"Stream “{saved.name}” saved.")
+        return redirect("portfolio:stream_list", saved.portfolio_id)
+    return render(
+        request,
+        "portfolio/streams/form.html",
+        {"portfolio": stream.portfolio, "tab": "streams", "form": form, "stream": stream},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stream_delete(request, pk: int):
+    stream = get_stream(request, pk)
+    if request.method == "POST":
+        with transaction.atomic():  # linked entries are kept, unlinked
+            stream.delete()
+        messages.success(request, f"Stream “{stream.name}” deleted.")
+        return redirect("portfolio:stream_list", stream.portfolio_id)
+    return render(
+        request,
+        "portfolio/streams/delete.html",
+        {
+            "portfolio": stream.portfolio,
+            "tab": "streams",
+            "stream": stream,
+            "entry_count": stream.entries.count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def stream_confirm(request, pk: int):
+    """Record the stream's expected payments in ``month`` (YYYY-MM) as entries, once."""
+    stream = get_stream(request, pk)
+    entries_url = reverse("portfolio:entry_list", args=[stream.portfolio_id])
+    month = parse_month(request.POST.get("month", ""))
+    if month is None:
+        messages.error(request, "Nothing was confirmed: choose a month as YYYY-MM.")
+        return redirect(entries_url)
+    year, number = month
+    label = month_label(year, number)
+    back = f"{entries_url}?month={year:04d}-{number:02d}"
+    if not schedule.payment_dates(stream.spec(), year, number):
+        messages.info(request, f"“{stream.name}” pays nothing in {label}.")
+        return redirect(back)
+    made = services.stream_confirm_month(stream=stream, year=year, month=number)
+    if made:
+        messages.success(
+            request, f"Confirmed {len(made)} payment(s) of “{stream.name}” for {label}."
+        )
+    else:
+        messages.info(
+            request, f"Already confirmed: “{stream.name}” has entries in {label}; nothing added."
+        )
+    return redirect(back)

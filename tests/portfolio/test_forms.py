@@ -1,0 +1,264 @@
+"""Forms for holdings, valuations, streams and entries, and their money and date fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portfolio.forms import DayField, EntryForm, HoldingForm, MoneyField, StreamForm, ValuationForm
+from tests.factories import HoldingFactory, StreamFactory
+
+TODAY = dt.date(2026, 10, 15)
+
+
+# --- MoneyField ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1250.50", Decimal("1250.50")),
+        (" 12 ", Decimal("12.00")),
+        ("-250000", Decimal("-250000.00")),
+        ("1.500", Decimal("1.50")),  # trailing zeros past the cents are harmless
+        ("999999999999.99", Decimal("999999999999.99")),
+        ("-999999999999.99", Decimal("-999999999999.99")),
+        ("1E+3", Decimal("1000.00")),
+        ("0", Decimal("0.00")),
+    ],
+)
+def test_money_accepts(text, value):
+    cleaned = MoneyField().clean(text)
+    assert cleaned == value
+    assert cleaned.as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("abc", "invalid"),
+        ("1,250.50", "invalid"),
+        ("12..5", "invalid"),
+        ("NaN", "not_finite"),
+        ("nan", "not_finite"),
+        ("sNaN", "not_finite"),
+        ("Infinity", "not_finite"),
+        ("-inf", "not_finite"),
+        ("1000000000000", "max_whole_digits"),
+        ("-1000000000000", "max_whole_digits"),
+        ("1e30", "max_whole_digits"),
+        ("0.001", "max_decimal_places"),
+        ("1e-5", "max_decimal_places"),
+    ],
+)
+def test_money_refuses_with_a_clear_message(text, code):
+    with pytest.raises(ValidationError) as error:
+        MoneyField().clean(text)
+    assert error.value.code == code
+    assert error.value.messages[0] == MoneyField.default_error_messages[code]
+
+
+def test_money_zero_and_negative_options():
+    with pytest.raises(ValidationError, match="other than zero"):
+        MoneyField(allow_zero=False).clean("0.00")
+    with pytest.raises(ValidationError, match="above zero"):
+        MoneyField(allow_negative=False).clean("-1")
+    assert MoneyField(allow_zero=False).clean("-1") == Decimal("-1")
+
+
+def test_money_empty_when_optional():
+    assert MoneyField(required=False).clean("") is None
+
+
+@given(
+    st.decimals(
+        min_value=Decimal("-999999999999.99"),
+        max_value=Decimal("999999999999.99"),
+        places=2,
+        allow_nan=False,
+        allow_infinity=False,
+    )
+)
+def test_money_round_trips_every_amount_in_range(amount):
+    assert MoneyField().clean(str(amount)) == amount
+
+
+# --- DayField ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["1900-01-01", "2026-02-28", "2200-12-31"])
+def test_day_accepts_the_range(text):
+    assert DayField().clean(text) == dt.date.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1899-12-31", "Enter a date between 1900 and 2200."),
+        ("2201-01-01", "Enter a date between 1900 and 2200."),
+        ("0001-01-01", "Enter a date between 1900 and 2200."),
+        ("2026-02-29", "Enter a date as YYYY-MM-DD."),
+        ("tomorrow", "Enter a date as YYYY-MM-DD."),
+    ],
+)
+def test_day_refuses(text, message):
+    with pytest.raises(ValidationError) as error:
+        DayField().clean(text)
+    assert error.value.messages == [message]
+
+
+# --- HoldingForm ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def portfolio(owner):
+    return owner.portfolios.get()
+
+
+def holding_data(**overrides):
+    data = {"name": "Flat", "kind": "property", "liquidity": "kind", "note": ""}
+    data.update(value="", value_date="2026-10-15")
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_holding_form_fields_on_create_and_edit(portfolio):
+    create = HoldingForm(portfolio=portfolio, today=TODAY)
+    assert list(create.fields) == ["name", "kind", "liquidity", "note", "value", "value_date"]
+    assert create["value_date"].value() == TODAY
+    assert create["liquidity"].value() == "kind"
+    holding = HoldingFactory(portfolio=portfolio, kind="cash")
+    edit = HoldingForm(instance=holding, portfolio=portfolio, today=TODAY)
+    assert list(edit.fields) == ["name", "kind", "liquidity", "note"]
+    assert edit["liquidity"].value() == "kind"
+
+
+@pytest.mark.django_db
+def test_holding_form_saves_value_and_liquid_by_kind(portfolio):
+    form = HoldingForm(holding_data(value="-1000"), portfolio=portfolio, today=TODAY)
+    assert form.is_valid(), form.errors
+    holding = form.save()
+    assert holding.liquid is False
+    assert holding.valuations.get().value == Decimal("-1000")
+
+
+@pytest.mark.django_db
+def test_holding_form_edit_changing_kind_follows_default(portfolio):
+    holding = HoldingFactory(portfolio=portfolio, kind="property", liquid=False)
+    form = HoldingForm(
+        holding_data(kind="listed"), instance=holding, portfolio=portfolio, today=TODAY
+    )
+    assert form.is_valid(), form.errors
+    assert form.save().liquid is True
+
+
+@pytest.mark.django_db
+def test_holding_name_unique_in_portfolio_ignoring_case(portfolio):
+    HoldingFactory(portfolio=portfolio, name="Flat")
+    form = HoldingForm(holding_data(name="FLAT"), portfolio=portfolio, today=TODAY)
+    assert form.errors["name"] == ["This portfolio already has a holding with this name."]
+
+
+def test_valuation_form_refuses_nan():
+    form = ValuationForm({"date": "2026-10-01", "value": "NaN"})
+    assert not form.is_valid()
+    assert "NaN and infinity" in form.errors["value"][0]
+
+
+# --- StreamForm --------------------------------------------------------------------------------
+
+
+def stream_data(**overrides):
+    data = {
+        "name": "Rent",
+        "category": "rent",
+        "amount": "900",
+        "frequency": "monthly",
+        "first_date": "2026-01-01",
+        "end_date": "",
+        "holding": "",
+        "hours_per_month": "2",
+        "note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_stream_form_category_select_has_optgroups(portfolio):
+    choices = StreamForm(portfolio=portfolio).fields["category"].choices
+    assert [label for label, _ in choices[1:]] == ["Earned", "Passive", "Outgoing"]
+
+
+@pytest.mark.django_db
+def test_stream_form_holdings_of_the_portfolio_only(portfolio, stranger):
+    mine = HoldingFactory(portfolio=portfolio)
+    theirs = HoldingFactory(portfolio=stranger.portfolios.get())
+    form = StreamForm(stream_data(holding=theirs.pk), portfolio=portfolio)
+    assert list(form.fields["holding"].queryset) == [mine]
+    assert form.errors["holding"] == ["Choose one of this portfolio's holdings."]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("hours", "valid"),
+    [("0", True), ("744", True), ("2.5", True), ("744.1", False), ("800", False), ("-1", False)],
+)
+def test_stream_form_hours_range(portfolio, hours, valid):
+    assert StreamForm(stream_data(hours_per_month=hours), portfolio=portfolio).is_valid() is valid
+
+
+@pytest.mark.django_db
+def test_stream_form_end_may_equal_first(portfolio):
+    form = StreamForm(
+        stream_data(first_date="2026-01-01", end_date="2026-01-01"), portfolio=portfolio
+    )
+    assert form.is_valid(), form.errors
+
+
+@pytest.mark.django_db
+def test_stream_name_unique_but_edit_keeps_its_own(portfolio):
+    stream = StreamFactory(portfolio=portfolio, name="Rent")
+    assert not StreamForm(stream_data(name="rent"), portfolio=portfolio).is_valid()
+    assert StreamForm(stream_data(name="RENT"), instance=stream, portfolio=portfolio).is_valid()
+
+
+# --- EntryForm ------------------------------------------------------------------------------------
+
+
+def entry_data(**overrides):
+    data = {"date": "2026-10-01", "amount": "10", "category": "", "stream": "", "note": ""}
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_entry_form_category_from_stream_or_required(portfolio):
+    stream = StreamFactory(portfolio=portfolio, category="interest")
+    form = EntryForm(entry_data(stream=stream.pk), portfolio=portfolio)
+    assert form.is_valid(), form.errors
+    assert form.save().category == "interest"
+
+    alone = EntryForm(entry_data(), portfolio=portfolio)
+    assert alone.errors["category"] == ["Choose a category, or a stream to take it from."]
+
+
+@pytest.mark.django_db
+def test_entry_form_explicit_category_wins_over_stream(portfolio):
+    stream = StreamFactory(portfolio=portfolio, category="interest")
+    form = EntryForm(entry_data(stream=stream.pk, category="fees"), portfolio=portfolio)
+    assert form.is_valid(), form.errors
+    assert form.save().category == "fees"
+
+
+@pytest.mark.django_db
+def test_entry_form_streams_of_the_portfolio_only(portfolio, stranger):
+    theirs = StreamFactory(portfolio=stranger.portfolios.get())
+    form = EntryForm(entry_data(stream=theirs.pk, category="fees"), portfolio=portfolio)
+    assert form.errors["stream"] == ["Choose one of this portfolio's streams."]
