@@ -232,6 +232,9 @@ else:
     EMAIL_BACKEND = "config.mail.ConsoleOutboxBackend"
     EMAIL_OUTBOX_DIR = LOCAL_DIR / "outbox"
 EMAIL_TIMEOUT = 20
+# Progress e-mails the SMTP server did not take (away, or 4xx) are retried after
+# this many seconds, doubling each time (goals.tasks).
+EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", 60)
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -270,6 +273,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Static files, i18n -------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+if not PRODUCTION:
+    # WhiteNoise warns about a missing root; production fills it with collectstatic.
+    STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

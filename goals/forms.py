@@ -17,7 +17,11 @@ FIGURE_LIMIT = Decimal("1e12")
 def figure_field(metric: str, *, label: str, required: bool) -> forms.Field:
     """The field that reads a figure of ``metric`` in its own unit."""
     if metric in RATE_METRICS:
-        return PercentField(label=label, required=required, max_value=Decimal(1000))
+        # Only a savings rate can be below zero (spending more than all income).
+        lowest = None if metric == Metric.SAVINGS_RATE else Decimal(0)
+        return PercentField(
+            label=label, required=required, min_value=lowest, max_value=Decimal(1000)
+        )
     return forms.DecimalField(
         label=label,
         required=required,
@@ -94,6 +98,11 @@ class GoalForm(forms.ModelForm):
         baseline = cleaned["baseline"] = self._figure("baseline")
         if self.errors or not self._is_unique(cleaned):
             return cleaned
+        if self.instance.closed_at and "year" in self.changed_data:
+            # Moved to another year, a closed goal is open again (the year-end job
+            # closes it anew); otherwise it would keep a final value from another year.
+            self.instance.closed_at = self.instance.final_value = None
+            self.instance.final_infinite = False
         if baseline is None:
             baseline = self._capture_baseline(cleaned)
             if baseline is None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from goals import progress
-from goals.models import Goal, Metric
+from goals.models import FIGURE, Goal, Metric
 from portfolio.figures import Figures
 from portfolio.models import Portfolio
 from portfolio.services import (
@@ -25,6 +25,8 @@ from portfolio.services import (
     month_bounds,
     ttm_start,
 )
+
+FIGURE_MAX = Decimal(10) ** (FIGURE["max_digits"] - FIGURE["decimal_places"])
 
 # The Figures attribute that each goal metric follows.
 METRIC_FIGURE = {
@@ -117,6 +119,10 @@ def goal_cards(*, user, today: date, portfolio: Portfolio | None = None) -> list
 
 def _gap(goal: Goal, figures: Figures, yearly_yield: Decimal) -> progress.RatioGap | None:
     if goal.metric == Metric.WEALTH_RATIO:
+        if figures.wealth_ratio is None:
+            # No income at all: the ratio is undefined and no amount is "needed" yet;
+            # a gap of 0 would read as "your passive income already reaches this target".
+            return None
         return progress.ratio_gap(goal.target, figures.earned, figures.passive, yearly_yield)
     if goal.metric == Metric.MONTHLY_PASSIVE:
         return progress.income_gap(goal.target, figures.monthly_passive, yearly_yield)
@@ -152,7 +158,9 @@ def goals_close_finished_years(*, now: datetime) -> int:
         )
         for goal in goals:
             value = metric_value(figures_from(data, year_end, goal.portfolio_id), goal.metric)
-            infinite = value is not None and value.is_infinite()
+            # A figure too large for the column (a runway of 10^14 months) is as good as
+            # unbounded; storing it would fail the whole sweep for every user.
+            infinite = value is not None and (value.is_infinite() or abs(value) >= FIGURE_MAX)
             closed += Goal.objects.filter(pk=goal.pk, closed_at__isnull=True).update(
                 closed_at=now,
                 final_value=None if infinite else value,
