@@ -73,6 +73,10 @@ class GoalCard:
     def status_label(self) -> str:
         return progress.STATUS_LABELS[self.status]
 
+    @property
+    def status_css(self) -> str:
+        return self.status.replace("_", "-")
+
 
 def goal_cards(*, user, today: date, portfolio: Portfolio | None = None) -> list[GoalCard]:
     """A card for each goal of ``today``'s year (of one portfolio, or all of the user's).
