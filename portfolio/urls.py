@@ -1,6 +1,14 @@
 from django.urls import path
 
-from portfolio.views import dashboard, entries, holdings, portfolios, streams
+from portfolio.views import (
+    dashboard,
+    entries,
+    entry_import,
+    holdings,
+    portfolios,
+    projection,
+    streams,
+)
 
 app_name = "portfolio"
 
@@ -32,4 +40,23 @@ urlpatterns = [
     path("portfolios/<int:pk>/entries/new/", entries.entry_create, name="entry_create"),
     path("entries/<int:pk>/edit/", entries.entry_edit, name="entry_edit"),
     path("entries/<int:pk>/delete/", entries.entry_delete, name="entry_delete"),
+    # CSV import of entries: upload, preview (the file kept under its hash), confirm
+    path("portfolios/<int:pk>/entries/import/", entry_import.entry_import, name="entry_import"),
+    path(
+        "portfolios/<int:pk>/entries/import/<str:file_hash>/",
+        entry_import.entry_import_preview,
+        name="entry_import_preview",
+    ),
+    path(
+        "portfolios/<int:pk>/entries/import/<str:file_hash>/confirm/",
+        entry_import.entry_import_confirm,
+        name="entry_import_confirm",
+    ),
+    path(
+        "entries/import/template.csv",
+        entry_import.entry_import_template,
+        name="entry_import_template",
+    ),
+    # Projection (all portfolios, or ?portfolio=<id>)
+    path("projection/", projection.projection, name="projection"),
 ]

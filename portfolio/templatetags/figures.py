@@ -5,7 +5,8 @@ Undefined figures (``None``) show as an em dash, unbounded ones in words.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+import functools
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 from babel.numbers import format_currency, format_decimal
 from django import template
@@ -14,6 +15,18 @@ from django.conf import settings
 register = template.Library()
 
 DASH = "—"
+# Rounding for display needs as many digits as the figure has: 28 (Python's
+# default) is too few for 10^27 with cents, which a 50-year projection can reach.
+_DISPLAY = Context(prec=60)
+
+
+def _wide(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with localcontext(_DISPLAY):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def _finite(value) -> bool:
@@ -21,6 +34,7 @@ def _finite(value) -> bool:
 
 
 @register.filter
+@_wide
 def money(value, currency: str = "USD") -> str:
     """An amount in the user's currency, e.g. ``{{ figures.net_worth|money:user.currency }}``."""
     if not _finite(value):
@@ -29,6 +43,7 @@ def money(value, currency: str = "USD") -> str:
 
 
 @register.filter
+@_wide
 def money_whole(value, currency: str = "USD") -> str:
     """An amount without cents, for large round figures such as capital needed."""
     if not _finite(value):
@@ -40,6 +55,7 @@ def money_whole(value, currency: str = "USD") -> str:
 
 
 @register.filter
+@_wide
 def percent(value, places: int = 1) -> str:
     """A fraction as a percentage: Decimal("0.0525") -> "5.3%"."""
     if value is None:
@@ -51,6 +67,7 @@ def percent(value, places: int = 1) -> str:
 
 
 @register.filter
+@_wide
 def ratio(value) -> str:
     """The wealth ratio: a percentage, "fully passive" when unbounded."""
     if value is not None and not _finite(value):
@@ -59,6 +76,7 @@ def ratio(value) -> str:
 
 
 @register.filter
+@_wide
 def months(value) -> str:
     """A runway in months: "free" when passive income covers spending."""
     if value is None:
@@ -70,6 +88,7 @@ def months(value) -> str:
 
 
 @register.filter
+@_wide
 def years(value) -> str:
     """A runway in months shown in years."""
     if value is None:
@@ -81,6 +100,7 @@ def years(value) -> str:
 
 
 @register.filter
+@_wide
 def number(value, places: int = 1) -> str:
     if value is None:
         return DASH
