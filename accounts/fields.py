@@ -33,14 +33,16 @@ class PercentField(forms.DecimalField):
         text = str(value).strip().replace(",", ".").replace(" ", "")
         is_percent = text.endswith("%")
         try:
-            number = Decimal(text.rstrip("%"))
+            number = Decimal(text[:-1] if is_percent else text)
         except InvalidOperation:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         if not number.is_finite():
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         if is_percent:
             number /= 100
-        if number != round(number, self.fraction_places):
+        # Places of the normalised number: round() raises InvalidOperation past the
+        # context's 28 digits (e.g. "1e30"), which would be a server error.
+        if number.normalize().as_tuple().exponent < -self.fraction_places:
             raise ValidationError(
                 "Use at most %(places)s decimal places in the percentage.",
                 code="max_decimal_places",

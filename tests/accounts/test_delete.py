@@ -1,0 +1,157 @@
+"""Deleting one's account removes every row of the user's data, and nothing else."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.urls import reverse
+
+from portfolio.models import Portfolio
+from tests.factories import (
+    PASSWORD,
+    EntryFactory,
+    HoldingFactory,
+    PortfolioFactory,
+    StreamFactory,
+    ValuationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+URL = reverse("accounts:delete")
+
+
+def references(target: type[models.Model], pks) -> dict[type[models.Model], set]:
+    """Rows of every installed model (M2M tables included) pointing at ``target`` rows."""
+    found: dict[type[models.Model], set] = defaultdict(set)
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.get_fields():
+            if (
+                isinstance(field, models.ForeignKey)  # OneToOneField is one too
+                and field.related_model is target
+            ):
+                rows = model._default_manager.filter(**{f"{field.name}__in": pks})
+                found[model] |= set(rows.values_list("pk", flat=True))
+    return {model: rows for model, rows in found.items() if rows}
+
+
+def everything_owned_by(user) -> dict[type[models.Model], set]:
+    """The user's rows and, transitively, the rows hanging off them."""
+    owned: dict[type[models.Model], set] = defaultdict(set)
+    frontier = {User: {user.pk}}
+    while frontier:
+        next_frontier: dict[type[models.Model], set] = defaultdict(set)
+        for target, pks in frontier.items():
+            for model, rows in references(target, pks).items():
+                new = rows - owned[model]
+                if new:
+                    owned[model] |= new
+                    next_frontier[model] |= new
+        frontier = next_frontier
+    return {model: rows for model, rows in owned.items() if rows}
+
+
+def give_data(user) -> None:
+    retirement = PortfolioFactory(owner=user, name="Retirement")
+    holding = HoldingFactory(portfolio=retirement)
+    ValuationFactory(holding=holding)
+    StreamFactory(portfolio=retirement)
+    EntryFactory(portfolio=user.portfolios.get(name="Personal"))
+    EmailAddress.objects.create(user=user, email=f"second.{user.email}", verified=False)
+    TOTP.activate(user, generate_totp_secret())
+    RecoveryCodes.activate(user)
+
+
+@pytest.fixture
+def populated(owner, stranger):
+    for user in (owner, stranger):
+        give_data(user)
+    return owner, stranger
+
+
+def test_the_page_warns_and_asks_for_the_password(client_owner):
+    response = client_owner.get(URL)
+    assert response.status_code == 200
+    assert 'name="password"' in response.text
+    assert "cannot be undone" in response.text
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("not my password", "That is not your password; nothing was deleted."),
+        ("", "This field is required."),
+    ],
+)
+def test_a_wrong_password_deletes_nothing(client_owner, populated, password, message):
+    owner, _stranger = populated
+    before = everything_owned_by(owner)
+    response = client_owner.post(URL, {"password": password})
+    assert response.status_code == 200
+    assert message in response.text
+    assert User.objects.filter(pk=owner.pk).exists()
+    assert everything_owned_by(owner) == before
+    assert client_owner.session["_auth_user_id"] == str(owner.pk)
+
+
+def test_the_right_password_deletes_the_user_and_all_their_data(client_owner, populated):
+    owner, stranger = populated
+    owned = everything_owned_by(owner)
+    # The data is really there, so the checks below mean something.
+    assert owned[Portfolio] == set(owner.portfolios.values_list("pk", flat=True))
+    assert len(owned[Portfolio]) == 2
+    assert len(owned[EmailAddress]) == 2
+    assert len(owned[Authenticator]) == 2  # TOTP and recovery codes
+    assert {model._meta.label for model in owned} >= {
+        "portfolio.Holding",
+        "portfolio.Valuation",
+        "portfolio.Stream",
+        "portfolio.Entry",
+    }
+    strangers = everything_owned_by(stranger)
+
+    response = client_owner.post(URL, {"password": PASSWORD}, follow=True)
+    assert response.redirect_chain == [(reverse("landing"), 302)]
+    assert "Your account and all of its data were deleted." in response.text
+    assert "_auth_user_id" not in client_owner.session
+
+    assert not User.objects.filter(pk=owner.pk).exists()
+    # No row of any model with a foreign key to the user still points at them...
+    assert references(User, [owner.pk]) == {}
+    # ...and every row that hung off their rows is gone too.
+    for model, pks in owned.items():
+        assert not model._default_manager.filter(pk__in=pks).exists(), model.__name__
+    # The stranger keeps everything.
+    assert everything_owned_by(stranger) == strangers
+    assert User.objects.filter(pk=stranger.pk).exists()
+
+
+def test_the_deleted_user_cannot_log_in(client_owner, owner, client):
+    client_owner.post(URL, {"password": PASSWORD})
+    from django.test import Client
+
+    other = Client()
+    other.post(reverse("account_login"), {"login": owner.email, "password": PASSWORD})
+    assert "_auth_user_id" not in other.session
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_other_methods_get_405_and_delete_nothing(client_owner, owner, method):
+    response = getattr(client_owner, method)(URL, {"password": PASSWORD})
+    assert response.status_code == 405
+    assert User.objects.filter(pk=owner.pk).exists()
+
+
+def test_anonymous_is_sent_to_log_in(client, owner):
+    response = client.post(URL, {"password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={URL}"
+    assert User.objects.filter(pk=owner.pk).exists()

@@ -1,0 +1,155 @@
+"""A person in a real browser: sign up, verify by e-mail, log in, turn on 2FA.
+
+Playwright drives Debian's Chromium (never a downloaded build) against the live
+server; the verification e-mail is read back from a real SMTP server. Screenshots
+go to ``ARTIFACTS_DIR`` (default ``artifacts/`` in the repository).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connections
+
+from tests.factories import PASSWORD, totp_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BASE_DIR = Path(__file__).resolve().parents[2]
+EMAIL = "browser.person@example.com"
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    folder = Path(os.environ.get("ARTIFACTS_DIR") or BASE_DIR / "artifacts")
+    if not folder.is_absolute():
+        folder = BASE_DIR / folder
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def page(monkeypatch):
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls
+    # made by the test itself are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            # The ORM calls made inside Playwright's context opened their own
+            # connection; close it, or the test database cannot be dropped.
+            connections.close_all()
+            context.close()
+            browser.close()
+
+
+def test_sign_up_verify_log_in_and_turn_on_two_factor(
+    page, live_server, smtp_server, artifacts, capsys
+):
+    shots: list[Path] = []
+
+    def screenshot(name: str) -> None:
+        path = artifacts / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        shots.append(path)
+
+    def submit(field: str) -> None:
+        with page.expect_navigation():
+            page.press(f"main [name={field}]", "Enter")
+
+    def log_in() -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("main [name=login]", EMAIL)
+        page.fill("main [name=password]", PASSWORD)
+        submit("password")
+
+    def log_out() -> None:
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile("log out", re.I)).first.click()
+        assert page.url.rstrip("/") == live_server.url
+        assert page.get_by_role("link", name=re.compile("log in", re.I)).first.is_visible()
+
+    # Sign up.
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.fill("main [name=email]", EMAIL)
+    page.fill("main [name=password1]", PASSWORD)
+    page.fill("main [name=password2]", PASSWORD)
+    page.select_option("main [name=currency]", "EUR")
+    page.select_option("main [name=time_zone]", "Europe/Paris")
+    screenshot("01-signup")
+    submit("password2")
+    assert page.url.endswith("/accounts/confirm-email/")
+    user = get_user_model().objects.get(email=EMAIL)
+    assert (user.currency, user.time_zone) == ("EUR", "Europe/Paris")
+
+    # Verify: the link from the real e-mail shows a page; the button confirms.
+    link = smtp_server.link(smtp_server.wait_for(EMAIL), "/accounts/confirm-email/")
+    assert link.startswith(live_server.url)
+    page.goto(link)
+    assert EMAIL in page.inner_text("main")
+    screenshot("02-confirm-email")
+    with page.expect_navigation():
+        page.locator("main form [type=submit]").first.click()
+    assert user.emailaddress_set.get(email=EMAIL).verified
+
+    # Log in and see the dashboard.
+    log_in()
+    assert page.url == f"{live_server.url}/dashboard/"
+    assert page.title().startswith("Dashboard")
+    screenshot("dashboard")
+
+    # Turn on two-factor authentication: allauth asks for the password first.
+    page.goto(f"{live_server.url}/accounts/2fa/totp/activate/")
+    if "/reauthenticate/" in page.url:
+        page.fill("main [name=password]", PASSWORD)
+        submit("password")
+    secret = page.input_value("#authenticator_secret")
+    assert re.fullmatch(r"[A-Z2-7]+=*", secret)
+    screenshot("03-totp-activate")
+    page.fill("main [name=code]", totp_code(secret))
+    submit("code")
+    assert page.url.endswith("/accounts/2fa/recovery-codes/")
+    screenshot("04-recovery-codes")
+    log_out()
+
+    # Log in again: the password is not enough any more.
+    log_in()
+    assert page.url.endswith("/accounts/2fa/authenticate/")
+    screenshot("05-two-factor-code")
+    page.fill("main [name=code]", totp_code(secret))
+    submit("code")
+    assert page.url == f"{live_server.url}/dashboard/"
+    screenshot("06-dashboard-after-2fa")
+    log_out()
+
+    with capsys.disabled():
+        print()
+        for path in shots:
+            print(f"screenshot: {path}")
