@@ -12,4 +12,5 @@ urlpatterns = [
     path("goals/", include("goals.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
+    path("accounts/data/", include("accounts.urls_data")),
 ]
