@@ -26,6 +26,7 @@ __all__ = [
     "INFINITY",
     "YearRow",
     "capital_needed",
+    "checked_decimal",
     "holding_class",
     "monthly",
     "passive_coverage",
@@ -50,7 +51,7 @@ _RATE_CTX = Context(prec=40, traps=[InvalidOperation, DivisionByZero, Overflow])
 MAX_YEARS = 50
 
 
-def _number(name: str, value: Decimal | int, *, non_negative: bool = True) -> Decimal:
+def checked_decimal(name: str, value: Decimal | int, *, non_negative: bool = True) -> Decimal:
     """Return ``value`` as a finite ``Decimal``, or raise an error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
         raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
@@ -63,7 +64,7 @@ def _number(name: str, value: Decimal | int, *, non_negative: bool = True) -> De
 
 
 def _rate(name: str, value: Decimal | int) -> Decimal:
-    value = _number(name, value, non_negative=False)
+    value = checked_decimal(name, value, non_negative=False)
     if value <= -1:
         raise ValueError(f"{name} must be > -1")
     return value
@@ -79,7 +80,7 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
 
 def monthly(yearly: Decimal) -> Decimal:
     """A monthly figure from a yearly (TTM) one: yearly / 12. May be negative."""
-    yearly = _number("yearly", yearly, non_negative=False)
+    yearly = checked_decimal("yearly", yearly, non_negative=False)
     with localcontext(_CTX):
         return yearly / 12
 
@@ -89,8 +90,8 @@ def wealth_ratio(passive: Decimal, earned: Decimal) -> Decimal | None:
 
     Earned 0 and passive > 0 is ``Infinity`` ("fully passive"); both 0 is ``None``.
     """
-    passive = _number("passive", passive)
-    earned = _number("earned", earned)
+    passive = checked_decimal("passive", passive)
+    earned = checked_decimal("earned", earned)
     return _ratio(passive, earned)
 
 
@@ -103,9 +104,9 @@ def runway_months(
     passive income. A burn <= 0 is ``Infinity`` ("free"). ``liquid_assets`` may be
     negative (debts), which gives 0 months.
     """
-    liquid_assets = _number("liquid_assets", liquid_assets, non_negative=False)
-    monthly_spending = _number("monthly_spending", monthly_spending)
-    monthly_passive = _number("monthly_passive", monthly_passive)
+    liquid_assets = checked_decimal("liquid_assets", liquid_assets, non_negative=False)
+    monthly_spending = checked_decimal("monthly_spending", monthly_spending)
+    monthly_passive = checked_decimal("monthly_passive", monthly_passive)
     with localcontext(_CTX):
         burn = monthly_spending - monthly_passive
         if burn <= 0:
@@ -115,8 +116,8 @@ def runway_months(
 
 def passive_coverage(passive: Decimal, spending: Decimal) -> Decimal | None:
     """Passive income / spending. Spending 0: ``Infinity`` if passive > 0, else ``None``."""
-    passive = _number("passive", passive)
-    spending = _number("spending", spending)
+    passive = checked_decimal("passive", passive)
+    spending = checked_decimal("spending", spending)
     return _ratio(passive, spending)
 
 
@@ -125,9 +126,9 @@ def savings_rate(earned: Decimal, passive: Decimal, spending: Decimal) -> Decima
 
     Negative when spending exceeds income.
     """
-    earned = _number("earned", earned)
-    passive = _number("passive", passive)
-    spending = _number("spending", spending)
+    earned = checked_decimal("earned", earned)
+    passive = checked_decimal("passive", passive)
+    spending = checked_decimal("spending", spending)
     with localcontext(_CTX):
         income = earned + passive
         if income == 0:
@@ -140,8 +141,8 @@ def passive_income_per_hour(monthly_passive: Decimal, hours: Decimal) -> Decimal
 
     Hours 0: ``Infinity`` if passive > 0, else ``None``.
     """
-    monthly_passive = _number("monthly_passive", monthly_passive)
-    hours = _number("hours", hours)
+    monthly_passive = checked_decimal("monthly_passive", monthly_passive)
+    hours = checked_decimal("hours", hours)
     return _ratio(monthly_passive, hours)
 
 
@@ -150,9 +151,9 @@ def passive_needed(target_ratio: Decimal, earned: Decimal, passive: Decimal) -> 
 
     Same period as its inputs (yearly in, yearly out).
     """
-    target_ratio = _number("target_ratio", target_ratio)
-    earned = _number("earned", earned)
-    passive = _number("passive", passive)
+    target_ratio = checked_decimal("target_ratio", target_ratio)
+    earned = checked_decimal("earned", earned)
+    passive = checked_decimal("passive", passive)
     with localcontext(_CTX):
         return max(ZERO, target_ratio * earned - passive)
 
@@ -162,8 +163,8 @@ def capital_needed(yearly_income: Decimal, yearly_yield: Decimal) -> Decimal:
 
     A yield <= 0 can pay nothing and raises ``ValueError``.
     """
-    yearly_income = _number("yearly_income", yearly_income)
-    yearly_yield = _number("yearly_yield", yearly_yield, non_negative=False)
+    yearly_income = checked_decimal("yearly_income", yearly_income)
+    yearly_yield = checked_decimal("yearly_yield", yearly_yield, non_negative=False)
     if yearly_yield <= 0:
         raise ValueError("yearly_yield must be > 0")
     with localcontext(_CTX):
@@ -175,7 +176,7 @@ def holding_class(monthly_net: Decimal) -> str:
 
     > 0 is ``"asset"``, < 0 ``"liability"``, 0 ``"neutral"``.
     """
-    monthly_net = _number("monthly_net", monthly_net, non_negative=False)
+    monthly_net = checked_decimal("monthly_net", monthly_net, non_negative=False)
     if monthly_net > 0:
         return "asset"
     if monthly_net < 0:
@@ -244,13 +245,13 @@ def project(
         raise TypeError(f"years must be an int, not {type(years).__name__}")
     if not 1 <= years <= MAX_YEARS:
         raise ValueError(f"years must be between 1 and {MAX_YEARS}")
-    capital = _number("capital", capital)
-    monthly_saving = _number("monthly_saving", monthly_saving)
+    capital = checked_decimal("capital", capital)
+    monthly_saving = checked_decimal("monthly_saving", monthly_saving)
     yearly_return = _rate("yearly_return", yearly_return)
-    yearly_yield = _number("yearly_yield", yearly_yield)
-    earned_yearly = _number("earned_yearly", earned_yearly)
-    spending_yearly = _number("spending_yearly", spending_yearly)
-    other_passive_yearly = _number("other_passive_yearly", other_passive_yearly)
+    yearly_yield = checked_decimal("yearly_yield", yearly_yield)
+    earned_yearly = checked_decimal("earned_yearly", earned_yearly)
+    spending_yearly = checked_decimal("spending_yearly", spending_yearly)
+    other_passive_yearly = checked_decimal("other_passive_yearly", other_passive_yearly)
     wage_growth = _rate("wage_growth", wage_growth)
     passive_growth = _rate("passive_growth", passive_growth)
 

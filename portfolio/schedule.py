@@ -45,6 +45,7 @@ from portfolio.categories import (
     WEEKLY,
     YEARLY,
 )
+from portfolio.metrics import checked_decimal
 
 __all__ = [
     "EntrySpec",
@@ -68,13 +69,7 @@ Month = tuple[int, int]
 
 
 def _check_amount(owner: object, name: str, value: object, *, non_negative: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
-    value = Decimal(value)
-    if not value.is_finite():
-        raise ValueError(f"{name} must be a finite number")
-    if non_negative and value < 0:
-        raise ValueError(f"{name} must be >= 0")
+    value = checked_decimal(name, value, non_negative=non_negative)
     # frozen dataclass: store the int as a Decimal
     object.__setattr__(owner, name, value)
 
