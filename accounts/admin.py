@@ -12,6 +12,17 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Preferences", {"fields": ["currency", "time_zone", "assumed_yield"]}),
+        (
+            "E-mails",
+            {
+                "fields": [
+                    "email_monthly_progress",
+                    "email_log_reminder",
+                    "email_milestones",
+                    "email_new_year",
+                ]
+            },
+        ),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]

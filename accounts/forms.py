@@ -33,6 +33,17 @@ class SignupForm(forms.Form):
         user.save(update_fields=["currency", "time_zone"])
 
 
+EMAIL_CHOICES = [
+    ("email_monthly_progress", "Monthly progress, on the 1st at 08:00 your time"),
+    ("email_log_reminder", "A reminder when last month has no entries"),
+    (
+        "email_milestones",
+        "Milestones: a goal achieved, ratio at 100%, passive income covering spending",
+    ),
+    ("email_new_year", "An invitation to set next year's goal, in January"),
+]
+
+
 class AccountSettingsForm(forms.ModelForm):
     currency = forms.ChoiceField(label="Base currency", choices=currency_choices)
     time_zone = forms.ChoiceField(label="Time zone", choices=time_zone_choices)
@@ -43,9 +54,30 @@ class AccountSettingsForm(forms.ModelForm):
         help_text="The yearly cash yield you expect from invested capital: 4% or 0.04.",
     )
 
+    # One group of checkboxes for the four e-mail switches of the user (SPEC §8).
+    emails = forms.MultipleChoiceField(
+        label="E-mails",
+        required=False,
+        choices=EMAIL_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Each e-mail also has a link to stop that kind with one click.",
+    )
+
     class Meta:
         model = User
         fields = ["currency", "time_zone", "assumed_yield"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault(
+            "emails", [name for name, _ in EMAIL_CHOICES if getattr(self.instance, name)]
+        )
+
+    def save(self, commit: bool = True) -> User:
+        chosen = set(self.cleaned_data["emails"])
+        for name, _ in EMAIL_CHOICES:
+            setattr(self.instance, name, name in chosen)
+        return super().save(commit=commit)
 
 
 class DeleteAccountForm(forms.Form):

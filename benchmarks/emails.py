@@ -1,0 +1,296 @@
+"""Render and deliver monthly progress e-mails through real Celery workers to an SMTP sink.
+
+    python benchmarks/emails.py                      # 10,000 e-mails, 1 then 2 workers
+    python benchmarks/emails.py --users 2000 --workers 1 2 4
+
+Without ``DATABASE_URL`` it runs on a fresh SQLite file and the filesystem broker
+in a temporary folder. With ``DATABASE_URL`` / ``REDIS_URL`` (PostgreSQL, Redis)
+it creates its users (``@bench.example.com``) in that database and deletes them
+at the end: point it at a scratch database, never at production.
+
+Each user has thirteen months of snapshots and a ratio goal, so every e-mail is
+the full monthly one: three templates, CSS inlined, a PNG chart. The batches are
+the ones the hourly job queues (``emails.send_month_start``, 50 users, one SMTP
+connection each); the sink (aiosmtpd, in this process) accepts and counts. It
+prints e-mails per second for each number of workers (solo pool, one process
+each), the peak memory (VmHWM) of a worker, and checks that every user got
+exactly one e-mail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DOMAIN = "bench.example.com"
+MONTH = date(2026, 1, 1)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sink:
+    """An SMTP server that accepts every message and counts it per recipient."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+        self.recipients: dict[str, int] = {}
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+            for address in envelope.rcpt_tos:
+                self.recipients[address] = self.recipients.get(address, 0) + 1
+        return "250 OK"
+
+    def reset(self) -> None:
+        with self.lock:
+            self.count = 0
+            self.recipients = {}
+
+
+def _setup_environment(temp: Path) -> None:
+    """Environment for this process and the workers, before Django starts."""
+    sys.path.insert(0, str(BASE_DIR))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOCAL_DIR", str(temp))
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = f"sqlite:///{temp / 'bench.sqlite3'}"
+    # Logs of every e-mail would measure the terminal, not the e-mails.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def _create_users(count: int) -> list[int]:
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    from goals.models import Goal
+    from portfolio.models import Snapshot
+
+    user_model = get_user_model()
+    joined = datetime(2025, 1, 1, tzinfo=UTC)
+    users = user_model.objects.bulk_create(
+        [
+            user_model(
+                email=f"user{index}@{DOMAIN}",
+                password="!",
+                date_joined=joined,
+                email_log_reminder=False,
+            )
+            for index in range(count)
+        ],
+        batch_size=2000,
+    )
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users],
+        batch_size=2000,
+    )
+    snapshots = []
+    for number, user in enumerate(users):
+        for offset in range(13):
+            index = MONTH.year * 12 + MONTH.month - 1 - 12 + offset
+            passive = Decimal(2400 + 30 * offset + number % 7 * 100)
+            snapshots.append(
+                Snapshot(
+                    owner=user,
+                    month=date(index // 12, index % 12 + 1, 1),
+                    earned=Decimal(60000),
+                    passive=passive,
+                    spending=Decimal(36000),
+                    liquid_assets=Decimal(30000),
+                    net_worth=Decimal(90000),
+                    passive_hours=Decimal(2),
+                    wealth_ratio=(passive / 60000).quantize(Decimal("0.000001")),
+                    runway_months=Decimal(10),
+                    runway_with_passive_months=Decimal("10.5"),
+                    passive_coverage=(passive / 36000).quantize(Decimal("0.000001")),
+                    savings_rate=Decimal("0.4"),
+                    passive_per_hour=Decimal(100),
+                    computed_at=joined,
+                )
+            )
+        if len(snapshots) >= 13_000:
+            Snapshot.objects.bulk_create(snapshots)
+            snapshots = []
+    Snapshot.objects.bulk_create(snapshots)
+    Goal.objects.bulk_create(
+        [
+            Goal(
+                owner=u,
+                year=2026,
+                metric="wealth_ratio",
+                baseline=Decimal("0.04"),
+                baseline_date=date(2026, 1, 1),
+                target=Decimal("0.08"),
+            )
+            for u in users
+        ],
+        batch_size=2000,
+    )
+    return [u.pk for u in users]
+
+
+def _delete_users() -> None:
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(email__endswith=f"@{DOMAIN}").delete()
+
+
+def _start_workers(count: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen]:
+    processes = []
+    for number in range(count):
+        log = logs / f"worker-{count}-{number}.log"
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "-l",
+                    "INFO",
+                    "-n",
+                    f"bench{number}-{os.getpid()}@%h",
+                ],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
+            )
+        )
+    deadline = time.monotonic() + 120
+    for number, process in enumerate(processes):
+        log = logs / f"worker-{count}-{number}.log"
+        while b" ready." not in log.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"worker did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+    return processes
+
+
+def _peak_memory_mib(process: subprocess.Popen) -> float:
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per run at most")
+    args = parser.parse_args()
+
+    temp = Path(tempfile.mkdtemp(prefix="wr-bench-emails-"))
+    _setup_environment(temp)
+    import django
+
+    django.setup()
+    from aiosmtpd.controller import Controller
+    from celery import group
+    from django.core.management import call_command
+
+    from goals import email_jobs
+    from goals.models import SentEmail
+    from goals.tasks import send_month_start_emails
+
+    call_command("migrate", verbosity=0)
+    _delete_users()
+    database = os.environ["DATABASE_URL"].split("://")[0]
+    broker = "redis" if os.environ.get("REDIS_URL") else "filesystem"
+    print(f"Database: {database}; broker: {broker}; {os.cpu_count()} CPUs")
+
+    started = time.perf_counter()
+    ids = _create_users(args.users)
+    print(
+        f"Created {len(ids)} users with 13 months of snapshots "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+    sink = Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{port}"}
+
+    # How long the hourly job takes to find them all (it runs in the beat's worker).
+    started = time.perf_counter()
+    due = email_jobs.due_month_start(datetime(2026, 2, 1, 8, 1, tzinfo=UTC))
+    print(
+        f"Hourly job: {len(due.get(MONTH, []))} users due, "
+        f"found in {time.perf_counter() - started:.2f} s"
+    )
+
+    try:
+        for count in args.workers:
+            SentEmail.objects.filter(user__email__endswith=f"@{DOMAIN}").delete()
+            sink.reset()
+            workers = _start_workers(count, env, temp)
+            try:
+                started = time.perf_counter()
+                group(
+                    send_month_start_emails.si(batch, email_jobs.month_period(MONTH))
+                    for batch in email_jobs.batches(ids, email_jobs.BATCH_SIZE)
+                ).apply_async()
+                deadline = started + args.timeout
+                while sink.count < len(ids):
+                    if time.perf_counter() > deadline:
+                        raise SystemExit(f"timed out: {sink.count} of {len(ids)} e-mails")
+                    if any(w.poll() is not None for w in workers):
+                        raise SystemExit("a worker died; see its log in " + str(temp))
+                    time.sleep(0.05)
+                elapsed = time.perf_counter() - started
+                peak = max(_peak_memory_mib(w) for w in workers)
+            finally:
+                _stop(workers)
+            time.sleep(0.5)  # anything sent twice would have arrived by now
+            duplicates = sum(n - 1 for n in sink.recipients.values() if n > 1)
+            sent = SentEmail.objects.filter(
+                user__email__endswith=f"@{DOMAIN}", status=SentEmail.Status.SENT
+            ).count()
+            print(
+                f"{count} worker(s): {len(ids)} e-mails in {elapsed:.1f} s = "
+                f"{len(ids) / elapsed:.0f} e-mails/s; peak worker memory {peak:.0f} MiB; "
+                f"{duplicates} duplicates, {sent} rows marked sent"
+            )
+    finally:
+        controller.stop()
+        _delete_users()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
