@@ -229,3 +229,184 @@ class Entry(models.Model):
             stream_id=self.stream_id,
             portfolio_id=self.portfolio_id,
         )
+
+
+class EntryImport(models.Model):
+    """A CSV file of entries imported into a portfolio, remembered to catch a second import.
+
+    ``file_hash`` is the SHA-256 of the file's normalized rows (see
+    ``portfolio.entry_import``), so the same rows saved again with a BOM, with
+    semicolons or with other letter case are still recognised.
+    """
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="entry_imports")
+    file_hash = models.CharField(max_length=64)
+    row_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # "Was this file imported into this portfolio before?" at upload and confirm.
+            models.Index(fields=["portfolio", "file_hash"], name="entryimport_portfolio_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.row_count} entries into {self.portfolio} on {self.created_at:%Y-%m-%d}"
+
+
+# --- Snapshots (derived; written only by portfolio.snapshots) ---------------------
+
+# TTM sums and balance-sheet totals add up many 12-digit amounts: wider than MONEY.
+TOTAL = {"max_digits": 20, "decimal_places": 2}
+# Metrics are stored rounded to 6 places (0.0001 %), which no chart or e-mail shows.
+METRIC = {"max_digits": 30, "decimal_places": 6, "null": True, "blank": True}
+METRIC_PLACES = Decimal("0.000001")
+
+
+def _metric_state(name: str, *, can_be_undefined: bool = True) -> list[models.CheckConstraint]:
+    """An unbounded figure has ``<name>_infinite`` set and no value; never both."""
+    checks = [
+        models.CheckConstraint(
+            condition=~models.Q(**{f"{name}__isnull": False, f"{name}_infinite": True}),
+            name=f"snapshot_{name}_value_or_infinite",
+        )
+    ]
+    if not can_be_undefined:
+        checks.append(
+            models.CheckConstraint(
+                condition=models.Q(**{f"{name}__isnull": False})
+                | models.Q(**{f"{name}_infinite": True}),
+                name=f"snapshot_{name}_never_undefined",
+            )
+        )
+    return checks
+
+
+class Snapshot(models.Model):
+    """The figures of one owner at one month end, as the recompute job computed them.
+
+    One row per user and month (``portfolio`` NULL: all the user's portfolios summed)
+    and one per portfolio and month. ``month`` is the first day of the month; flows
+    are the trailing twelve months to its last day (the current month counted in
+    full, as on the dashboard), balances are as of its last day (the current month:
+    as of today in the user's time zone).
+
+    A metric of SPEC §4 takes one of three states, stored explicitly:
+
+    - a value: ``<metric>`` holds it, ``<metric>_infinite`` is False;
+    - unbounded (``Decimal("Infinity")``, "fully passive", "free"): ``<metric>`` is
+      NULL and ``<metric>_infinite`` is True;
+    - undefined (``None``, e.g. a ratio with no income at all): NULL and False.
+
+    ``figure(name)`` turns a row back into what ``portfolio.metrics`` returns.
+    Written only by ``portfolio.snapshots`` (an upsert on the natural keys below).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshots"
+    )
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, null=True, blank=True, related_name="snapshots"
+    )
+    month = models.DateField(help_text="The first day of the month the figures close.")
+    earned = models.DecimalField(**TOTAL)  # TTM
+    passive = models.DecimalField(**TOTAL)  # TTM
+    spending = models.DecimalField(**TOTAL)  # TTM
+    # TTM by category, {"dividends": "1234.50", ...}: decimal strings, never floats.
+    by_category = models.JSONField(default=dict)
+    liquid_assets = models.DecimalField(**TOTAL)
+    net_worth = models.DecimalField(**TOTAL)
+    passive_hours = models.DecimalField(max_digits=10, decimal_places=1)
+    wealth_ratio = models.DecimalField(**METRIC)
+    wealth_ratio_infinite = models.BooleanField(default=False)
+    runway_months = models.DecimalField(**METRIC)
+    runway_months_infinite = models.BooleanField(default=False)
+    runway_with_passive_months = models.DecimalField(**METRIC)
+    runway_with_passive_months_infinite = models.BooleanField(default=False)
+    passive_coverage = models.DecimalField(**METRIC)
+    passive_coverage_infinite = models.BooleanField(default=False)
+    savings_rate = models.DecimalField(**METRIC)  # undefined without income, never unbounded
+    passive_per_hour = models.DecimalField(**METRIC)
+    passive_per_hour_infinite = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    # Metrics with an ``_infinite`` flag, in SPEC §4 order.
+    UNBOUNDED_METRICS = (
+        "wealth_ratio",
+        "runway_months",
+        "runway_with_passive_months",
+        "passive_coverage",
+        "passive_per_hour",
+    )
+    METRICS = (*UNBOUNDED_METRICS, "savings_rate")
+
+    class Meta:
+        ordering = ["owner", "portfolio", "month"]
+        constraints = [
+            # NULLs are distinct in a unique index, so the user-level rows need their
+            # own partial one. Both are the conflict targets of the upsert in
+            # portfolio.snapshots (ON CONFLICT (...) WHERE ...) and serve the charts'
+            # "one owner's rows by month" query.
+            models.UniqueConstraint(
+                fields=["owner", "month"],
+                condition=models.Q(portfolio__isnull=True),
+                name="snapshot_one_per_user_and_month",
+            ),
+            models.UniqueConstraint(
+                fields=["portfolio", "month"],
+                condition=models.Q(portfolio__isnull=False),
+                name="snapshot_one_per_portfolio_and_month",
+            ),
+            *_metric_state("wealth_ratio"),
+            *_metric_state("runway_months", can_be_undefined=False),
+            *_metric_state("runway_with_passive_months", can_be_undefined=False),
+            *_metric_state("passive_coverage"),
+            *_metric_state("passive_per_hour"),
+        ]
+
+    def __str__(self) -> str:
+        scope = "all portfolios" if self.portfolio_id is None else f"portfolio {self.portfolio_id}"
+        return f"Snapshot {self.month:%Y-%m} of user {self.owner_id} ({scope})"
+
+    def figure(self, name: str) -> Decimal | None:
+        """A metric as ``portfolio.metrics`` gives it: a Decimal, Infinity or None."""
+        if name not in self.METRICS:
+            raise ValueError(f"{name!r} is not a snapshot metric")
+        if getattr(self, f"{name}_infinite", False):
+            return Decimal("Infinity")
+        return getattr(self, name)
+
+
+class SnapshotQueue(models.Model):
+    """Users whose snapshots are stale, from ``dirty_since`` on: the debounce marker.
+
+    Every change to a user's data upserts this row in the same transaction as the
+    change (so no change is ever without its marker, even if the task that follows
+    is lost) and bumps ``version``; after commit a task is queued with that
+    version and a short countdown. A task whose version is no longer current does
+    nothing (a later edit queued a later task), so a burst of edits recomputes once.
+    The recompute deletes the row only if its version is unchanged, in the same
+    transaction as the new snapshots: a crash leaves the row for the redelivered
+    task, and an edit made during the recompute keeps it for its own task.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="snapshot_queue",
+    )
+    dirty_since = models.DateField(help_text="First day of the earliest month a change touched.")
+    version = models.PositiveBigIntegerField(default=1)
+    # The first unhandled change: a user editing without pause is recomputed anyway
+    # once this is old enough (see portfolio.snapshots.MAX_DEBOUNCE).
+    first_requested_at = models.DateTimeField()
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "stale snapshots of a user"
+        verbose_name_plural = "stale snapshots of users"
+
+    def __str__(self) -> str:
+        return f"Snapshots of user {self.user_id} stale since {self.dirty_since:%Y-%m}"

@@ -105,8 +105,22 @@ def figures_from(data: OwnerData, as_of: date, portfolio_id: int | None = None) 
     streams = [s for s in data.streams if mine(s)]
     entries = [e for e in data.entries if mine(e)]
     liquid, net_worth = balance_sheet(h for h in data.holdings if mine(h))
+    return compute_figures(
+        as_of=as_of,
+        totals=schedule.ttm(streams, entries, as_of),
+        liquid_assets=liquid,
+        net_worth=net_worth,
+        passive_hours=passive_hours(streams, as_of),
+    )
+
+
+def passive_hours(streams: Iterable[schedule.StreamSpec], as_of: date) -> Decimal:
+    """Hours per month taken by the passive streams running in ``as_of``'s month.
+
+    Shared with the snapshots, which need it for every month of a history.
+    """
     month_start, month_end = month_bounds(as_of.year, as_of.month)
-    passive_hours = sum(
+    return sum(
         (
             s.hours_per_month
             for s in streams
@@ -115,13 +129,6 @@ def figures_from(data: OwnerData, as_of: date, portfolio_id: int | None = None) 
             and (s.end_date is None or s.end_date >= month_start)
         ),
         start=Decimal(0),
-    )
-    return compute_figures(
-        as_of=as_of,
-        totals=schedule.ttm(streams, entries, as_of),
-        liquid_assets=liquid,
-        net_worth=net_worth,
-        passive_hours=passive_hours,
     )
 
 

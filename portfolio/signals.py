@@ -1,12 +1,27 @@
-"""Every new user starts with one portfolio, "Personal"."""
+"""Every new user starts with one portfolio, "Personal"; every change marks snapshots stale.
+
+Changes to holdings, valuations, streams and entries mark their owner's snapshots
+stale from the earliest month the change touches (``snapshots.mark_dirty``), in
+the change's transaction; the recompute is queued once per transaction, after
+commit. ``bulk_create`` and ``QuerySet.update`` send no signals: code using them
+calls ``snapshots.mark_dirty`` itself.
+
+Deleting a portfolio or a holding needs no receiver of its own: their entries,
+streams and valuations are deleted one by one and each marks the months it
+touched (the portfolio's own snapshot rows go with it, by cascade).
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
-from django.db.models.signals import post_save
+from django.db.models import Min
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from portfolio.models import Portfolio
+from portfolio import snapshots
+from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
 DEFAULT_PORTFOLIO_NAME = "Personal"
 
@@ -17,3 +32,86 @@ DEFAULT_PORTFOLIO_NAME = "Personal"
 def create_default_portfolio(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
         Portfolio.objects.create(owner=instance, name=DEFAULT_PORTFOLIO_NAME)
+
+
+# --- Snapshots go stale -------------------------------------------------------------
+
+# The date field whose month a change touches first, per model.
+_DATE_FIELD = {Entry: "date", Valuation: "date", Stream: "first_date"}
+
+
+def _owner_id(instance, using: str) -> int | None:
+    """The user who owns ``instance`` (an entry, stream, valuation or holding)."""
+    if isinstance(instance, Valuation):
+        if Valuation.holding.is_cached(instance) and Holding.portfolio.is_cached(instance.holding):
+            return instance.holding.portfolio.owner_id
+        return (
+            Holding.objects.using(using)
+            .filter(pk=instance.holding_id)
+            .values_list("portfolio__owner_id", flat=True)
+            .first()
+        )
+    if type(instance).portfolio.is_cached(instance):
+        return instance.portfolio.owner_id
+    return (
+        Portfolio.objects.using(using)
+        .filter(pk=instance.portfolio_id)
+        .values_list("owner_id", flat=True)
+        .first()
+    )
+
+
+def _mark(instance, since: date | None, using: str) -> None:
+    if since is None:
+        return
+    owner_id = _owner_id(instance, using)
+    if owner_id is not None:
+        snapshots.mark_dirty(owner_id, since, using=using)
+
+
+@receiver(pre_save, sender=Entry, dispatch_uid="snapshots_entry_old_date")
+@receiver(pre_save, sender=Stream, dispatch_uid="snapshots_stream_old_date")
+@receiver(pre_save, sender=Valuation, dispatch_uid="snapshots_valuation_old_date")
+def remember_old_date(sender, instance, raw=False, using=None, **kwargs):
+    """On an edit, the old date too: moving an entry to May changes its old month."""
+    instance._snapshots_old_date = None
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    instance._snapshots_old_date = (
+        sender.objects.using(using)
+        .filter(pk=instance.pk)
+        .values_list(_DATE_FIELD[sender], flat=True)
+        .first()
+    )
+
+
+@receiver(post_save, sender=Entry, dispatch_uid="snapshots_entry_saved")
+@receiver(post_save, sender=Stream, dispatch_uid="snapshots_stream_saved")
+@receiver(post_save, sender=Valuation, dispatch_uid="snapshots_valuation_saved")
+def mark_saved(sender, instance, raw=False, using=None, **kwargs):
+    if raw:
+        return
+    new = getattr(instance, _DATE_FIELD[sender])
+    old = getattr(instance, "_snapshots_old_date", None)
+    _mark(instance, new if old is None else min(new, old), using)
+
+
+@receiver(post_delete, sender=Entry, dispatch_uid="snapshots_entry_deleted")
+@receiver(post_delete, sender=Stream, dispatch_uid="snapshots_stream_deleted")
+@receiver(post_delete, sender=Valuation, dispatch_uid="snapshots_valuation_deleted")
+def mark_deleted(sender, instance, using=None, **kwargs):
+    _mark(instance, getattr(instance, _DATE_FIELD[sender]), using)
+
+
+@receiver(post_save, sender=Holding, dispatch_uid="snapshots_holding_saved")
+def mark_holding_saved(sender, instance, created, raw=False, using=None, **kwargs):
+    """Liquid or not changes liquid assets from the holding's first valuation on."""
+    if created or raw:
+        return  # no valuation yet: nothing to recompute
+    first = instance.valuations.using(using).aggregate(first=Min("date"))["first"]
+    _mark(instance, first, using)
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="snapshots_user_deleted")
+def forget_deleted_user(sender, instance, using=None, **kwargs):
+    snapshots.forget_user(instance.pk, using=using)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from goals import progress
 from goals.services import goal_cards, has_goal_this_year
+from portfolio.charts import dashboard_charts
 from portfolio.models import Portfolio
 from portfolio.services import figures_for, has_any_data, user_today
 
@@ -33,6 +34,8 @@ def render_dashboard(request, *, portfolios, portfolio=None):
         # Where the guided first step adds things: this portfolio, or the first one.
         "start_portfolio": portfolio or portfolios.first(),
         "has_data": has_any_data(portfolios),
+        # History charts read snapshots only: two queries, whatever the history's length.
+        "charts": dashboard_charts(user=request.user, portfolio=portfolio),
         "tab": "overview",
     }
     return render(request, "portfolio/dashboard.html", context)

@@ -1,0 +1,581 @@
+"""Snapshots: every user's and every portfolio's figures at each month end (SPEC §6).
+
+The recompute is set-based. ``snapshots_recompute(user_ids=..., since=...)`` loads a
+batch of users' streams, entries and valuations in a fixed number of queries,
+computes every month with the pure core (``schedule.month_totals`` and
+``ttm_series``, then ``figures.compute_figures``, so no formula lives here) and
+upserts the rows with ``INSERT ... ON CONFLICT (natural key) WHERE ... DO UPDATE``.
+
+Why it is idempotent and safe with many workers:
+
+- The whole batch is one transaction that first takes a lock per user (PostgreSQL
+  advisory locks, in id order so two overlapping batches never deadlock; SQLite
+  already lets one writer at a time in). Two recomputes of the same user run one
+  after the other, and each reads the data after taking the lock, so the last one
+  to commit always wrote from the newest data.
+- Rows are upserted on their natural key, so running twice, or redelivered after a
+  crash, gives the same rows; a worker killed mid-batch commits nothing.
+
+After a change, ``mark_dirty`` records in ``SnapshotQueue`` (in the change's own
+transaction) the earliest month the change touches and queues ``recompute_user``
+after commit; ``recompute_dirty`` recomputes from that month on. See the model's
+docstring for how a burst of edits becomes one recompute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from typing import TypeVar
+
+from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from portfolio import schedule, services
+from portfolio.figures import Figures, compute_figures
+from portfolio.models import (
+    METRIC_PLACES,
+    Entry,
+    Portfolio,
+    Snapshot,
+    SnapshotQueue,
+    Stream,
+    Valuation,
+)
+
+logger = logging.getLogger(__name__)
+
+# Users per batch task: large enough that per-query overhead vanishes, small enough
+# that a batch holds its locks for about a second (see docs/scaling.md).
+BATCH_SIZE = 100
+# A burst of edits closer together than this is one recompute...
+DEBOUNCE_SECONDS = 5
+# ...unless the user keeps editing for this long, then it runs anyway.
+MAX_DEBOUNCE = timedelta(seconds=60)
+# History is capped, so a typo such as year 1025 cannot make 12,000 rows.
+MAX_MONTHS = 50 * 12
+# Rows per INSERT. SQLite: 22 parameters a row stays below its limit of 32,766.
+# PostgreSQL takes one array per column, so only memory bounds it.
+UPSERT_CHUNK = {"sqlite": 1000, "postgresql": 10_000}
+# PostgreSQL advisory lock namespace ("SNAP"), first key of pg_advisory_xact_lock(int, int).
+_LOCK_NAMESPACE = 0x534E4150
+
+_T = TypeVar("_T")
+
+
+def batches(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _first_day(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    users: int
+    rows_written: int
+    rows_deleted: int
+
+
+# --- Loading ---------------------------------------------------------------------
+
+
+@dataclass
+class _Scope:
+    """The rows behind one series of snapshots: one user (all portfolios) or one portfolio."""
+
+    user_id: int
+    portfolio_id: int | None
+    streams: list[schedule.StreamSpec] = field(default_factory=list)
+    entries: list[schedule.EntrySpec] = field(default_factory=list)
+    # holding id -> (liquid, [(date, value)] by date)
+    holdings: dict[int, tuple[bool, list[tuple[date, Decimal]]]] = field(default_factory=dict)
+    first: date | None = None  # the earliest date of any of its rows
+
+    def saw(self, day: date | None) -> None:
+        if day is not None and (self.first is None or day < self.first):
+            self.first = day
+
+
+def _load(
+    user_ids: Sequence[int], since: date | None, using: str
+) -> tuple[dict, dict[tuple, _Scope]]:
+    """Users (for their time zone) and their scopes, in five or six queries."""
+    users = {
+        u.pk: u
+        for u in get_user_model().objects.using(using).filter(pk__in=user_ids).only("time_zone")
+    }
+    ids = list(users)
+    scopes: dict[tuple[int, int | None], _Scope] = {(pk, None): _Scope(pk, None) for pk in users}
+    for portfolio_id, owner_id in (
+        Portfolio.objects.using(using).filter(owner_id__in=ids).values_list("pk", "owner_id")
+    ):
+        scopes[owner_id, portfolio_id] = _Scope(owner_id, portfolio_id)
+    owner_of = {key[1]: key[0] for key in scopes if key[1] is not None}
+
+    def both(portfolio_id: int) -> tuple[_Scope, ...]:
+        # A portfolio made after the query above is skipped: its rows marked the
+        # user dirty, so the next recompute counts them.
+        owner_id = owner_of.get(portfolio_id)
+        if owner_id is None:
+            return ()
+        return scopes[owner_id, None], scopes[owner_id, portfolio_id]
+
+    for stream in Stream.objects.using(using).filter(portfolio__owner_id__in=ids):
+        spec = stream.spec()
+        for scope in both(stream.portfolio_id):
+            scope.streams.append(spec)
+            scope.saw(spec.first_date)
+
+    entries = Entry.objects.using(using).filter(portfolio__owner_id__in=ids)
+    if since is not None:
+        # Months from ``since`` need the eleven before them for their TTM; the
+        # earliest entry still decides where the history starts.
+        firsts = (
+            entries.order_by()
+            .values("portfolio_id")
+            .annotate(first=Min("date"))
+            .values_list("portfolio_id", "first")
+        )
+        for portfolio_id, first in firsts:
+            for scope in both(portfolio_id):
+                scope.saw(first)
+        entries = entries.filter(date__gte=_first_day(_index(since) - 11))
+    # The bulk of the rows: plain tuples rather than model instances (as Entry.spec()).
+    for day, amount, category, stream_id, portfolio_id in entries.values_list(
+        "date", "amount", "category", "stream_id", "portfolio_id"
+    ):
+        spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id)
+        for scope in both(portfolio_id):
+            scope.entries.append(spec)
+            scope.saw(day)
+
+    valuations = (
+        Valuation.objects.using(using)
+        .filter(holding__portfolio__owner_id__in=ids)
+        .order_by("holding_id", "date")
+        .values_list("holding_id", "holding__portfolio_id", "holding__liquid", "date", "value")
+    )
+    for holding_id, portfolio_id, liquid, day, value in valuations:
+        for scope in both(portfolio_id):
+            scope.holdings.setdefault(holding_id, (liquid, []))[1].append((day, value))
+            scope.saw(day)
+    return users, scopes
+
+
+# --- Computing -------------------------------------------------------------------
+
+
+def _balances(scope: _Scope, as_of_days: list[date]) -> list[tuple[Decimal, Decimal]]:
+    """(liquid assets, net worth) on each of ``as_of_days`` (ascending): each holding
+    counts its latest valuation on or before the day, as ``services.balance_sheet``."""
+    liquid = [Decimal(0)] * len(as_of_days)
+    net = [Decimal(0)] * len(as_of_days)
+    for is_liquid, valuations in scope.holdings.values():
+        position, value = 0, None
+        for i, day in enumerate(as_of_days):
+            while position < len(valuations) and valuations[position][0] <= day:
+                value = valuations[position][1]
+                position += 1
+            if value is not None:
+                net[i] += value
+                if is_liquid:
+                    liquid[i] += value
+    return list(zip(liquid, net, strict=True))
+
+
+def _figures(scope: _Scope, first: int, last: int, today: date) -> list[Figures]:
+    """Figures of months ``first``..``last`` (month indexes), ``last`` being today's."""
+    months = schedule.month_totals(
+        scope.streams, scope.entries, _first_day(first - 11), _first_day(last)
+    )
+    series = schedule.ttm_series(months)
+    # Flows count each month in full (as the dashboard does for the current month);
+    # balances are at the month's end, or today for the current month.
+    as_of_days = [_as_of(index, today, last) for index in range(first, last + 1)]
+    balances = _balances(scope, as_of_days)
+    return [
+        compute_figures(
+            as_of=as_of,
+            totals=totals,
+            liquid_assets=liquid,
+            net_worth=net_worth,
+            passive_hours=services.passive_hours(scope.streams, as_of),
+        )
+        for as_of, totals, (liquid, net_worth) in zip(as_of_days, series, balances, strict=True)
+    ]
+
+
+def _as_of(index: int, today: date, last: int) -> date:
+    if index == last:
+        return today
+    day = _first_day(index)
+    return services.month_bounds(day.year, day.month)[1]
+
+
+def _metric(value: Decimal | None) -> tuple[Decimal | None, bool]:
+    """(stored value, infinite flag) of a metric; see ``Snapshot``."""
+    if value is None:
+        return None, False
+    if value.is_infinite():
+        return None, True
+    with localcontext(prec=60):
+        return value.quantize(METRIC_PLACES, rounding=ROUND_HALF_EVEN), False
+
+
+def _row(scope: _Scope, month: date, figures: Figures, computed_at: datetime) -> dict:
+    """A snapshot row as ``{attname: value}``, for ``_upsert``."""
+    row = {
+        "owner_id": scope.user_id,
+        "portfolio_id": scope.portfolio_id,
+        "month": month,
+        "earned": figures.earned,
+        "passive": figures.passive,
+        "spending": figures.spending,
+        "by_category": {
+            category: format(amount, "f")
+            for category, amount in sorted(figures.by_category.items())
+            if amount
+        },
+        "liquid_assets": figures.liquid_assets,
+        "net_worth": figures.net_worth,
+        "passive_hours": figures.passive_hours,
+        "computed_at": computed_at,
+    }
+    for name in Snapshot.METRICS:
+        value, infinite = _metric(getattr(figures, name))
+        row[name] = value
+        if name in Snapshot.UNBOUNDED_METRICS:
+            row[f"{name}_infinite"] = infinite
+        elif infinite:
+            raise ValueError(f"{name} cannot be unbounded")
+    return row
+
+
+# --- Writing ---------------------------------------------------------------------
+
+_KEY_COLUMNS = ("owner_id", "portfolio_id", "month")
+_AS_IS = (models.DecimalField, models.BooleanField, models.ForeignKey)
+_CONFLICT_TARGET = {
+    # (user-level rows?) -> the partial unique index's columns and predicate
+    True: "(owner_id, month) WHERE portfolio_id IS NULL",
+    False: "(portfolio_id, month) WHERE portfolio_id IS NOT NULL",
+}
+
+
+def _upsert(rows: list[dict], *, user_level: bool, using: str) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE, in chunks.
+
+    Raw SQL because the natural keys are partial unique indexes (a NULL portfolio
+    means "all portfolios"), and both PostgreSQL and SQLite need the index's WHERE
+    in the conflict target, which ``bulk_create(update_conflicts=True)`` cannot say.
+    PostgreSQL gets one array per column (``unnest``), so a statement has 22
+    parameters rather than 22,000; SQLite gets plain multi-row VALUES.
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = [f for f in Snapshot._meta.concrete_fields if not f.primary_key]
+    # Decimals, booleans and ids go to the driver as they are (what the fields'
+    # get_db_prep_save would return, at a fraction of the cost); dates and JSON
+    # are adapted by their field.
+    prepare = [(f.attname, None if isinstance(f, _AS_IS) else f.get_db_prep_save) for f in fields]
+    columns = ", ".join(quote(f.column) for f in fields)
+    updates = ", ".join(
+        f"{quote(f.column)} = excluded.{quote(f.column)}"
+        for f in fields
+        if f.column not in _KEY_COLUMNS
+    )
+    insert = f"INSERT INTO {quote(Snapshot._meta.db_table)} ({columns}) "
+    conflict = f" ON CONFLICT {_CONFLICT_TARGET[user_level]} DO UPDATE SET {updates}"
+    arrays = connection.vendor == "postgresql"
+    if arrays:
+        source = "SELECT * FROM unnest({})".format(  # noqa: S608 (column types of the model)
+            ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
+        )
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with _cursor(connection, server_side_binding=arrays) as cursor:
+        for chunk in batches(rows, UPSERT_CHUNK.get(connection.vendor, 1000)):
+            if arrays:
+                params = [
+                    [row[name] if prep is None else prep(row[name], connection) for row in chunk]
+                    for name, prep in prepare
+                ]
+            else:
+                source = "VALUES " + ", ".join([one_row] * len(chunk))
+                params = [
+                    row[name] if prep is None else prep(row[name], connection)
+                    for row in chunk
+                    for name, prep in prepare
+                ]
+            cursor.execute(insert + source + conflict, params)
+
+
+def _cursor(connection, *, server_side_binding: bool):
+    """A cursor; on PostgreSQL optionally binding parameters on the server.
+
+    Django's psycopg cursors bind on the client, quoting every array element in
+    Python; sent as parameters, the arrays go in psycopg's binary format instead
+    (ten times faster here). Still wrapped by Django, so queries are logged.
+    """
+    if not server_side_binding:
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
+
+
+def _lock_users(user_ids: Iterable[int], using: str) -> None:
+    """Serialise recomputes of the same users until the end of the transaction.
+
+    PostgreSQL: one advisory lock per user, taken in id order, so batches that
+    overlap wait for each other instead of deadlocking. SQLite needs nothing: a
+    write transaction there already excludes every other writer.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, (u & 2147483647)::int) "
+            "FROM unnest(%s::bigint[]) AS u",
+            [_LOCK_NAMESPACE, sorted(set(user_ids))],
+        )
+
+
+def snapshots_recompute(
+    *, user_ids: Iterable[int], since: date | None = None, using: str = DEFAULT_DB_ALIAS
+) -> RecomputeResult:
+    """Recompute the snapshots of ``user_ids`` (all months, or from ``since``'s month).
+
+    One transaction; queries: a fixed handful, plus one INSERT per 1,000 rows
+    (SQLite) or 10,000 rows (PostgreSQL).
+    Months before ``since`` are left as they are (a change cannot touch them);
+    rows outside a user's history (before its first data, after the current
+    month, of a portfolio with no data) are deleted. Markers of ``SnapshotQueue``
+    that this recompute covers are cleared.
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return RecomputeResult(0, 0, 0)
+    with transaction.atomic(using=using):
+        _lock_users(ids, using)
+        return _recompute_locked(ids, since, using=using)
+
+
+def _recompute_locked(
+    ids: Sequence[int],
+    since: date | None,
+    *,
+    using: str,
+    markers: dict[int, SnapshotQueue] | None = None,
+) -> RecomputeResult:
+    since_index = None if since is None else _index(since)
+    # Markers are read before the data: an edit committed after this read bumps
+    # the version, so its marker survives the delete below and its own task runs.
+    if markers is None:
+        markers = {m.user_id: m for m in SnapshotQueue.objects.using(using).filter(user_id__in=ids)}
+    users, scopes = _load(ids, since, using)
+    computed_at = timezone.now()
+
+    # A user whose data sits in one portfolio (most users) has the same figures
+    # for that portfolio and for all portfolios together: compute them once.
+    with_data: dict[int, list[_Scope]] = {}
+    for scope in scopes.values():
+        if scope.portfolio_id is not None and scope.first is not None:
+            with_data.setdefault(scope.user_id, []).append(scope)
+    computed: dict[tuple, list[Figures]] = {}
+
+    user_rows: list[dict] = []
+    portfolio_rows: list[dict] = []
+    keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
+    for key, scope in scopes.items():
+        today = services.user_today(users[scope.user_id])
+        last = _index(today)
+        if scope.first is None:
+            continue
+        first = max(_index(scope.first), last - MAX_MONTHS + 1)
+        if first > last:
+            continue
+        keep[key] = (first, last)
+        start = first if since_index is None else max(first, since_index)
+        if start > last:
+            continue
+        rows = user_rows if scope.portfolio_id is None else portfolio_rows
+        source = scope
+        if scope.portfolio_id is None and len(with_data.get(scope.user_id, ())) == 1:
+            (source,) = with_data[scope.user_id]
+        memo = (source.user_id, source.portfolio_id)
+        if memo not in computed:
+            computed[memo] = _figures(source, start, last, today)
+        for offset, figures in enumerate(computed[memo]):
+            rows.append(_row(scope, _first_day(start + offset), figures, computed_at))
+
+    _upsert(user_rows, user_level=True, using=using)
+    _upsert(portfolio_rows, user_level=False, using=using)
+
+    stale = [
+        pk
+        for pk, owner_id, portfolio_id, month in Snapshot.objects.using(using)
+        .filter(owner_id__in=ids)
+        .values_list("pk", "owner_id", "portfolio_id", "month")
+        if not _kept(keep.get((owner_id, portfolio_id)), _index(month))
+    ]
+    deleted = 0
+    for chunk in batches(stale, 500):
+        deleted += Snapshot.objects.using(using).filter(pk__in=chunk).delete()[0]
+
+    covered = [
+        m for m in markers.values() if since_index is None or _index(m.dirty_since) >= since_index
+    ]
+    for chunk in batches(covered, 100):
+        condition = Q()
+        for marker in chunk:
+            condition |= Q(user_id=marker.user_id, version=marker.version)
+        SnapshotQueue.objects.using(using).filter(condition).delete()
+
+    return RecomputeResult(len(users), len(user_rows) + len(portfolio_rows), deleted)
+
+
+def _kept(span: tuple[int, int] | None, index: int) -> bool:
+    return span is not None and span[0] <= index <= span[1]
+
+
+# --- Marking users dirty, and the debounced recompute ----------------------------
+
+_UPSERT_MARKER = """
+INSERT INTO {table} (user_id, dirty_since, version, first_requested_at, requested_at)
+VALUES (%s, %s, 1, %s, %s)
+ON CONFLICT (user_id) DO UPDATE SET
+    dirty_since = CASE WHEN excluded.dirty_since < {table}.dirty_since
+                       THEN excluded.dirty_since ELSE {table}.dirty_since END,
+    version = {table}.version + 1,
+    requested_at = excluded.requested_at
+RETURNING version
+"""
+
+
+class _Pending:
+    """Users marked in the current transaction; their tasks are queued on commit."""
+
+    def __init__(self) -> None:
+        self.marked: dict[int, tuple[date, int]] = {}  # user id -> (since, version)
+        self.deleted: set[int] = set()  # users being deleted: nothing to recompute
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        for user_id, (_since, version) in self.marked.items():
+            _enqueue(user_id, version)
+
+
+def _pending(using: str) -> _Pending:
+    """This transaction's ``_Pending``, registered with ``on_commit`` once.
+
+    A rolled-back transaction drops its on-commit callbacks, which is how a stale
+    one is recognised (``run_on_commit`` holds (savepoints, callback, robust)).
+    """
+    connection = connections[using]
+    pending = getattr(connection, "_snapshots_pending", None)
+    if (
+        pending is None
+        or pending.done
+        or not any(entry[1] is pending for entry in connection.run_on_commit)
+    ):
+        pending = _Pending()
+        connection._snapshots_pending = pending
+        transaction.on_commit(pending, using=using)
+    return pending
+
+
+def mark_dirty(user_id: int, since: date, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Record that ``user_id``'s snapshots from ``since``'s month on are stale.
+
+    Call it for every change the model signals do not see (``bulk_create``,
+    ``QuerySet.update``). Inside a transaction, the marker is written with the
+    change and one task per user is queued on commit, however many rows changed.
+    """
+    since = month_start(since)
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        _enqueue(user_id, _upsert_marker(user_id, since, using))
+        return
+    pending = _pending(using)
+    if user_id in pending.deleted:
+        return
+    known = pending.marked.get(user_id)
+    if known is not None and known[0] <= since:
+        return  # already marked from an earlier month in this transaction
+    version = _upsert_marker(user_id, since, using)
+    pending.marked[user_id] = (since if known is None else min(since, known[0]), version)
+
+
+def forget_user(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """The user is being deleted in this transaction: mark nothing for them.
+
+    Deleting a user deletes their entries one by one, each of which would mark
+    the user dirty, inserting a marker for a user about to disappear.
+    """
+    if connections[using].in_atomic_block:
+        _pending(using).deleted.add(user_id)
+
+
+def _upsert_marker(user_id: int, since: date, using: str) -> int:
+    connection = connections[using]
+    now = timezone.now()
+    field = SnapshotQueue._meta.get_field("requested_at")
+    stamp = field.get_db_prep_save(now, connection)
+    day = SnapshotQueue._meta.get_field("dirty_since").get_db_prep_save(since, connection)
+    table = connection.ops.quote_name(SnapshotQueue._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_MARKER.format(table=table), [user_id, day, stamp, stamp])
+        return cursor.fetchone()[0]
+
+
+def _enqueue(user_id: int, version: int) -> None:
+    from portfolio.tasks import recompute_user  # tasks import this module
+
+    try:
+        recompute_user.apply_async((user_id, version), countdown=DEBOUNCE_SECONDS)
+    except Exception:
+        # The marker is committed: the nightly job recomputes this user anyway.
+        logger.exception("Could not queue the snapshot recompute of user %s", user_id)
+
+
+def recompute_dirty(
+    *, user_id: int, version: int, using: str = DEFAULT_DB_ALIAS
+) -> RecomputeResult | None:
+    """The debounced recompute: from the marker's month, if this task is the one to do it.
+
+    None when there is nothing to do: the marker is gone (done by another task or
+    the nightly job), or a later edit bumped its version and queued a later task
+    (unless the user has kept editing for ``MAX_DEBOUNCE``).
+    """
+    with transaction.atomic(using=using):
+        _lock_users([user_id], using)
+        marker = SnapshotQueue.objects.using(using).filter(user_id=user_id).first()
+        if marker is None:
+            return None
+        if marker.version != version and timezone.now() - marker.first_requested_at < MAX_DEBOUNCE:
+            return None
+        return _recompute_locked(
+            [user_id], marker.dirty_since, using=using, markers={user_id: marker}
+        )
