@@ -166,4 +166,11 @@ def stream_confirm_month(*, stream: Stream, year: int, month: int) -> list[Entry
         )
         for paid_on in schedule.payment_dates(stream.spec(), year, month)
     ]
+    if entries:
+        # bulk_create sends no signals: mark the snapshots stale here. (Imported
+        # here because the snapshots service itself builds on this module.)
+        from portfolio.snapshots import mark_dirty
+
+        owner_id = Portfolio.objects.values_list("owner_id", flat=True).get(pk=stream.portfolio_id)
+        mark_dirty(owner_id, first)
     return Entry.objects.bulk_create(entries)

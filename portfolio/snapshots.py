@@ -34,6 +34,7 @@ from typing import TypeVar
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Min, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from portfolio import schedule, services
@@ -452,11 +453,20 @@ def _recompute_locked(
             condition |= Q(user_id=marker.user_id, version=marker.version)
         SnapshotQueue.objects.using(using).filter(condition).delete()
 
+    # Listeners (the goals app's milestones) read the new rows once they are committed;
+    # a failing listener is logged, never undoes the snapshots.
+    transaction.on_commit(
+        lambda: recomputed.send_robust(sender=Snapshot, user_ids=list(ids)), using=using
+    )
     return RecomputeResult(len(users), len(user_rows) + len(portfolio_rows), deleted)
 
 
 def _kept(span: tuple[int, int] | None, index: int) -> bool:
     return span is not None and span[0] <= index <= span[1]
+
+
+#: Sent after a recompute commits, with ``user_ids``: whose snapshots are new.
+recomputed = Signal()
 
 
 # --- Marking users dirty, and the debounced recompute ----------------------------

@@ -21,7 +21,8 @@ from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from portfolio import services, snapshots, tasks
-from portfolio.models import Entry, Portfolio, Snapshot, SnapshotQueue
+from portfolio.models import Entry, Portfolio, Snapshot, SnapshotQueue, Stream
+from portfolio.services import stream_confirm_month
 from tests.factories import (
     EntryFactory,
     HoldingFactory,
@@ -602,3 +603,16 @@ def test_portfolio_model_is_unchanged_by_snapshots(owner):
     # The default portfolio still comes with a new user; snapshots add no row.
     assert Portfolio.objects.filter(owner=owner).count() == 1
     assert not Snapshot.objects.exists()
+
+
+def test_confirming_a_streams_month_marks_the_snapshots_stale_from_that_month(
+    owner, history, request_transaction
+):
+    SnapshotQueue.objects.all().delete()
+    salary = Stream.objects.get(category="salary")
+    with request_transaction() as queued:
+        made = stream_confirm_month(stream=salary, year=2025, month=10)
+
+    assert len(made) == 1
+    assert SnapshotQueue.objects.get(user=owner).dirty_since == date(2025, 10, 1)
+    assert len(queued) == 1  # one debounced recompute queued on commit

@@ -1,0 +1,84 @@
+"""Milestones are recorded from fresh snapshots, once, and e-mailed by a queued task."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from goals.milestones import milestones_record
+from goals.models import Goal, Milestone
+from portfolio import snapshots
+from tests.factories import StreamFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _flows(portfolio, *, salary, dividends, spending):
+    for name, category, amount in (
+        ("Salary", "salary", salary),
+        ("Dividends", "dividends", dividends),
+        ("Living", "living_expenses", spending),
+    ):
+        if amount:
+            StreamFactory(
+                portfolio=portfolio,
+                name=name,
+                category=category,
+                amount=Decimal(amount),
+                frequency="monthly",
+                first_date=date(2025, 1, 5),
+            )
+
+
+@time_machine.travel("2026-06-15 12:00Z", tick=False)
+def test_a_goal_reached_is_recorded_once_from_the_snapshots(owner):
+    portfolio = owner.portfolios.get()
+    _flows(portfolio, salary="4000", dividends="600", spending="3000")
+    goal = Goal.objects.create(
+        owner=owner,
+        year=2026,
+        metric="wealth_ratio",
+        baseline=Decimal("0.05"),
+        baseline_date=date(2026, 1, 1),
+        target=Decimal("0.10"),
+    )
+
+    snapshots.snapshots_recompute(user_ids=[owner.pk])
+    snapshots.snapshots_recompute(user_ids=[owner.pk])  # again: nothing new
+
+    (milestone,) = Milestone.objects.filter(user=owner)
+    assert milestone.kind == Milestone.Kind.GOAL_ACHIEVED
+    assert milestone.goal == goal
+    assert milestone.value == Decimal("0.15")  # 600 / 4,000
+    assert milestone.occurred_on == date(2026, 6, 15)
+
+
+@time_machine.travel("2026-06-15 12:00Z", tick=False)
+def test_ratio_past_100_and_passive_covering_spending_are_milestones(owner, stranger):
+    _flows(owner.portfolios.get(), salary="1000", dividends="3500", spending="3000")
+    _flows(stranger.portfolios.get(), salary="4000", dividends="100", spending="3000")
+
+    snapshots.snapshots_recompute(user_ids=[owner.pk, stranger.pk])
+
+    kinds = set(Milestone.objects.filter(user=owner).values_list("kind", flat=True))
+    assert kinds == {Milestone.Kind.RATIO_100, Milestone.Kind.PASSIVE_COVERS_SPENDING}
+    assert not Milestone.objects.filter(user=stranger).exists()
+
+
+@time_machine.travel("2026-06-15 12:00Z", tick=False)
+def test_an_unreached_goal_records_nothing(owner):
+    _flows(owner.portfolios.get(), salary="4000", dividends="200", spending="3000")
+    Goal.objects.create(
+        owner=owner,
+        year=2026,
+        metric="wealth_ratio",
+        baseline=Decimal("0.05"),
+        baseline_date=date(2026, 1, 1),
+        target=Decimal("0.10"),
+    )
+    snapshots.snapshots_recompute(user_ids=[owner.pk])
+
+    assert milestones_record([owner.pk], now=timezone.now()) == 0
+    assert not Milestone.objects.exists()
