@@ -1,0 +1,132 @@
+"""The display filters: the one place where figures are rounded and put into words."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from portfolio.templatetags.figures import money, money_whole, months, percent, ratio, years
+
+INF = Decimal("Infinity")
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "shown"),
+    [
+        (Decimal("1234.5"), "USD", "$1,234.50"),
+        (Decimal("1234.5"), "EUR", "€1,234.50"),
+        (Decimal("12345.678"), "JPY", "¥12,346"),  # no minor unit
+        (Decimal("-5"), "JPY", "-¥5"),
+        (Decimal("-1234.567"), "USD", "-$1,234.57"),
+        (Decimal("-220000"), "EUR", "-€220,000.00"),
+        (Decimal("0"), "USD", "$0.00"),
+        (7, "USD", "$7.00"),
+        (Decimal("2.675"), "USD", "$2.68"),
+        (Decimal("2.665"), "USD", "$2.66"),  # half-even, exactly as the Decimal says
+    ],
+)
+def test_money(value, currency, shown):
+    assert money(value, currency) == shown
+
+
+def test_money_defaults_to_dollars():
+    assert money(Decimal("100")) == "$100.00"
+
+
+@pytest.mark.parametrize("value", [None, INF, -INF, Decimal("NaN"), "abc", 1.5])
+def test_money_of_no_amount_is_a_dash(value):
+    assert money(value) == "—"
+    assert money_whole(value) == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "shown"),
+    [
+        (Decimal("1234.49"), "USD", "$1,234"),
+        (Decimal("1234.5"), "USD", "$1,234"),  # half-even
+        (Decimal("1235.5"), "EUR", "€1,236"),
+        (Decimal("60000"), "USD", "$60,000"),
+        (Decimal("-2.6"), "USD", "-$3"),
+        (Decimal("99.9"), "JPY", "¥100"),
+    ],
+)
+def test_money_whole(value, currency, shown):
+    assert money_whole(value, currency) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("0.05"), "5.0%"),
+        (Decimal("0.0525"), "5.2%"),  # half-even at one place
+        (Decimal("0.0535"), "5.4%"),
+        (Decimal("0.05251"), "5.3%"),
+        (Decimal("0.0666666666"), "6.7%"),
+        (Decimal("0.2857142857"), "28.6%"),
+        (Decimal("-0.286"), "-28.6%"),
+        (Decimal("0.00049"), "0.0%"),
+        (Decimal("12.345"), "1,234.5%"),
+        (0, "0.0%"),
+    ],
+)
+def test_percent(value, shown):
+    assert percent(value) == shown
+
+
+def test_percent_places():
+    assert percent(Decimal("0.123456"), 0) == "12%"
+    assert percent(Decimal("0.123456"), 2) == "12.35%"
+
+
+def test_percent_edges():
+    assert percent(None) == "—"
+    assert percent(INF) == "∞"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (INF, "fully passive"),
+        (None, "—"),
+        (Decimal("0.05"), "5.0%"),
+        (Decimal("0"), "0.0%"),
+        (Decimal("1"), "100.0%"),
+    ],
+)
+def test_ratio(value, shown):
+    assert ratio(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (INF, "free"),
+        (None, "—"),
+        (Decimal("10"), "10.0 months"),
+        (Decimal("10.714285"), "10.7 months"),
+        (Decimal("0"), "0.0 months"),
+        (Decimal("1234.56"), "1,234.6 months"),
+    ],
+)
+def test_months(value, shown):
+    assert months(value) == shown
+
+
+def test_years():
+    assert years(Decimal("10")) == "0.8 years"
+    assert years(INF) == "free"
+    assert years(None) == "—"
+
+
+def test_huge_values_do_not_crash_and_keep_their_cents():
+    # Beyond Python's default 28 significant digits.
+    assert money(Decimal("1000000000000000000000000000.01")) == (
+        "$1,000,000,000,000,000,000,000,000,000.01"
+    )
+    assert money(Decimal("9" * 40)).endswith("999.00")
+    assert money_whole(Decimal("1e40")) == "$10" + ",000" * 13
+    assert percent(Decimal("1e30")).endswith(",000.0%")
+    assert months(Decimal("1e35")).endswith(",000.0 months")
+    assert ratio(Decimal("1e30")).endswith("%")
+    assert years(Decimal("1e35")).endswith(" years")
