@@ -33,6 +33,11 @@ def _finite(value) -> bool:
     return isinstance(value, Decimal | int) and Decimal(value).is_finite()
 
 
+def _undefined(value) -> bool:
+    """None, and NaN for safety: neither is a figure to show."""
+    return value is None or (isinstance(value, Decimal) and value.is_nan())
+
+
 @register.filter
 @_wide
 def money(value, currency: str = "USD") -> str:
@@ -58,7 +63,7 @@ def money_whole(value, currency: str = "USD") -> str:
 @_wide
 def percent(value, places: int = 1) -> str:
     """A fraction as a percentage: Decimal("0.0525") -> "5.3%"."""
-    if value is None:
+    if _undefined(value):
         return DASH
     if not _finite(value):
         return "∞"
@@ -70,7 +75,7 @@ def percent(value, places: int = 1) -> str:
 @_wide
 def ratio(value) -> str:
     """The wealth ratio: a percentage, "fully passive" when unbounded."""
-    if value is not None and not _finite(value):
+    if not _undefined(value) and not _finite(value):
         return "fully passive"
     return percent(value)
 
@@ -79,7 +84,7 @@ def ratio(value) -> str:
 @_wide
 def months(value) -> str:
     """A runway in months: "free" when passive income covers spending."""
-    if value is None:
+    if _undefined(value):
         return DASH
     if not _finite(value):
         return "free"
@@ -91,7 +96,7 @@ def months(value) -> str:
 @_wide
 def years(value) -> str:
     """A runway in months shown in years."""
-    if value is None:
+    if _undefined(value):
         return DASH
     if not _finite(value):
         return "free"
@@ -102,7 +107,7 @@ def years(value) -> str:
 @register.filter
 @_wide
 def number(value, places: int = 1) -> str:
-    if value is None:
+    if _undefined(value):
         return DASH
     if not _finite(value):
         return "∞"

@@ -130,3 +130,8 @@ def test_huge_values_do_not_crash_and_keep_their_cents():
     assert months(Decimal("1e35")).endswith(",000.0 months")
     assert ratio(Decimal("1e30")).endswith("%")
     assert years(Decimal("1e35")).endswith(" years")
+
+
+@pytest.mark.parametrize("show", [percent, ratio, months, years])
+def test_nan_is_shown_as_undefined_never_as_unbounded(show):
+    assert show(Decimal("NaN")) == "—"
