@@ -60,8 +60,9 @@ def portfolio_rename(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def portfolio_delete(request, pk: int):
     portfolio = get_portfolio(request, pk)
+    is_only = not Portfolio.objects.filter(owner=request.user).exclude(pk=portfolio.pk).exists()
     if request.method == "POST":
-        if Portfolio.objects.filter(owner=request.user).count() == 1:
+        if is_only:
             messages.error(request, "This is your only portfolio; add another before deleting it.")
             return redirect("portfolio:portfolio_detail", pk=portfolio.pk)
         name = portfolio.name
@@ -74,5 +75,7 @@ def portfolio_delete(request, pk: int):
         "entries": portfolio.entries.count(),
     }
     return render(
-        request, "portfolio/portfolios/delete.html", {"portfolio": portfolio, "counts": counts}
+        request,
+        "portfolio/portfolios/delete.html",
+        {"portfolio": portfolio, "counts": counts, "is_only": is_only},
     )

@@ -319,3 +319,11 @@ def test_other_methods_are_405(client_owner, owner, portfolio, view, method):
 @pytest.mark.parametrize("view", ["portfolio_list", "portfolio_detail"])
 def test_read_only_pages_refuse_post(client_owner, portfolio, view):
     assert client_owner.post(url_of(view, portfolio)).status_code == 405
+
+
+def test_the_only_portfolio_offers_no_delete_button(client_owner, owner):
+    portfolio = owner.portfolios.get()
+    response = client_owner.get(reverse("portfolio:portfolio_delete", args=[portfolio.pk]))
+    assert response.status_code == 200
+    assert b"cannot be deleted" in response.content
+    assert b"Delete portfolio</button>" not in response.content
