@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, Decimal, InvalidOperation, localcontext
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -38,11 +38,15 @@ class PercentField(forms.DecimalField):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         if not number.is_finite():
             raise ValidationError(self.error_messages["invalid"], code="invalid")
-        if is_percent:
-            number /= 100
-        # Places of the normalised number: round() raises InvalidOperation past the
-        # context's 28 digits (e.g. "1e30"), which would be a server error.
-        if number.normalize().as_tuple().exponent < -self.fraction_places:
+        # The widest exponents: in the default context, dividing or normalising
+        # "1e999999999" raises Overflow, a server error rather than "at most 100%".
+        with localcontext(Emax=MAX_EMAX, Emin=MIN_EMIN):
+            if is_percent:
+                number /= 100
+            # Places of the normalised number: round() raises InvalidOperation past the
+            # context's 28 digits (e.g. "1e30"), which would be a server error.
+            exponent = number.normalize().as_tuple().exponent
+        if exponent < -self.fraction_places:
             raise ValidationError(
                 "Use at most %(places)s decimal places in the percentage.",
                 code="max_decimal_places",

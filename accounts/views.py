@@ -30,7 +30,9 @@ def account_delete(request):
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        # Every row of the user's data hangs off the user with ON DELETE CASCADE.
+        # Every row of the user's data hangs off the user with on_delete=CASCADE, which
+        # Django carries out in many statements (not the database's ON DELETE): one
+        # transaction, so all of it goes or none.
         with transaction.atomic():
             user.delete()
         messages.success(request, "Your account and all of its data were deleted.")

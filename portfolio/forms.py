@@ -69,7 +69,8 @@ class MoneyField(forms.DecimalField):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         if not number.is_finite():
             raise ValidationError(self.error_messages["not_finite"], code="not_finite")
-        if abs(number) >= Decimal(10) ** MONEY_WHOLE_DIGITS:
+        # copy_abs(), not abs(): abs() rounds to the context and overflows on "1e999999999".
+        if number.copy_abs() >= Decimal(10) ** MONEY_WHOLE_DIGITS:
             raise ValidationError(self.error_messages["max_whole_digits"], code="max_whole_digits")
         cents = number.quantize(Decimal("0.01"))
         if cents != number:

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -124,12 +125,42 @@ def free_port() -> int:
 
 @dataclass
 class SMTPServer:
-    """Messages received by a real aiosmtpd server, as ``email.message`` objects."""
+    """Messages received by a real aiosmtpd server, as ``email.message`` objects.
+
+    A test can ``stop()`` it and ``start()`` it again on the same port, make it
+    answer the next RCPT with ``refuse_rcpt`` replies such as "451 4.3.0 Try later",
+    and run ``on_data(message)`` before a message is accepted. ``url`` is the
+    ``EMAIL_URL`` for a worker.
+    """
 
     host: str = "127.0.0.1"
     port: int = 0
     messages: list[email.message.EmailMessage] = field(default_factory=list)
+    refuse_rcpt: list[str] = field(default_factory=list)
+    on_data: Callable[[email.message.EmailMessage], object] | None = None
+    controller: object = None
     _arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_rcpt:
+            return self.refuse_rcpt.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -137,6 +168,8 @@ class SMTPServer:
         with self._arrived:
             self.messages.append(message)
             self._arrived.notify_all()
+        if self.on_data is not None:
+            self.on_data(message)
         return "250 Message accepted for delivery"
 
     def wait_for(self, to: str, count: int = 1, timeout: float = 10) -> email.message.EmailMessage:
@@ -178,22 +211,18 @@ class SMTPServer:
 
 @pytest.fixture
 def smtp_server(settings):
-    from aiosmtpd.controller import Controller
-
     # aiosmtpd logs every SMTP command at INFO; keep failure reports readable.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
 
     server = SMTPServer()
-    controller = None
     for _attempt in range(5):  # a free port can be taken between probe and bind
         server.port = free_port()
-        controller = Controller(server, hostname=server.host, port=server.port)
         try:
-            controller.start()
+            server.start()
             break
         except (OSError, RuntimeError):
-            controller = None
-    assert controller is not None, "could not start the SMTP server"
+            server.controller = None
+    assert server.controller is not None, "could not start the SMTP server"
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = server.host
     settings.EMAIL_PORT = server.port
@@ -201,11 +230,12 @@ def smtp_server(settings):
     settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
     yield server
-    controller.stop()
+    server.stop()
 
 
-# --- A real Celery worker ---------------------------------------------------------------
+# --- Real Celery workers -------------------------------------------------------------------
 
 
 def test_database_url() -> str:
@@ -226,6 +256,15 @@ def test_database_url() -> str:
 
 
 test_database_url.__test__ = False  # not a test, despite its name
+
+
+def worker_database_url() -> str:
+    """``test_database_url()``, with SQLite's settings.py options: a worker then waits
+    for the write lock (BEGIN IMMEDIATE, 20 s) as the embedded default does."""
+    url = test_database_url()
+    if url.startswith("sqlite:"):
+        url += "?timeout=20&transaction_mode=IMMEDIATE"
+    return url
 
 
 @dataclass
@@ -266,11 +305,40 @@ def _wait_for_heartbeat(worker: WorkerProcess, sent_after: float, timeout: float
     return worker.wait_until(fresh_beat, timeout, what="heartbeat")
 
 
-@pytest.fixture
-def celery_worker(transactional_db, settings, tmp_path):
-    """A real ``celery -A config worker`` process on the test database and broker.
+def _start_worker(
+    name: str, log: Path, *options: str, new_session: bool = False, **extra_env: str
+) -> WorkerProcess:
+    """A ``celery -A config worker`` process on the test database and broker, logging
+    into ``log``; ``options`` are the worker's (pool, log level), ``extra_env`` its
+    environment on top of this process's."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_database_url(),
+        # The same key, so whatever a task signs, the test process can check.
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "PYTHONUNBUFFERED": "1",
+        **extra_env,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", *options]
+    command += ["--without-mingle", "--without-gossip", "-n", f"{name}-{RUN_ID}@%h"]
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=new_session,
+        )
+    return WorkerProcess(process, log)
 
-    The test process shares the worker's cache for the duration (the configured
+
+@pytest.fixture
+def start_worker(transactional_db, settings, tmp_path):
+    """``start_worker(**env)``: a real solo worker process, ready, with ``env`` added to
+    its environment (``EMAIL_URL=smtp_server.url``, say); as many as a test needs.
+
+    The test process shares the workers' cache for the duration (the configured
     one, without the per-test prefix), so what a task writes can be read back.
     Ready means a heartbeat made the round trip: the filesystem broker has no
     remote control, so ``app.control.ping`` is not an option.
@@ -280,51 +348,35 @@ def celery_worker(transactional_db, settings, tmp_path):
     from config.celery import HEARTBEAT_CACHE_KEY, heartbeat
 
     settings.CACHES = copy.deepcopy(CONFIGURED_CACHES)
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        # The same key, so whatever a task signs, the test process can check.
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = tmp_path / "worker.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--without-mingle",
-                "--without-gossip",
-                "-l",
-                "WARNING",
-                "-n",
-                f"test-{RUN_ID}@%h",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    worker = WorkerProcess(process, log)
-    try:
+    started: list[WorkerProcess] = []
+
+    def start(**extra_env: str) -> WorkerProcess:
+        number = len(started)
+        log = tmp_path / f"worker-{number}.log"
+        worker = _start_worker(f"test{number}", log, "--pool=solo", "-l", "WARNING", **extra_env)
+        started.append(worker)
         cache.delete(HEARTBEAT_CACHE_KEY)
         sent_at = time.time()
         heartbeat.delay()
         _wait_for_heartbeat(worker, sent_at, timeout=60)
         cache.delete(HEARTBEAT_CACHE_KEY)
-        yield worker
-    finally:
-        process.terminate()  # SIGTERM: warm shutdown
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.process.terminate()  # SIGTERM: warm shutdown
+            try:
+                worker.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_worker(start_worker) -> WorkerProcess:
+    """One real worker process (see ``start_worker``)."""
+    return start_worker()
 
 
 @pytest.fixture
@@ -334,37 +386,6 @@ def wait_for_heartbeat():
 
 
 # --- Two real workers for a test module (snapshots' concurrency and crash tests) ----------
-
-
-def worker_database_url() -> str:
-    """``test_database_url()``, with SQLite's settings.py options: a worker then waits
-    for the write lock (BEGIN IMMEDIATE, 20 s) as the embedded default does."""
-    url = test_database_url()
-    if url.startswith("sqlite:"):
-        url += "?timeout=20&transaction_mode=IMMEDIATE"
-    return url
-
-
-def _start_worker(name: str, log: Path, *, pool: str, concurrency: int) -> WorkerProcess:
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}"]
-    command += [f"--concurrency={concurrency}", "--without-mingle", "--without-gossip"]
-    command += ["--without-heartbeat", "-l", "INFO", "-n", f"{name}-{RUN_ID}@%h"]
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the worker and its pool
-        )
-    return WorkerProcess(process, log)
 
 
 @pytest.fixture(scope="module")
@@ -379,8 +400,10 @@ def celery_worker_pair(django_db_setup, tmp_path_factory):
 
     app.control.purge()
     folder = tmp_path_factory.mktemp("workers")
+    options = ("--pool=prefork", "--concurrency=1", "--without-heartbeat", "-l", "INFO")
     workers = [
-        _start_worker(name, folder / f"{name}.log", pool="prefork", concurrency=1)
+        # Each in its own process group, so that a kill reaches its pool process too.
+        _start_worker(name, folder / f"{name}.log", *options, new_session=True)
         for name in ("one", "two")
     ]
     try:

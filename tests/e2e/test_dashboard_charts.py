@@ -2,82 +2,29 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
+from tests.e2e.conftest import PAINTED, artifacts_dir, log_in, page_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHARTS = ("ratio", "passive", "runway", "balance")
-# Non-transparent pixels of a canvas: more than axes and labels alone would paint.
-PAINTED = """(id) => {
-  const canvas = document.getElementById(id);
-  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  let painted = 0;
-  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
-  return painted;
-}"""
-
-
-def artifacts_dir() -> Path:
-    folder = Path(os.environ.get("ARTIFACTS_DIR") or settings.BASE_DIR / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"needs Debian's Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def demo_session(client) -> str:
-    """The demo account, logged in: its session cookie.
-
-    Set up before ``browser``: once Playwright runs, Django would open its
-    connections in Playwright's context, which the test teardown never closes.
-    """
+def client_demo(client):
+    """The demo account, logged in (before ``browser``, as the e2e conftest explains)."""
     call_command("load_demo")
     client.force_login(User.objects.get(email="demo@example.com"))
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    return client
 
 
-def test_demo_dashboard_draws_every_chart(live_server, demo_session, browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": demo_session, "url": live_server.url}]
-    )
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
-    )
+def test_demo_dashboard_draws_every_chart(live_server, client_demo, page):
+    log_in(page, live_server, client_demo)
+    problems = page_errors(page)
 
     page.goto(live_server.url + reverse("portfolio:dashboard"))
 
@@ -101,4 +48,3 @@ def test_demo_dashboard_draws_every_chart(live_server, demo_session, browser):
     page.get_by_role("button", name="All").click()
     assert page.evaluate("() => Chart.getChart('chart-balance').data.labels.length") == months
     assert problems == []
-    context.close()

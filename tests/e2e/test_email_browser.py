@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import time_machine
 
 from goals.email_jobs import emails_send_month_start
 from portfolio.snapshots import snapshots_recompute
+from tests.e2e.conftest import artifacts_dir
 from tests.factories import (
     GoalFactory,
     HoldingFactory,
@@ -30,28 +29,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-BASE_DIR = Path(__file__).resolve().parents[2]
 EMAIL = "reader@example.com"
-
-
-@pytest.fixture
-def artifacts() -> Path:
-    folder = Path(os.environ.get("ARTIFACTS_DIR") or BASE_DIR / "artifacts")
-    if not folder.is_absolute():
-        folder = BASE_DIR / folder
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -88,48 +66,35 @@ def monthly_html(smtp_server) -> str:
     return html
 
 
-def test_the_monthly_email_renders_offline_in_chromium(monthly_html, artifacts, monkeypatch):
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_the_monthly_email_renders_offline_in_chromium(monthly_html, browser):
     requested: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            # A phone-sized window first: the layout must hold at 375 px too.
-            for name, width in (("email-monthly", 680), ("email-monthly-narrow", 375)):
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                page = context.new_page()
-                page.route(
-                    re.compile(r"^(?!data:).*"),
-                    lambda route: (requested.append(route.request.url), route.abort()),
-                )
-                page.set_content(monthly_html, wait_until="load")
+    # A phone-sized window first: the layout must hold at 375 px too.
+    for name, width in (("email-monthly", 680), ("email-monthly-narrow", 375)):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.route(
+            re.compile(r"^(?!data:).*"),
+            lambda route: (requested.append(route.request.url), route.abort()),
+        )
+        page.set_content(monthly_html, wait_until="load")
 
-                assert page.title() == "Your wealth ratio in January 2026"
-                assert page.get_by_role("heading", level=1).inner_text() == (
-                    "Your wealth ratio in January 2026"
-                )
-                chart = page.locator("img[alt^='Wealth ratio by month']")
-                assert chart.evaluate("img => img.complete && img.naturalWidth") == 1040
-                # The progress bar is HTML: its filled cell is the share done of its row.
-                fill = page.locator("td.bar-fill").first
-                fill_box = fill.bounding_box()
-                row_box = fill.locator("xpath=..").bounding_box()
-                share = fill_box["width"] / row_box["width"]
-                text = page.locator("body").inner_text()
-                percent = int(re.search(r"(\d+)% of the way", text).group(1))
-                assert abs(share * 100 - percent) < 2
-                # Nothing sticks out of a narrow screen.
-                scroll_width = page.evaluate("document.documentElement.scrollWidth")
-                assert scroll_width <= width
-                page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-                context.close()
-        finally:
-            browser.close()
+        assert page.title() == "Your wealth ratio in January 2026"
+        assert page.get_by_role("heading", level=1).inner_text() == (
+            "Your wealth ratio in January 2026"
+        )
+        chart = page.locator("img[alt^='Wealth ratio by month']")
+        assert chart.evaluate("img => img.complete && img.naturalWidth") == 1040
+        # The progress bar is HTML: its filled cell is the share done of its row.
+        fill = page.locator("td.bar-fill").first
+        fill_box = fill.bounding_box()
+        row_box = fill.locator("xpath=..").bounding_box()
+        share = fill_box["width"] / row_box["width"]
+        text = page.locator("body").inner_text()
+        percent = int(re.search(r"(\d+)% of the way", text).group(1))
+        assert abs(share * 100 - percent) < 2
+        # Nothing sticks out of a narrow screen.
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width
+        page.screenshot(path=str(artifacts_dir() / f"{name}.png"), full_page=True)
+        context.close()
     assert requested == []

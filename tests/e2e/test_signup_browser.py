@@ -7,76 +7,25 @@ go to ``ARTIFACTS_DIR`` (default ``artifacts/`` in the repository).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 
+from tests.e2e.conftest import artifacts_dir
 from tests.factories import PASSWORD, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-BASE_DIR = Path(__file__).resolve().parents[2]
 EMAIL = "browser.person@example.com"
 
 
-@pytest.fixture
-def artifacts() -> Path:
-    folder = Path(os.environ.get("ARTIFACTS_DIR") or BASE_DIR / "artifacts")
-    if not folder.is_absolute():
-        folder = BASE_DIR / folder
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
-def page(monkeypatch):
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls
-    # made by the test itself are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            # The ORM calls made inside Playwright's context opened their own
-            # connection; close it, or the test database cannot be dropped.
-            connections.close_all()
-            context.close()
-            browser.close()
-
-
-def test_sign_up_verify_log_in_and_turn_on_two_factor(
-    page, live_server, smtp_server, artifacts, capsys
-):
+def test_sign_up_verify_log_in_and_turn_on_two_factor(live_server, smtp_server, page, capsys):
     shots: list[Path] = []
 
     def screenshot(name: str) -> None:
-        path = artifacts / f"{name}.png"
+        path = artifacts_dir() / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         shots.append(path)
 

@@ -1,40 +1,24 @@
-"""Helpers of the e-mail tests: users with figures, a controllable SMTP server, workers.
+"""Helpers of the e-mail tests: users with figures, the SMTP server, eager tasks.
 
 ``investor()`` builds a user whose snapshots come from the real recompute;
 ``add_snapshots()`` writes snapshot rows directly (no streams, so no recompute is
-queued: the worker tests stay quiet). ``mail`` is a real aiosmtpd server that a
-test can stop and start again on the same port, or make answer 4xx/5xx.
-``start_worker(**env)`` starts real ``celery worker`` processes, as many as a test
-needs (the shared ``celery_worker`` fixture starts one).
+queued: the worker tests stay quiet). ``mail`` is the shared ``smtp_server``, which
+a test can stop and start again on the same port, or make answer 4xx/5xx; the
+shared ``start_worker(**env)`` starts as many real workers as a test needs.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import os
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 
 from config.celery import app as celery_app
 from portfolio import metrics
 from portfolio.models import Snapshot
 from portfolio.snapshots import snapshots_recompute
-from tests.conftest import (
-    BASE_DIR,
-    CONFIGURED_CACHES,
-    RUN_ID,
-    SMTPServer,
-    WorkerProcess,
-    _wait_for_heartbeat,
-    free_port,
-    test_database_url,
-)
 from tests.factories import (
     EntryFactory,
     HoldingFactory,
@@ -137,68 +121,10 @@ def _metric(name: str, value: Decimal | None) -> dict:
     return {name: None if value is None else value.quantize(D("1e-6"))}
 
 
-# --- A real SMTP server that can go away and come back -------------------------------
-
-
-class Mail(SMTPServer):
-    """``SMTPServer`` of the shared conftest, with ``stop()``/``start()`` on one port and
-    ``refuse_rcpt``: an SMTP reply such as "451 4.3.0 Try later" for the next RCPT."""
-
-    controller = None
-    refuse_rcpt: list[str]
-    on_data = None  # called with the message before it is accepted
-
-    def start(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self, hostname=self.host, port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse_rcpt:
-            return self.refuse_rcpt.pop(0)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        reply = await super().handle_DATA(server, session, envelope)
-        if self.on_data is not None:
-            self.on_data(self.messages[-1])
-        return reply
-
-
 @pytest.fixture
-def mail(settings):
-    """A real SMTP server (aiosmtpd) for this process; ``mail.url`` for a worker's EMAIL_URL."""
-    import logging
-
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
-    server = Mail()
-    server.refuse_rcpt = []
-    for _attempt in range(5):
-        server.port = free_port()
-        try:
-            server.start()
-            break
-        except (OSError, RuntimeError):
-            server.controller = None
-    assert server.controller is not None, "could not start the SMTP server"
-    server.url = f"smtp://{server.host}:{server.port}"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = server.host
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-    yield server
-    server.stop()
+def mail(smtp_server):
+    """The shared ``smtp_server``, by the name the e-mail tests use."""
+    return smtp_server
 
 
 @pytest.fixture
@@ -209,69 +135,3 @@ def eager():
     celery_app.conf.update(dict.fromkeys(keys, True))
     yield
     celery_app.conf.update(saved)
-
-
-# --- Real workers --------------------------------------------------------------------
-
-
-@pytest.fixture
-def start_worker(transactional_db, settings, tmp_path):
-    """``start_worker(**env)``: a real worker process on the test database and broker."""
-    from django.core.cache import cache
-
-    from config.celery import HEARTBEAT_CACHE_KEY, heartbeat
-
-    settings.CACHES = copy.deepcopy(CONFIGURED_CACHES)
-    started: list[WorkerProcess] = []
-
-    def start(**extra_env: str) -> WorkerProcess:
-        import time
-
-        env = {
-            **os.environ,
-            "DATABASE_URL": test_database_url(),
-            "SECRET_KEY": django_settings.SECRET_KEY,
-            "PYTHONUNBUFFERED": "1",
-            **extra_env,
-        }
-        log = tmp_path / f"worker-{len(started)}.log"
-        with log.open("wb") as log_file:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool=solo",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "-l",
-                    "WARNING",
-                    "-n",
-                    f"test-{RUN_ID}-{len(started)}@%h",
-                ],
-                cwd=BASE_DIR,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-        worker = WorkerProcess(process, log)
-        started.append(worker)
-        cache.delete(HEARTBEAT_CACHE_KEY)
-        sent_at = time.time()
-        heartbeat.delay()
-        _wait_for_heartbeat(worker, sent_at, timeout=60)
-        cache.delete(HEARTBEAT_CACHE_KEY)
-        return worker
-
-    yield start
-    for worker in started:
-        if worker.process.poll() is None:
-            worker.process.terminate()
-            try:
-                worker.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.process.kill()
-                worker.process.wait(timeout=10)

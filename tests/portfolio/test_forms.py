@@ -52,8 +52,11 @@ def test_money_accepts(text, value):
         ("1000000000000", "max_whole_digits"),
         ("-1000000000000", "max_whole_digits"),
         ("1e30", "max_whole_digits"),
+        ("1e999999999", "max_whole_digits"),
+        ("-1e999999999", "max_whole_digits"),
         ("0.001", "max_decimal_places"),
         ("1e-5", "max_decimal_places"),
+        ("1e-999999999", "max_decimal_places"),
     ],
 )
 def test_money_refuses_with_a_clear_message(text, code):
