@@ -29,12 +29,12 @@ def account_delete(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
-        logout(request)
         # Every row of the user's data hangs off the user with on_delete=CASCADE, which
         # Django carries out in many statements (not the database's ON DELETE): one
-        # transaction, so all of it goes or none.
+        # transaction, so all of it goes or none. Log out only once it is gone.
         with transaction.atomic():
             user.delete()
+        logout(request)
         messages.success(request, "Your account and all of its data were deleted.")
         return redirect("landing")
     return render(request, "accounts/delete.html", {"form": form})

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q
-
 from goals import progress
 from goals.models import FIGURE, Goal, Metric
 from portfolio.figures import Figures
@@ -174,4 +172,4 @@ def goals_close_finished_years(*, now: datetime) -> int:
 
 
 def has_goal_this_year(user, today: date) -> bool:
-    return Goal.objects.filter(Q(owner=user) & Q(year=today.year)).exists()
+    return Goal.objects.filter(owner=user, year=today.year).exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,6 +13,9 @@ from portfolio.forms import PortfolioForm
 from portfolio.models import Portfolio
 from portfolio.views.dashboard import render_dashboard
 from portfolio.views.ownership import get_portfolio
+
+
+ONLY_PORTFOLIO = "This is your only portfolio; add another before deleting it."
 
 
 @login_required
@@ -62,11 +66,14 @@ def portfolio_delete(request, pk: int):
     portfolio = get_portfolio(request, pk)
     is_only = not Portfolio.objects.filter(owner=request.user).exclude(pk=portfolio.pk).exists()
     if request.method == "POST":
-        if is_only:
-            messages.error(request, "This is your only portfolio; add another before deleting it.")
-            return redirect("portfolio:portfolio_detail", pk=portfolio.pk)
-        name = portfolio.name
-        portfolio.delete()
+        with transaction.atomic():
+            # Lock the user's portfolios: two deletes at once must not leave none.
+            mine = Portfolio.objects.select_for_update().filter(owner=request.user)
+            if len(mine.values_list("pk", flat=True)) < 2:
+                messages.error(request, ONLY_PORTFOLIO)
+                return redirect("portfolio:portfolio_detail", pk=portfolio.pk)
+            name = portfolio.name
+            portfolio.delete()
         messages.success(request, f"Portfolio “{name}” and everything in it deleted.")
         return redirect("portfolio:portfolio_list")
     counts = {
