@@ -14,7 +14,6 @@ from portfolio.models import Portfolio
 from portfolio.views.dashboard import render_dashboard
 from portfolio.views.ownership import get_portfolio
 
-
 ONLY_PORTFOLIO = "This is your only portfolio; add another before deleting it."
 
 
