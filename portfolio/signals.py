@@ -41,24 +41,49 @@ _DATE_FIELD = {Entry: "date", Valuation: "date", Stream: "first_date"}
 
 
 def _owner_id(instance, using: str) -> int | None:
-    """The user who owns ``instance`` (an entry, stream, valuation or holding)."""
+    """The user who owns ``instance`` (an entry, stream, valuation or holding).
+
+    Looked up once per portfolio or holding and transaction (``owner_cache``).
+    """
+    cache = snapshots.owner_cache(using)
     if isinstance(instance, Valuation):
-        if Valuation.holding.is_cached(instance) and Holding.portfolio.is_cached(instance.holding):
-            return instance.holding.portfolio.owner_id
-        return (
-            Holding.objects.using(using)
-            .filter(pk=instance.holding_id)
-            .values_list("portfolio__owner_id", flat=True)
+        key = ("holding", instance.holding_id)
+        if key not in cache:
+            owner = (
+                Holding.objects.using(using)
+                .filter(pk=instance.holding_id)
+                .values_list("portfolio__owner_id", flat=True)
+                .first()
+            )
+            if owner is None:
+                return None
+            cache[key] = owner
+        return cache[key]
+    key = ("portfolio", instance.portfolio_id)
+    if key not in cache:
+        owner = (
+            Portfolio.objects.using(using)
+            .filter(pk=instance.portfolio_id)
+            .values_list("owner_id", flat=True)
             .first()
         )
-    if type(instance).portfolio.is_cached(instance):
-        return instance.portfolio.owner_id
-    return (
-        Portfolio.objects.using(using)
-        .filter(pk=instance.portfolio_id)
-        .values_list("owner_id", flat=True)
-        .first()
-    )
+        if owner is None:
+            return None
+        cache[key] = owner
+    return cache[key]
+
+
+@receiver(pre_delete, sender=Portfolio, dispatch_uid="snapshots_portfolio_owner")
+@receiver(pre_delete, sender=Holding, dispatch_uid="snapshots_holding_owner")
+def remember_owner(sender, instance, using=None, **kwargs):
+    """Before a cascade deletes its rows one by one, note whose they are."""
+    cache = snapshots.owner_cache(using)
+    if sender is Portfolio:
+        cache[("portfolio", instance.pk)] = instance.owner_id
+    else:
+        owner = _owner_id(instance, using)
+        if owner is not None:
+            cache[("holding", instance.pk)] = owner
 
 
 def _mark(instance, since: date | None, using: str) -> None:

@@ -489,6 +489,9 @@ class _Pending:
     def __init__(self) -> None:
         self.marked: dict[int, tuple[date, int]] = {}  # user id -> (since, version)
         self.deleted: set[int] = set()  # users being deleted: nothing to recompute
+        # ("portfolio" | "holding", id) -> owner id: a cascade deleting hundreds of
+        # rows of one holding looks its owner up once, not once per row.
+        self.owners: dict[tuple[str, int], int] = {}
         self.done = False
 
     def __call__(self) -> None:
@@ -514,6 +517,11 @@ def _pending(using: str) -> _Pending:
         connection._snapshots_pending = pending
         transaction.on_commit(pending, using=using)
     return pending
+
+
+def owner_cache(using: str = DEFAULT_DB_ALIAS) -> dict[tuple[str, int], int]:
+    """Owners of portfolios and holdings already looked up in this transaction."""
+    return _pending(using).owners
 
 
 def mark_dirty(user_id: int, since: date, *, using: str = DEFAULT_DB_ALIAS) -> None:

@@ -616,3 +616,20 @@ def test_confirming_a_streams_month_marks_the_snapshots_stale_from_that_month(
     assert len(made) == 1
     assert SnapshotQueue.objects.get(user=owner).dirty_since == date(2025, 10, 1)
     assert len(queued) == 1  # one debounced recompute queued on commit
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_deleting_a_holding_or_portfolio_costs_the_same_queries_however_many_rows(
+    owner, portfolio, rows, django_assert_max_num_queries
+):
+    cash = HoldingFactory(portfolio=portfolio, kind="cash")
+    for i in range(rows):
+        day = date(2024, 1, 1) + dt.timedelta(days=i)
+        ValuationFactory(holding=cash, date=day, value=D(i + 1))
+        EntryFactory(portfolio=portfolio, category="salary", amount=D("1"), date=day)
+
+    with django_assert_max_num_queries(5):
+        cash.delete()
+    with django_assert_max_num_queries(9):
+        portfolio.delete()
+    assert SnapshotQueue.objects.get(user=owner).dirty_since == date(2024, 1, 1)
