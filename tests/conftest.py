@@ -109,6 +109,12 @@ def stranger(db):
 
 
 @pytest.fixture
+def portfolio(owner):
+    """The owner's "Personal" portfolio, made at sign-up."""
+    return owner.portfolios.get()
+
+
+@pytest.fixture
 def client_owner(client, owner):
     client.force_login(owner)
     return client

@@ -28,11 +28,6 @@ def _today():
 
 
 @pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
-@pytest.fixture
 def streams(portfolio):
     """Salary 4,000, dividends 200 and spending 3,000 a month: a wealth ratio of 5%."""
     StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("4000"))

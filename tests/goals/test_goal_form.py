@@ -30,11 +30,6 @@ def form_for(owner, *, today=TODAY, instance=None, **fields) -> GoalForm:
 
 
 @pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
-@pytest.fixture
 def salary_and_dividends(portfolio):
     """Earned 4,000 a month since 2020; dividends of 200 a month from January 2026."""
     StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("4000"))

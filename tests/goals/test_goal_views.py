@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from goals.models import Goal
 from tests.factories import GoalFactory, PortfolioFactory
+from tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +32,6 @@ def goal(owner):
 @pytest.fixture
 def strangers_goal(stranger):
     return GoalFactory(owner=stranger, year=2026, note="Stranger's plan")
-
-
-def texts(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def goal_data(**fields) -> dict[str, str]:

@@ -34,11 +34,6 @@ def _today():
         yield
 
 
-@pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
 def figures(response) -> dict[str, str]:
     """The figures the page shows, by their data-figure name."""
     assert response.status_code == 200

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -26,6 +25,7 @@ from portfolio.entry_import import (
 )
 from portfolio.models import Entry, EntryImport
 from tests.factories import StreamFactory
+from tests.helpers import texts
 
 D = Decimal
 HEADER = "date,amount,category,stream,note\r\n"
@@ -263,11 +263,6 @@ def test_the_template_reads_back_without_a_problem():
 # --- The write ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
 @pytest.mark.django_db
 def test_entries_import_writes_every_row_and_remembers_the_file(portfolio):
     stream = StreamFactory(portfolio=portfolio, name="ACME salary")
@@ -342,10 +337,6 @@ def upload(client, portfolio, data: bytes, name: str = "entries.csv"):
 def uploaded_hash(response) -> str:
     assert response.status_code == 302, response.content.decode()[:2000]
     return re.search(r"/import/([0-9a-f]{64})/$", response["Location"])[1]
-
-
-def texts(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture

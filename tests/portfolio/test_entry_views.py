@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portfolio.models import Entry
 from tests.factories import EntryFactory, StreamFactory
+from tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +25,8 @@ def _today():
 
 
 @pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
-@pytest.fixture
 def strangers_entry(stranger):
     return EntryFactory(portfolio=stranger.portfolios.get(), amount=Decimal("77.00"))
-
-
-def texts(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def list_url(portfolio) -> str:

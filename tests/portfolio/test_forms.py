@@ -118,11 +118,6 @@ def test_day_refuses(text, message):
 # --- HoldingForm ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
 def holding_data(**overrides):
     data = {"name": "Flat", "kind": "property", "liquidity": "kind", "note": ""}
     data.update(value="", value_date="2026-10-15")

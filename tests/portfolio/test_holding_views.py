@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portfolio.models import Holding, Stream, Valuation
 from tests.factories import HoldingFactory, StreamFactory, ValuationFactory
+from tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
 
@@ -27,19 +27,10 @@ def _today():
 
 
 @pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
-@pytest.fixture
 def strangers_holding(stranger):
     holding = HoldingFactory(portfolio=stranger.portfolios.get(), name="Secret flat")
     ValuationFactory(holding=holding, date=dt.date(2026, 1, 1), value=Decimal("1000"))
     return holding
-
-
-def texts(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 # --- holding_list ----------------------------------------------------------------------

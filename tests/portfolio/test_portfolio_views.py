@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
@@ -18,6 +17,7 @@ from tests.factories import (
     StreamFactory,
     ValuationFactory,
 )
+from tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +29,10 @@ def _today():
 
 
 @pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
-@pytest.fixture
 def strangers_portfolio(stranger):
     portfolio = stranger.portfolios.get()
     HoldingFactory(portfolio=portfolio, name="Secret stash")
     return portfolio
-
-
-def texts(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def names(user) -> list[str]:

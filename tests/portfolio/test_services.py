@@ -29,11 +29,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
 # --- user_today ------------------------------------------------------------------------
 
 

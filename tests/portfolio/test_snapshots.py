@@ -45,11 +45,6 @@ def _today():
 
 
 @pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
-@pytest.fixture
 def request_transaction(django_capture_on_commit_callbacks):
     """Changes made as one request makes them: in their own transaction, whose
     on-commit callbacks run at the end; the tasks they queue are recorded, not sent."""

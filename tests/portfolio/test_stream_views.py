@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from portfolio.models import Entry, Stream
 from tests.factories import EntryFactory, HoldingFactory, StreamFactory
+from tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
 
@@ -23,17 +23,8 @@ def _today():
 
 
 @pytest.fixture
-def portfolio(owner):
-    return owner.portfolios.get()
-
-
-@pytest.fixture
 def strangers_stream(stranger):
     return StreamFactory(portfolio=stranger.portfolios.get(), name="Secret salary")
-
-
-def texts(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def form_data(**overrides) -> dict:
