@@ -11,14 +11,16 @@ exponential backoff, and every task has a time limit.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from celery import group, shared_task
 from django.contrib.auth import get_user_model
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from portfolio import snapshots
+from portfolio.models import SnapshotQueue
 
 logger = logging.getLogger(__name__)
 
@@ -82,15 +84,30 @@ def recompute_batch(self, user_ids: list[int], since: str | None = None) -> int:
 def recompute_all(self, batch_size: int = snapshots.BATCH_SIZE) -> int:
     """Nightly: fan every active user out in batches, so more workers finish sooner.
 
-    Redelivered after a crash it sends the batches again, which is harmless: a
-    recompute is idempotent.
+    As days pass only the last two months move (the current month's balances, and
+    last month's closing once a month ends): older months change only with the
+    data, and every change leaves a marker. So the batches start at last month,
+    and users whose marker is older (their debounced task was lost) get theirs
+    from the marked month. Redelivered after a crash it sends the batches again,
+    which is harmless: a recompute is idempotent.
     """
+    since = snapshots.month_start(snapshots.month_start(timezone.now().date()) - timedelta(days=1))
     ids = list(
         get_user_model().objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True)
     )
+    lost = SnapshotQueue.objects.filter(dirty_since__lt=since, user__is_active=True)
     try:
         group(
-            recompute_batch.si(list(chunk)) for chunk in snapshots.batches(ids, batch_size)
+            [
+                *(
+                    recompute_batch.si(list(chunk), since.isoformat())
+                    for chunk in snapshots.batches(ids, batch_size)
+                ),
+                *(
+                    recompute_batch.si([user_id], dirty_since.isoformat())
+                    for user_id, dirty_since in lost.values_list("user_id", "dirty_since")
+                ),
+            ]
         ).apply_async()
     except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc

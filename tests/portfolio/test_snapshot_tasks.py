@@ -136,6 +136,9 @@ def test_ten_edits_through_a_real_worker_give_one_recompute(celery_worker_pair, 
 
 def test_two_workers_recompute_overlapping_batches_into_the_same_rows(celery_worker_pair):
     ids = make_users(12)
+    # Without markers the nightly fan-out is exactly three batches (from last month);
+    # with them it would add one per user, racing the batches below for the markers.
+    SnapshotQueue.objects.all().delete()
     logs = Logs(celery_worker_pair)
 
     tasks.recompute_all.delay(batch_size=4)  # the nightly fan-out: three batches

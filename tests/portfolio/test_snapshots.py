@@ -523,14 +523,34 @@ def test_recompute_all_fans_out_batches(owner, history):
         tasks, "group", lambda sigs: mock.Mock(apply_async=lambda: sent.extend(sigs))
     ):
         assert tasks.recompute_all.apply(kwargs={"batch_size": 2}).get() == 5
+    # Batches from last month on, then each user whose marker is older (here, all of
+    # them: their changes' tasks were never run) from the marked month.
     assert [s.args for s in sent] == [
-        ([owner.pk, users[0].pk],),
-        ([users[1].pk, users[2].pk],),
-        ([users[3].pk],),
+        ([owner.pk, users[0].pk], "2026-02-01"),
+        ([users[1].pk, users[2].pk], "2026-02-01"),
+        ([users[3].pk], "2026-02-01"),
+        ([owner.pk], "2025-01-01"),
+        *(([user.pk], "2026-01-01") for user in users),
     ]
     for signature in sent:
         signature.apply()
     assert Snapshot.objects.filter(portfolio=None).count() == 15 + 4 * 3
+    assert not SnapshotQueue.objects.exists()
+
+
+def test_the_nightly_job_rewrites_only_the_last_two_months(owner, history):
+    snapshots.snapshots_recompute(user_ids=[owner.pk])
+    stamp_all(NOW - dt.timedelta(days=1))
+    sent = []
+    with mock.patch.object(
+        tasks, "group", lambda sigs: mock.Mock(apply_async=lambda: sent.extend(sigs))
+    ):
+        tasks.recompute_all.apply()
+    for signature in sent:
+        signature.apply()
+
+    assert recomputed_months(owner, NOW) == ["2026-02", "2026-03"]
+    assert recomputed_months(owner, NOW, history) == ["2026-02", "2026-03"]
 
 
 def test_transient_database_errors_are_retried_with_backoff(owner):
