@@ -226,6 +226,7 @@ def main() -> None:
     from goals import email_jobs
     from goals.models import SentEmail
     from goals.tasks import send_month_start_emails
+    from portfolio.snapshots import batches
 
     call_command("migrate", verbosity=0)
     _delete_users()
@@ -263,7 +264,7 @@ def main() -> None:
                 started = time.perf_counter()
                 group(
                     send_month_start_emails.si(batch, email_jobs.month_period(MONTH))
-                    for batch in email_jobs.batches(ids, email_jobs.BATCH_SIZE)
+                    for batch in batches(ids, email_jobs.BATCH_SIZE)
                 ).apply_async()
                 deadline = started + args.timeout
                 while sink.count < len(ids):

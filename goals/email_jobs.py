@@ -60,7 +60,7 @@ from goals.emails import (
 )
 from goals.milestones import snapshot_value
 from goals.models import Goal, Metric, Milestone, SentEmail
-from goals.services import GoalCard
+from goals.services import GoalCard, goal_card
 from portfolio import metrics
 from portfolio.models import Entry, Portfolio, Snapshot
 from portfolio.templatetags import figures
@@ -196,11 +196,6 @@ def _recipients(users: QuerySet, month: date, *, operator: bool = False) -> Quer
     )
 
 
-def batches(ids: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
 def due_month_start(now: datetime) -> dict[date, list[int]]:
     """{month reported on: ids of users with an e-mail about it due now}."""
     zones = (
@@ -271,23 +266,15 @@ def _change(new: Decimal | None, old: Decimal | None) -> Decimal | None:
 
 
 def _goal_card(goal: Goal, snapshot: Snapshot | None, as_of: date, yearly_yield) -> GoalCard:
-    current = None if snapshot is None else snapshot_value(snapshot, goal.metric)
-    expected = progress.expected_value(goal.baseline, goal.target, goal.baseline_date, as_of)
-    fraction = progress.fraction_done(goal.baseline, goal.target, current)
-    gap = None
-    if snapshot is not None and goal.metric == Metric.WEALTH_RATIO:
-        gap = progress.ratio_gap(goal.target, snapshot.earned, snapshot.passive, yearly_yield)
-    elif snapshot is not None and goal.metric == Metric.MONTHLY_PASSIVE:
-        gap = progress.income_gap(goal.target, metrics.monthly(snapshot.passive), yearly_yield)
-    return GoalCard(
-        goal=goal,
-        current=current,
-        expected=expected,
-        fraction=fraction,
-        bar_percent=progress.bar_percent(fraction),
-        status=progress.status(current, expected, goal.target),
+    """The dashboard's goal card, read from the month's snapshot."""
+    return goal_card(
+        goal,
+        as_of=as_of,
+        current=None if snapshot is None else snapshot_value(snapshot, goal.metric),
         projected=None,
-        gap=gap,
+        earned=None if snapshot is None else snapshot.earned,
+        passive=None if snapshot is None else snapshot.passive,
+        yearly_yield=yearly_yield,
     )
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from goals import progress
 from goals.models import FIGURE, Goal, Metric
+from portfolio import metrics
 from portfolio.figures import Figures
 from portfolio.models import Portfolio
 from portfolio.services import (
@@ -101,33 +102,66 @@ def goal_cards(*, user, today: date, portfolio: Portfolio | None = None) -> list
             # Projected year end: actual flows so far, expected ones for the months left.
             end_by_scope[scope] = figures_from(data, year_end, scope)
         now, end = now_by_scope[scope], end_by_scope[scope]
-        current = metric_value(now, goal.metric)
-        expected = progress.expected_value(goal.baseline, goal.target, goal.baseline_date, today)
-        fraction = progress.fraction_done(goal.baseline, goal.target, current)
         cards.append(
-            GoalCard(
-                goal=goal,
-                current=current,
-                expected=expected,
-                fraction=fraction,
-                bar_percent=progress.bar_percent(fraction),
-                status=progress.status(current, expected, goal.target),
+            goal_card(
+                goal,
+                as_of=today,
+                current=metric_value(now, goal.metric),
                 projected=metric_value(end, goal.metric),
-                gap=_gap(goal, now, user.assumed_yield),
+                earned=now.earned,
+                passive=now.passive,
+                yearly_yield=user.assumed_yield,
             )
         )
     return cards
 
 
-def _gap(goal: Goal, figures: Figures, yearly_yield: Decimal) -> progress.RatioGap | None:
+def goal_card(
+    goal: Goal,
+    *,
+    as_of: date,
+    current: Decimal | None,
+    projected: Decimal | None,
+    earned: Decimal | None,
+    passive: Decimal | None,
+    yearly_yield: Decimal,
+) -> GoalCard:
+    """Where ``goal`` stands at ``as_of``, from its figure then and the TTM flows.
+
+    The dashboard passes live figures, the e-mails a month's snapshot; ``earned`` and
+    ``passive`` are None when there is no figure at all.
+    """
+    expected = progress.expected_value(goal.baseline, goal.target, goal.baseline_date, as_of)
+    fraction = progress.fraction_done(goal.baseline, goal.target, current)
+    return GoalCard(
+        goal=goal,
+        current=current,
+        expected=expected,
+        fraction=fraction,
+        bar_percent=progress.bar_percent(fraction),
+        status=progress.status(current, expected, goal.target),
+        projected=projected,
+        gap=_gap(goal, current, earned, passive, yearly_yield),
+    )
+
+
+def _gap(
+    goal: Goal,
+    current: Decimal | None,
+    earned: Decimal | None,
+    passive: Decimal | None,
+    yearly_yield: Decimal,
+) -> progress.RatioGap | None:
+    if earned is None or passive is None:
+        return None
     if goal.metric == Metric.WEALTH_RATIO:
-        if figures.wealth_ratio is None:
+        if current is None:
             # No income at all: the ratio is undefined and no amount is "needed" yet;
             # a gap of 0 would read as "your passive income already reaches this target".
             return None
-        return progress.ratio_gap(goal.target, figures.earned, figures.passive, yearly_yield)
+        return progress.ratio_gap(goal.target, earned, passive, yearly_yield)
     if goal.metric == Metric.MONTHLY_PASSIVE:
-        return progress.income_gap(goal.target, figures.monthly_passive, yearly_yield)
+        return progress.income_gap(goal.target, metrics.monthly(passive), yearly_yield)
     return None
 
 

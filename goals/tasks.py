@@ -14,6 +14,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from goals import email_jobs
 from goals.emails import TransientSendError
 from goals.services import goals_close_finished_years
+from portfolio.snapshots import batches
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +71,12 @@ def dispatch_due_emails(self) -> int:
         signatures = [
             send_month_start_emails.si(batch, email_jobs.month_period(month))
             for month, ids in due.items()
-            for batch in email_jobs.batches(ids, email_jobs.BATCH_SIZE)
+            for batch in batches(ids, email_jobs.BATCH_SIZE)
         ]
         milestone_ids = email_jobs.due_milestone_users(now)
         signatures += [
             send_milestone_emails_batch.si(batch)
-            for batch in email_jobs.batches(milestone_ids, email_jobs.BATCH_SIZE)
+            for batch in batches(milestone_ids, email_jobs.BATCH_SIZE)
         ]
         if signatures:
             group(signatures).apply_async()

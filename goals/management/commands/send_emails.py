@@ -24,6 +24,7 @@ from django.utils import timezone
 from goals import email_jobs
 from goals.emails import TransientSendError, build_email, deliver
 from goals.models import Milestone, SentEmail
+from portfolio.snapshots import batches
 
 Kind = SentEmail.Kind
 
@@ -55,7 +56,7 @@ class Command(BaseCommand):
 
         outgoings_for = self._source(kind, period, log)
         sent = skipped = failed = previewed = 0
-        for batch in email_jobs.batches(user_ids, email_jobs.BATCH_SIZE):
+        for batch in batches(user_ids, email_jobs.BATCH_SIZE):
             outgoings = outgoings_for(batch)
             if dry_run:
                 for outgoing in outgoings:
