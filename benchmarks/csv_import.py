@@ -40,7 +40,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from portfolio import entry_import  # noqa: E402
+from dataport import entries_csv as entry_import  # noqa: E402
 from portfolio.models import Entry, Stream  # noqa: E402
 
 

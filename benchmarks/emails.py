@@ -223,10 +223,10 @@ def main() -> None:
     from celery import group
     from django.core.management import call_command
 
-    from goals import email_jobs
-    from goals.models import SentEmail
-    from goals.tasks import send_month_start_emails
-    from portfolio.snapshots import batches
+    from notifications import jobs
+    from notifications.models import SentEmail
+    from notifications.tasks import send_month_start_emails
+    from portfolio.batches import batches
 
     call_command("migrate", verbosity=0)
     _delete_users()
@@ -249,7 +249,7 @@ def main() -> None:
 
     # How long the hourly job takes to find them all (it runs in the beat's worker).
     started = time.perf_counter()
-    due = email_jobs.due_month_start(datetime(2026, 2, 1, 8, 1, tzinfo=UTC))
+    due = jobs.due_month_start(datetime(2026, 2, 1, 8, 1, tzinfo=UTC))
     print(
         f"Hourly job: {len(due.get(MONTH, []))} users due, "
         f"found in {time.perf_counter() - started:.2f} s"
@@ -263,8 +263,8 @@ def main() -> None:
             try:
                 started = time.perf_counter()
                 group(
-                    send_month_start_emails.si(batch, email_jobs.month_period(MONTH))
-                    for batch in batches(ids, email_jobs.BATCH_SIZE)
+                    send_month_start_emails.si(batch, jobs.month_period(MONTH))
+                    for batch in batches(ids, jobs.BATCH_SIZE)
                 ).apply_async()
                 deadline = started + args.timeout
                 while sink.count < len(ids):

@@ -540,14 +540,15 @@ def recompute(
     """
     from django.db import connections
 
-    from portfolio import snapshots
     from portfolio.models import Snapshot
 
     _sql(f"TRUNCATE {_table(Snapshot)}")
     _settle()
     wal = _sql("SELECT pg_current_wal_insert_lsn()", fetch=True)[0][0]
     connections.close_all()  # before the fork
-    batches = [list(batch) for batch in snapshots.batches(ids, batch_size)]
+    from portfolio.batches import batches as split
+
+    batches = [list(batch) for batch in split(ids, batch_size)]
     context = multiprocessing.get_context("fork")
     counter, lock, results = context.Value("l", 0, lock=False), context.Lock(), context.Queue()
     started = time.perf_counter()
@@ -762,7 +763,7 @@ def naive(user_ids: list[int]) -> tuple[float, int]:
     from django.db.models import Min
     from django.utils import timezone
 
-    from portfolio import services, snapshots
+    from portfolio import months, services, snapshots
     from portfolio.models import Entry, Portfolio, Snapshot, Stream, Valuation
 
     def fields(figures, month, computed_at) -> dict:
@@ -781,7 +782,7 @@ def naive(user_ids: list[int]) -> tuple[float, int]:
             computed_at = timezone.now()
             portfolios = Portfolio.objects.filter(owner=user)
             own = list(portfolios)
-            today = services.user_today(user)
+            today = months.user_today(user)
             firsts = [
                 Stream.objects.filter(portfolio__owner=user).aggregate(d=Min("first_date"))["d"],
                 Entry.objects.filter(portfolio__owner=user).aggregate(d=Min("date"))["d"],
@@ -795,9 +796,7 @@ def naive(user_ids: list[int]) -> tuple[float, int]:
             last = _index(today)
             for index in range(_index(min(firsts)), last + 1):
                 month = _month(index)
-                as_of = (
-                    today if index == last else services.month_bounds(month.year, month.month)[1]
-                )
+                as_of = today if index == last else months.month_bounds(month.year, month.month)[1]
                 figures = services.figures_for(portfolios=portfolios, as_of=as_of)
                 Snapshot.objects.update_or_create(
                     owner=user,

@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "accounts",
     "portfolio",
     "goals",
+    "dashboard",
+    "notifications",
+    "dataport",
 ]
 
 MIDDLEWARE = [
@@ -181,7 +184,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "portfolio:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "landing"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}

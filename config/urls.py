@@ -8,9 +8,11 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("dashboard.urls")),
     path("", include("portfolio.urls")),
+    path("", include("dataport.urls")),
+    path("", include("notifications.urls")),
     path("goals/", include("goals.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
-    path("accounts/data/", include("accounts.urls_data")),
 ]

@@ -17,13 +17,8 @@ from goals.models import FIGURE, Goal, Metric
 from portfolio import metrics
 from portfolio.figures import Figures
 from portfolio.models import Portfolio
-from portfolio.services import (
-    figures_for,
-    figures_from,
-    load_owner_data,
-    month_bounds,
-    ttm_start,
-)
+from portfolio.months import month_bounds, window_start
+from portfolio.services import figures_for, figures_from, load_owner_data
 
 FIGURE_MAX = Decimal(10) ** (FIGURE["max_digits"] - FIGURE["decimal_places"])
 
@@ -90,7 +85,10 @@ def goal_cards(*, user, today: date, portfolio: Portfolio | None = None) -> list
         return []
     year_end = date(today.year, 12, 31)
     data = load_owner_data(
-        Portfolio.objects.filter(owner=user), first=ttm_start(today), last=year_end, values_on=today
+        Portfolio.objects.filter(owner=user),
+        first=window_start(today),
+        last=year_end,
+        values_on=today,
     )
     now_by_scope: dict[int | None, Figures] = {}
     end_by_scope: dict[int | None, Figures] = {}
@@ -188,7 +186,7 @@ def goals_close_finished_years(*, now: datetime) -> int:
         year_end = date(year, 12, 31)
         data = load_owner_data(
             Portfolio.objects.filter(owner_id=owner_id),
-            first=ttm_start(year_end),
+            first=window_start(year_end),
             last=month_bounds(year, 12)[1],
             values_on=year_end,
         )

@@ -9,6 +9,4 @@ urlpatterns = [
     path("new/", views.goal_create, name="goal_create"),
     path("<int:pk>/edit/", views.goal_edit, name="goal_edit"),
     path("<int:pk>/delete/", views.goal_delete, name="goal_delete"),
-    # The link of every progress e-mail, and its List-Unsubscribe header.
-    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -1,19 +1,16 @@
-"""Goal pages (the list, this year first, then history; create, edit, delete) and unsubscribe."""
+"""Goal pages: the list (this year first, then history), create, edit, delete."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from goals import emails
 from goals.forms import GoalForm
 from goals.models import Goal
 from goals.services import goal_cards
-from portfolio.services import user_today
+from portfolio.months import user_today
 
 
 def _get_goal(request, pk: int) -> Goal:
@@ -75,32 +72,3 @@ def goal_delete(request, pk: int):
         messages.success(request, f"Goal for {goal.year} deleted.")
         return redirect("goals:goal_list")
     return render(request, "goals/delete.html", {"goal": goal})
-
-
-# --- Unsubscribe from an e-mail (public: the signed token is the authority) -------------
-
-
-@csrf_exempt  # one-click (RFC 8058) POSTs come from mail clients, never with a CSRF token
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request, token: str):
-    """GET: a confirmation (mail scanners open links); POST: turn that kind of e-mail off.
-
-    Works without logging in. A tampered, foreign or expired token gets a page that
-    says so, with status 400, and changes nothing.
-    """
-    try:
-        user_id, kind = emails.read_unsubscribe_token(token)
-        user = get_user_model().objects.get(pk=user_id)
-    except (emails.BadToken, get_user_model().DoesNotExist) as exc:
-        expired = isinstance(exc, emails.BadToken) and exc.expired
-        return render(request, "goals/unsubscribe_invalid.html", {"expired": expired}, status=400)
-    field = emails.PREFERENCE_FIELDS[kind]
-    context = {"email": user.email, "kind_name": emails.KIND_NAMES[kind]}
-    if request.method == "POST":
-        get_user_model().objects.filter(pk=user.pk).update(**{field: False})
-        return render(request, "goals/unsubscribe_done.html", context)
-    return render(
-        request,
-        "goals/unsubscribe.html",
-        {**context, "already": not getattr(user, field)},
-    )

@@ -6,8 +6,6 @@ amount of data, and leaves every formula to ``schedule`` and ``metrics``.
 
 from __future__ import annotations
 
-import calendar
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -15,26 +13,10 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils import timezone
 
-from portfolio import categories, schedule
+from portfolio import categories, months, schedule
 from portfolio.figures import Figures, compute_figures
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
-
-
-def user_today(user) -> date:
-    """Today's date where the user lives: their month starts at their midnight."""
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(user.time_zone)).date()
-
-
-def month_bounds(year: int, month: int) -> tuple[date, date]:
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-
-
-def ttm_start(as_of: date) -> date:
-    """The first day of the twelve calendar months that end with ``as_of``'s month."""
-    index = as_of.year * 12 + as_of.month - 1 - 11
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def holdings_with_value(portfolios: QuerySet[Portfolio] | Iterable[Portfolio], as_of: date):
@@ -119,7 +101,7 @@ def passive_hours(streams: Iterable[schedule.StreamSpec], as_of: date) -> Decima
 
     Shared with the snapshots, which need it for every month of a history.
     """
-    month_start, month_end = month_bounds(as_of.year, as_of.month)
+    month_start, month_end = months.month_bounds(as_of.year, as_of.month)
     return sum(
         (
             s.hours_per_month
@@ -136,8 +118,8 @@ def figures_for(*, portfolios, as_of: date) -> Figures:
     """Every dashboard figure for ``portfolios`` (one, or all of a user's) at ``as_of``."""
     data = load_owner_data(
         portfolios,
-        first=ttm_start(as_of),
-        last=month_bounds(as_of.year, as_of.month)[1],
+        first=months.window_start(as_of),
+        last=months.month_end(as_of),
         values_on=as_of,
     )
     return figures_from(data, as_of)
@@ -152,7 +134,7 @@ def stream_confirm_month(*, stream: Stream, year: int, month: int) -> list[Entry
     """
     # Lock the stream so two clicks at once cannot both confirm the month.
     stream = Stream.objects.select_for_update().get(pk=stream.pk)
-    first, last = month_bounds(year, month)
+    first, last = months.month_bounds(year, month)
     if stream.entries.filter(date__range=(first, last)).exists():
         return []
     entries = [

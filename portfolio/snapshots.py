@@ -25,11 +25,10 @@ docstring for how a burst of edits becomes one recompute.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
-from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -37,8 +36,10 @@ from django.db.models import Min, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from portfolio import schedule, services
+from portfolio import months, schedule, services
+from portfolio.batches import batches
 from portfolio.figures import Figures, compute_figures
+from portfolio.limits import MAX_HISTORY_MONTHS
 from portfolio.models import (
     METRIC_PLACES,
     Entry,
@@ -48,6 +49,7 @@ from portfolio.models import (
     Stream,
     Valuation,
 )
+from portfolio.months import from_index, month_index
 
 logger = logging.getLogger(__name__)
 
@@ -58,32 +60,11 @@ BATCH_SIZE = 100
 DEBOUNCE_SECONDS = 5
 # ...unless the user keeps editing for this long, then it runs anyway.
 MAX_DEBOUNCE = timedelta(seconds=60)
-# History is capped, so a typo such as year 1025 cannot make 12,000 rows.
-MAX_MONTHS = 50 * 12
 # Rows per INSERT. SQLite: 22 parameters a row stays below its limit of 32,766.
 # PostgreSQL takes one array per column, so only memory bounds it.
 UPSERT_CHUNK = {"sqlite": 1000, "postgresql": 10_000}
 # PostgreSQL advisory lock namespace ("SNAP"), first key of pg_advisory_xact_lock(int, int).
 _LOCK_NAMESPACE = 0x534E4150
-
-_T = TypeVar("_T")
-
-
-def batches(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def _first_day(index: int) -> date:
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
 
 
 @dataclass(frozen=True)
@@ -156,7 +137,7 @@ def _load(
         for portfolio_id, first in firsts:
             for scope in both(portfolio_id):
                 scope.saw(first)
-        entries = entries.filter(date__gte=_first_day(_index(since) - 11))
+        entries = entries.filter(date__gte=months.window_start(since))
     # The bulk of the rows: plain tuples rather than model instances (as Entry.spec()).
     for day, amount, category, stream_id, portfolio_id in entries.values_list(
         "date", "amount", "category", "stream_id", "portfolio_id"
@@ -203,7 +184,7 @@ def _balances(scope: _Scope, as_of_days: list[date]) -> list[tuple[Decimal, Deci
 def _figures(scope: _Scope, first: int, last: int, today: date) -> list[Figures]:
     """Figures of months ``first``..``last`` (month indexes), ``last`` being today's."""
     months = schedule.month_totals(
-        scope.streams, scope.entries, _first_day(first - 11), _first_day(last)
+        scope.streams, scope.entries, from_index(first - 11), from_index(last)
     )
     series = schedule.ttm_series(months)
     # Flows count each month in full (as the dashboard does for the current month);
@@ -225,8 +206,8 @@ def _figures(scope: _Scope, first: int, last: int, today: date) -> list[Figures]
 def _as_of(index: int, today: date, last: int) -> date:
     if index == last:
         return today
-    day = _first_day(index)
-    return services.month_bounds(day.year, day.month)[1]
+    day = from_index(index)
+    return months.month_end(day)
 
 
 def _metric(value: Decimal | None) -> tuple[Decimal | None, bool]:
@@ -389,7 +370,7 @@ def _recompute_locked(
     using: str,
     markers: dict[int, SnapshotQueue] | None = None,
 ) -> RecomputeResult:
-    since_index = None if since is None else _index(since)
+    since_index = None if since is None else month_index(since)
     # Markers are read before the data: an edit committed after this read bumps
     # the version, so its marker survives the delete below and its own task runs.
     if markers is None:
@@ -409,11 +390,11 @@ def _recompute_locked(
     portfolio_rows: list[dict] = []
     keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
     for key, scope in scopes.items():
-        today = services.user_today(users[scope.user_id])
-        last = _index(today)
+        today = months.user_today(users[scope.user_id])
+        last = month_index(today)
         if scope.first is None:
             continue
-        first = max(_index(scope.first), last - MAX_MONTHS + 1)
+        first = max(month_index(scope.first), last - MAX_HISTORY_MONTHS + 1)
         if first > last:
             continue
         keep[key] = (first, last)
@@ -428,7 +409,7 @@ def _recompute_locked(
         if memo not in computed:
             computed[memo] = _figures(source, start, last, today)
         for offset, figures in enumerate(computed[memo]):
-            rows.append(_row(scope, _first_day(start + offset), figures, computed_at))
+            rows.append(_row(scope, from_index(start + offset), figures, computed_at))
 
     _upsert(user_rows, user_level=True, using=using)
     _upsert(portfolio_rows, user_level=False, using=using)
@@ -438,14 +419,16 @@ def _recompute_locked(
         for pk, owner_id, portfolio_id, month in Snapshot.objects.using(using)
         .filter(owner_id__in=ids)
         .values_list("pk", "owner_id", "portfolio_id", "month")
-        if not _kept(keep.get((owner_id, portfolio_id)), _index(month))
+        if not _kept(keep.get((owner_id, portfolio_id)), month_index(month))
     ]
     deleted = 0
     for chunk in batches(stale, 500):
         deleted += Snapshot.objects.using(using).filter(pk__in=chunk).delete()[0]
 
     covered = [
-        m for m in markers.values() if since_index is None or _index(m.dirty_since) >= since_index
+        m
+        for m in markers.values()
+        if since_index is None or month_index(m.dirty_since) >= since_index
     ]
     for chunk in batches(covered, 100):
         condition = Q()
@@ -531,7 +514,7 @@ def mark_dirty(user_id: int, since: date, *, using: str = DEFAULT_DB_ALIAS) -> N
     ``QuerySet.update``). Inside a transaction, the marker is written with the
     change and one task per user is queued on commit, however many rows changed.
     """
-    since = month_start(since)
+    since = months.month_start(since)
     connection = connections[using]
     if not connection.in_atomic_block:
         _enqueue(user_id, _upsert_marker(user_id, since, using))

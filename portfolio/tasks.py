@@ -1,56 +1,37 @@
 """Celery tasks of the snapshots: thin wrappers of ``portfolio.snapshots``.
 
-Every task is acknowledged late. If its worker process dies mid-task, the task is
-sent again (``retry_on_worker_lost``, a few seconds later, counted against its
-retries so a task that kills every worker cannot loop forever); a batch is one
-transaction, so the killed run committed nothing and the new one starts over.
-Database and broker hiccups are retried a bounded number of times with
-exponential backoff, and every task has a time limit.
+Every task is a ``config.tasks.RetryingTask``: acknowledged late, so a task whose
+worker process dies mid-task is sent again (a batch is one transaction, so the
+killed run committed nothing and the new one starts over); database and broker
+hiccups retried a bounded number of times with exponential backoff; and every
+task has a time limit.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from celery import group, shared_task
 from django.contrib.auth import get_user_model
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
-from portfolio import snapshots
+from config.tasks import RetryingTask
+from portfolio import months, snapshots
+from portfolio.batches import batches
 from portfolio.models import SnapshotQueue
 
 logger = logging.getLogger(__name__)
 
-# Lost connections, "database is locked", deadlocks, serialisation failures, a
-# broker that is briefly away: worth another try. Anything else is a bug to see.
-TRANSIENT = (OperationalError, InterfaceError, BrokerError)
-MAX_RETRIES = 5
-COMMON = {
-    "bind": True,
-    "acks_late": True,
-    "retry_on_worker_lost": True,
-    "default_retry_delay": 3,  # after a lost worker
-    # Once the retries are spent, a lost worker still requeues rather than drops it.
-    "reject_on_worker_lost": True,
-    "max_retries": MAX_RETRIES,
-}
+MAX_RETRIES = RetryingTask.max_retries
 
 
-def _backoff(retries: int) -> int:
-    """5 s, 10 s, 20 s, 40 s, 80 s."""
-    return min(5 * 2**retries, 300)
-
-
-@shared_task(name="snapshots.recompute_user", soft_time_limit=60, time_limit=90, **COMMON)
+@shared_task(
+    name="snapshots.recompute_user", base=RetryingTask, bind=True, soft_time_limit=60, time_limit=90
+)
 def recompute_user(self, user_id: int, version: int) -> int | None:
     """The debounced recompute after ``user_id`` changed their data (see ``mark_dirty``)."""
-    try:
-        result = snapshots.recompute_dirty(user_id=user_id, version=version)
-    except TRANSIENT as exc:
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    result = snapshots.recompute_dirty(user_id=user_id, version=version)
     if result is None:
         return None
     logger.info(
@@ -62,15 +43,18 @@ def recompute_user(self, user_id: int, version: int) -> int | None:
     return result.rows_written
 
 
-@shared_task(name="snapshots.recompute_batch", soft_time_limit=300, time_limit=360, **COMMON)
+@shared_task(
+    name="snapshots.recompute_batch",
+    base=RetryingTask,
+    bind=True,
+    soft_time_limit=300,
+    time_limit=360,
+)
 def recompute_batch(self, user_ids: list[int], since: str | None = None) -> int:
     """Recompute every month of a batch of users (from ``since``, "YYYY-MM-DD", if given)."""
-    try:
-        result = snapshots.snapshots_recompute(
-            user_ids=user_ids, since=None if since is None else date.fromisoformat(since)
-        )
-    except TRANSIENT as exc:
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    result = snapshots.snapshots_recompute(
+        user_ids=user_ids, since=None if since is None else date.fromisoformat(since)
+    )
     logger.info(
         "Recomputed snapshots of %s users: %s rows written, %s deleted",
         result.users,
@@ -80,7 +64,13 @@ def recompute_batch(self, user_ids: list[int], since: str | None = None) -> int:
     return result.rows_written
 
 
-@shared_task(name="snapshots.recompute_all", soft_time_limit=120, time_limit=180, **COMMON)
+@shared_task(
+    name="snapshots.recompute_all",
+    base=RetryingTask,
+    bind=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
 def recompute_all(self, batch_size: int = snapshots.BATCH_SIZE) -> int:
     """Nightly: fan every active user out in batches, so more workers finish sooner.
 
@@ -91,24 +81,21 @@ def recompute_all(self, batch_size: int = snapshots.BATCH_SIZE) -> int:
     from the marked month. Redelivered after a crash it sends the batches again,
     which is harmless: a recompute is idempotent.
     """
-    since = snapshots.month_start(snapshots.month_start(timezone.now().date()) - timedelta(days=1))
+    since = months.add_months(timezone.now().date(), -1)
     ids = list(
         get_user_model().objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True)
     )
     lost = SnapshotQueue.objects.filter(dirty_since__lt=since, user__is_active=True)
-    try:
-        group(
-            [
-                *(
-                    recompute_batch.si(list(chunk), since.isoformat())
-                    for chunk in snapshots.batches(ids, batch_size)
-                ),
-                *(
-                    recompute_batch.si([user_id], dirty_since.isoformat())
-                    for user_id, dirty_since in lost.values_list("user_id", "dirty_since")
-                ),
-            ]
-        ).apply_async()
-    except TRANSIENT as exc:
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    group(
+        [
+            *(
+                recompute_batch.si(list(chunk), since.isoformat())
+                for chunk in batches(ids, batch_size)
+            ),
+            *(
+                recompute_batch.si([user_id], dirty_since.isoformat())
+                for user_id, dirty_since in lost.values_list("user_id", "dirty_since")
+            ),
+        ]
+    ).apply_async()
     return len(ids)

@@ -1,9 +1,7 @@
 from django.urls import path
 
 from portfolio.views import (
-    dashboard,
     entries,
-    entry_import,
     holdings,
     portfolios,
     projection,
@@ -13,12 +11,9 @@ from portfolio.views import (
 app_name = "portfolio"
 
 urlpatterns = [
-    path("dashboard/", dashboard.dashboard, name="dashboard"),
-    path("help/metrics/", dashboard.metrics_help, name="metrics_help"),
     # Portfolios
     path("portfolios/", portfolios.portfolio_list, name="portfolio_list"),
     path("portfolios/new/", portfolios.portfolio_create, name="portfolio_create"),
-    path("portfolios/<int:pk>/", portfolios.portfolio_detail, name="portfolio_detail"),
     path("portfolios/<int:pk>/rename/", portfolios.portfolio_rename, name="portfolio_rename"),
     path("portfolios/<int:pk>/delete/", portfolios.portfolio_delete, name="portfolio_delete"),
     # Holdings and their valuation history
@@ -40,23 +35,6 @@ urlpatterns = [
     path("portfolios/<int:pk>/entries/new/", entries.entry_create, name="entry_create"),
     path("entries/<int:pk>/edit/", entries.entry_edit, name="entry_edit"),
     path("entries/<int:pk>/delete/", entries.entry_delete, name="entry_delete"),
-    # CSV import of entries: upload, preview (the file kept under its hash), confirm
-    path("portfolios/<int:pk>/entries/import/", entry_import.entry_import, name="entry_import"),
-    path(
-        "portfolios/<int:pk>/entries/import/<str:file_hash>/",
-        entry_import.entry_import_preview,
-        name="entry_import_preview",
-    ),
-    path(
-        "portfolios/<int:pk>/entries/import/<str:file_hash>/confirm/",
-        entry_import.entry_import_confirm,
-        name="entry_import_confirm",
-    ),
-    path(
-        "entries/import/template.csv",
-        entry_import.entry_import_template,
-        name="entry_import_template",
-    ),
     # Projection (all portfolios, or ?portfolio=<id>)
     path("projection/", projection.projection, name="projection"),
 ]

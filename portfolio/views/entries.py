@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from django.contrib import messages
@@ -14,29 +13,18 @@ from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portfolio import categories, schedule, services
-from portfolio.forms import FIRST_YEAR, LAST_YEAR, EntryForm
+from portfolio import categories, months, schedule
+from portfolio.forms import EntryForm
 from portfolio.models import Entry, Portfolio, Stream
 from portfolio.templatetags.figures import money
 from portfolio.views.ownership import get_entry, get_portfolio
 
 PAGE_SIZE = 50
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
-def parse_month(text: str) -> tuple[int, int] | None:
-    """(year, month) from "YYYY-MM" within the years a date may have; else None."""
-    match = _MONTH.fullmatch(text.strip())
-    if not match:
-        return None
-    year, month = int(match[1]), int(match[2])
-    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
-        return None
-    return year, month
-
-
-def month_label(year: int, month: int) -> str:
-    return format_date(date(year, month, 1), "F Y")
+def month_label(month: date) -> str:
+    """ "October 2026"."""
+    return format_date(month, "F Y")
 
 
 def _entries_url(portfolio_id: int, day: date) -> str:
@@ -45,7 +33,7 @@ def _entries_url(portfolio_id: int, day: date) -> str:
 
 def _expected(portfolio: Portfolio, year: int, month: int) -> list[dict]:
     """Streams that pay in the month and have no entry in it yet, in one query."""
-    first, last = services.month_bounds(year, month)
+    first, last = months.month_bounds(year, month)
     confirmed = Entry.objects.filter(stream=OuterRef("pk"), date__range=(first, last))
     streams = Stream.objects.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=first),
@@ -73,18 +61,18 @@ def _expected(portfolio: Portfolio, year: int, month: int) -> list[dict]:
 @require_safe
 def entry_list(request, pk: int):
     portfolio = get_portfolio(request, pk)
-    today = services.user_today(request.user)
+    today = months.user_today(request.user)
     entries = Entry.objects.filter(portfolio=portfolio).select_related("stream")
 
     month = None
     if month_text := request.GET.get("month", "").strip():
-        month = parse_month(month_text)
+        month = months.parse_month(month_text)
         if month is None:
             messages.error(
                 request, "The month filter was ignored: choose a month as YYYY-MM, e.g. 2026-10."
             )
     if month:
-        entries = entries.filter(date__range=services.month_bounds(*month))
+        entries = entries.filter(date__range=months.month_bounds(month.year, month.month))
     category = request.GET.get("category", "").strip()
     if category and category not in categories.GROUP_OF:
         messages.error(request, "The category filter was ignored: choose one from the list.")
@@ -93,7 +81,7 @@ def entry_list(request, pk: int):
         entries = entries.filter(category=category)
 
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    box_year, box_month = month or (today.year, today.month)
+    box = month or months.month_start(today)
     return render(
         request,
         "portfolio/entries/list.html",
@@ -102,12 +90,12 @@ def entry_list(request, pk: int):
             "tab": "entries",
             "page": page,
             "month": month,
-            "month_value": f"{month[0]:04d}-{month[1]:02d}" if month else "",
+            "month_value": months.month_period(month) if month else "",
             "category": category,
             "category_groups": categories.CATEGORY_OPTGROUPS,
-            "box_label": month_label(box_year, box_month),
-            "box_value": f"{box_year:04d}-{box_month:02d}",
-            "expected": _expected(portfolio, box_year, box_month),
+            "box_label": month_label(box),
+            "box_value": months.month_period(box),
+            "expected": _expected(portfolio, box.year, box.month),
         },
     )
 
@@ -122,7 +110,7 @@ def _describe(request, entry: Entry) -> str:
 @require_http_methods(["GET", "POST"])
 def entry_create(request, pk: int):
     portfolio = get_portfolio(request, pk)
-    initial = {"date": services.user_today(request.user)}
+    initial = {"date": months.user_today(request.user)}
     form = EntryForm(request.POST or None, portfolio=portfolio, initial=initial)
     if request.method == "POST" and form.is_valid():
         entry = form.save()

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portfolio import metrics, schedule, services
+from portfolio import metrics, months, schedule, services
 from portfolio.forms import HoldingForm, ValuationForm
 from portfolio.models import Holding, Stream
 from portfolio.templatetags.figures import money
@@ -42,7 +42,7 @@ def _date(day: date) -> str:
 @require_safe
 def holding_list(request, pk: int):
     portfolio = get_portfolio(request, pk)
-    today = services.user_today(request.user)
+    today = months.user_today(request.user)
     holdings = list(services.holdings_with_value([portfolio], today))
     nets = _monthly_nets(Stream.objects.filter(portfolio=portfolio, holding__isnull=False), today)
     by_kind: dict[str, list[Holding]] = defaultdict(list)
@@ -78,7 +78,7 @@ def _total(holdings: list[Holding]):
 @require_http_methods(["GET", "POST"])
 def holding_create(request, pk: int):
     portfolio = get_portfolio(request, pk)
-    today = services.user_today(request.user)
+    today = months.user_today(request.user)
     form = HoldingForm(request.POST or None, portfolio=portfolio, today=today)
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,7 +97,7 @@ def holding_create(request, pk: int):
 
 
 def _detail(request, holding: Holding, valuation_form: ValuationForm):
-    today = services.user_today(request.user)
+    today = months.user_today(request.user)
     valuations = list(holding.valuations.all())
     current = next((v for v in valuations if v.date <= today), None)
     streams = list(holding.streams.all())
@@ -131,7 +131,7 @@ def _detail(request, holding: Holding, valuation_form: ValuationForm):
 @require_safe
 def holding_detail(request, pk: int):
     holding = get_holding(request, pk)
-    form = ValuationForm(initial={"date": services.user_today(request.user)})
+    form = ValuationForm(initial={"date": months.user_today(request.user)})
     return _detail(request, holding, form)
 
 
@@ -143,7 +143,7 @@ def holding_edit(request, pk: int):
         request.POST or None,
         instance=holding,
         portfolio=holding.portfolio,
-        today=services.user_today(request.user),
+        today=months.user_today(request.user),
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,4 +1,4 @@
-"""Portfolios: list, create, rename, delete, and each one's own dashboard."""
+"""Portfolios: list, create, rename, delete (each one's dashboard is in ``dashboard``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portfolio.forms import PortfolioForm
 from portfolio.models import Portfolio
-from portfolio.views.dashboard import render_dashboard
 from portfolio.views.ownership import get_portfolio
 
 ONLY_PORTFOLIO = "This is your only portfolio; add another before deleting it."
@@ -34,17 +33,8 @@ def portfolio_create(request):
     if request.method == "POST" and form.is_valid():
         portfolio = form.save()
         messages.success(request, f"Portfolio “{portfolio.name}” created.")
-        return redirect("portfolio:portfolio_detail", pk=portfolio.pk)
+        return redirect("dashboard:portfolio", pk=portfolio.pk)
     return render(request, "portfolio/portfolios/form.html", {"form": form})
-
-
-@login_required
-@require_GET
-def portfolio_detail(request, pk: int):
-    portfolio = get_portfolio(request, pk)
-    return render_dashboard(
-        request, portfolios=Portfolio.objects.filter(pk=portfolio.pk), portfolio=portfolio
-    )
 
 
 @login_required
@@ -55,7 +45,7 @@ def portfolio_rename(request, pk: int):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"Portfolio renamed to “{portfolio.name}”.")
-        return redirect("portfolio:portfolio_detail", pk=portfolio.pk)
+        return redirect("dashboard:portfolio", pk=portfolio.pk)
     return render(request, "portfolio/portfolios/form.html", {"form": form, "portfolio": portfolio})
 
 
@@ -70,7 +60,7 @@ def portfolio_delete(request, pk: int):
             mine = Portfolio.objects.select_for_update().filter(owner=request.user)
             if len(mine.values_list("pk", flat=True)) < 2:
                 messages.error(request, ONLY_PORTFOLIO)
-                return redirect("portfolio:portfolio_detail", pk=portfolio.pk)
+                return redirect("dashboard:portfolio", pk=portfolio.pk)
             name = portfolio.name
             portfolio.delete()
         messages.success(request, f"Portfolio “{name}” and everything in it deleted.")

@@ -20,7 +20,8 @@ from portfolio import metrics
 from portfolio.figures import Figures
 from portfolio.forms import MoneyField
 from portfolio.models import Portfolio
-from portfolio.services import figures_for, user_today
+from portfolio.months import user_today
+from portfolio.services import figures_for
 from portfolio.views.ownership import get_portfolio
 
 ZERO = Decimal(0)

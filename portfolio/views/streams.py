@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portfolio import categories, metrics, schedule, services
+from portfolio import categories, metrics, months, schedule, services
 from portfolio.forms import StreamForm
 from portfolio.models import Stream
-from portfolio.views.entries import month_label, parse_month
+from portfolio.views.entries import month_label
 from portfolio.views.ownership import get_portfolio, get_stream
 
 NAME_TAKEN = "This portfolio already has a stream with this name."
@@ -44,7 +44,7 @@ def _row(stream: Stream, today: date) -> dict:
 @require_safe
 def stream_list(request, pk: int):
     portfolio = get_portfolio(request, pk)
-    today = services.user_today(request.user)
+    today = months.user_today(request.user)
     rows = [
         _row(stream, today)
         for stream in Stream.objects.filter(portfolio=portfolio).select_related("holding")
@@ -87,7 +87,7 @@ def _save(form: StreamForm) -> Stream | None:
 @require_http_methods(["GET", "POST"])
 def stream_create(request, pk: int):
     portfolio = get_portfolio(request, pk)
-    initial = {"first_date": services.user_today(request.user)}
+    initial = {"first_date": months.user_today(request.user)}
     form = StreamForm(request.POST or None, portfolio=portfolio, initial=initial)
     if request.method == "POST" and form.is_valid() and (stream := _save(form)):
         messages.success(request, f"Stream “{stream.name}” added.")
@@ -141,17 +141,16 @@ def stream_confirm(request, pk: int):
     """Record the stream's expected payments in ``month`` (YYYY-MM) as entries, once."""
     stream = get_stream(request, pk)
     entries_url = reverse("portfolio:entry_list", args=[stream.portfolio_id])
-    month = parse_month(request.POST.get("month", ""))
+    month = months.parse_month(request.POST.get("month", ""))
     if month is None:
         messages.error(request, "Nothing was confirmed: choose a month as YYYY-MM.")
         return redirect(entries_url)
-    year, number = month
-    label = month_label(year, number)
-    back = f"{entries_url}?month={year:04d}-{number:02d}"
-    if not schedule.payment_dates(stream.spec(), year, number):
+    label = month_label(month)
+    back = f"{entries_url}?month={months.month_period(month)}"
+    if not schedule.payment_dates(stream.spec(), month.year, month.month):
         messages.info(request, f"“{stream.name}” pays nothing in {label}.")
         return redirect(back)
-    made = services.stream_confirm_month(stream=stream, year=year, month=number)
+    made = services.stream_confirm_month(stream=stream, year=month.year, month=month.month)
     if made:
         messages.success(
             request, f"Confirmed {len(made)} payment(s) of “{stream.name}” for {label}."

@@ -26,7 +26,7 @@ def test_the_login_page(client):
 def test_log_in_with_the_right_password(client, owner):
     response = client.post(reverse("account_login"), {"login": owner.email, "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("portfolio:dashboard")
+    assert response["Location"] == reverse("dashboard:dashboard")
     assert logged_in_as(client) == str(owner.pk)
 
 
@@ -48,7 +48,7 @@ def test_log_in_never_redirects_to_another_site(client, owner):
         reverse("account_login") + "?next=https://evil.example/",
         {"login": owner.email, "password": PASSWORD},
     )
-    assert response["Location"] == reverse("portfolio:dashboard")
+    assert response["Location"] == reverse("dashboard:dashboard")
 
 
 @pytest.mark.parametrize(
@@ -92,18 +92,18 @@ def test_log_out_needs_a_post(client_owner, owner):
     assert response.status_code == 302
     assert response["Location"] == reverse("landing")
     assert logged_in_as(client_owner) is None
-    assert client_owner.get(reverse("portfolio:dashboard")).status_code == 302
+    assert client_owner.get(reverse("dashboard:dashboard")).status_code == 302
 
 
 def test_every_page_has_a_log_out_form_not_a_link(client_owner):
-    response = client_owner.get(reverse("portfolio:dashboard"))
+    response = client_owner.get(reverse("dashboard:dashboard"))
     logout = reverse("account_logout")
     assert f'action="{logout}"' in response.text
     assert f'href="{logout}"' not in response.text
 
 
 def test_pages_need_a_login(client):
-    for name in ("portfolio:dashboard", "accounts:settings", "accounts:delete", "mfa_index"):
+    for name in ("dashboard:dashboard", "accounts:settings", "accounts:delete", "mfa_index"):
         response = client.get(reverse(name))
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("account_login") + "?next="), name

@@ -51,7 +51,7 @@ def reauthenticate(client) -> None:
 def totp_client(owner):
     """A client logged in, who just confirmed the password (as allauth asks before MFA)."""
     client = Client()
-    assert log_in(client, owner) == reverse("portfolio:dashboard")
+    assert log_in(client, owner) == reverse("dashboard:dashboard")
     reauthenticate(client)
     return client
 
@@ -84,7 +84,7 @@ def test_activate_with_a_code_from_the_secret_then_log_in_needs_a_code(totp_clie
 
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert response.status_code == 302
-    assert response["Location"] == reverse("portfolio:dashboard")
+    assert response["Location"] == reverse("dashboard:dashboard")
     assert client.session["_auth_user_id"] == str(owner.pk)
 
 
@@ -166,7 +166,7 @@ def test_deactivate_then_log_in_with_the_password_alone(totp_client, owner):
     response = totp_client.post(reverse("mfa_deactivate_totp"))
     assert response.status_code == 302
     assert not Authenticator.objects.filter(user=owner, type=Authenticator.Type.TOTP).exists()
-    assert log_in(Client(), owner) == reverse("portfolio:dashboard")
+    assert log_in(Client(), owner) == reverse("dashboard:dashboard")
 
 
 def test_anonymous_is_sent_to_log_in(client):

@@ -24,7 +24,7 @@ def test_change_password_and_stay_logged_in(client_owner, owner):
     owner.refresh_from_db()
     assert owner.check_password(NEW_PASSWORD)
     # The session hash was updated: still logged in.
-    assert client_owner.get(reverse("portfolio:dashboard")).status_code == 200
+    assert client_owner.get(reverse("dashboard:dashboard")).status_code == 200
 
 
 def test_the_new_password_is_the_one_that_logs_in(client, client_owner, owner):

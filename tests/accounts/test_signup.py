@@ -81,10 +81,10 @@ def test_sign_up_verify_by_email_then_log_in(client, smtp_server):
 
     response = client.post(reverse("account_login"), {"login": NEW, "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("portfolio:dashboard")
+    assert response["Location"] == reverse("dashboard:dashboard")
     assert is_logged_in(client)
     assert int(client.session["_auth_user_id"]) == user.pk
-    assert client.get(reverse("portfolio:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard:dashboard")).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ def test_demo_dashboard_draws_every_chart(live_server, client_demo, page):
     log_in(page, live_server, client_demo)
     problems = page_errors(page)
 
-    page.goto(live_server.url + reverse("portfolio:dashboard"))
+    page.goto(live_server.url + reverse("dashboard:dashboard"))
 
     for name in CHARTS:
         canvas = page.locator(f"#chart-{name}")

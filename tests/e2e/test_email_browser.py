@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from goals.email_jobs import emails_send_month_start
+from notifications.jobs import emails_send_month_start
 from portfolio.snapshots import snapshots_recompute
 from tests.e2e.conftest import artifacts_dir
 from tests.factories import (

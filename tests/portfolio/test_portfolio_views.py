@@ -61,7 +61,7 @@ def test_list_shows_each_portfolio_with_its_counts(client_owner, owner, portfoli
     assert counts == {"Personal": (3, 2), "Company": (0, 1)}
     content = response.content.decode()
     assert "Not yours" not in content
-    assert reverse("portfolio:portfolio_detail", args=[company.pk]) in content
+    assert reverse("dashboard:portfolio", args=[company.pk]) in content
     assert reverse("portfolio:portfolio_rename", args=[company.pk]) in content
     assert reverse("portfolio:portfolio_delete", args=[company.pk]) in content
 
@@ -87,7 +87,7 @@ def test_create_saves_and_goes_to_the_new_portfolio(client_owner, owner):
 
     company = Portfolio.objects.get(owner=owner, name="Company")
     assert response.status_code == 302
-    assert response["Location"] == reverse("portfolio:portfolio_detail", args=[company.pk])
+    assert response["Location"] == reverse("dashboard:portfolio", args=[company.pk])
     assert texts(response) == ["Portfolio “Company” created."]
 
 
@@ -137,7 +137,7 @@ def test_detail_is_the_portfolios_own_dashboard(client_owner, owner, portfolio):
     StreamFactory(portfolio=portfolio, name="Salary", amount=Decimal("4000"))
     StreamFactory(portfolio=company, name="Ads", category="advertising", amount=Decimal("250"))
 
-    response = client_owner.get(reverse("portfolio:portfolio_detail", args=[company.pk]))
+    response = client_owner.get(reverse("dashboard:portfolio", args=[company.pk]))
 
     assert response.status_code == 200
     assert response.context["portfolio"] == company
@@ -162,7 +162,7 @@ def test_rename_saves(client_owner, portfolio):
     response = client_owner.post(url, {"name": "Household"})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("portfolio:portfolio_detail", args=[portfolio.pk])
+    assert response["Location"] == reverse("dashboard:portfolio", args=[portfolio.pk])
     assert texts(response) == ["Portfolio renamed to “Household”."]
     portfolio.refresh_from_db()
     assert portfolio.name == "Household"
@@ -241,7 +241,7 @@ def test_deleting_the_only_portfolio_is_refused(client_owner, owner, portfolio):
     response = client_owner.post(url)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("portfolio:portfolio_detail", args=[portfolio.pk])
+    assert response["Location"] == reverse("dashboard:portfolio", args=[portfolio.pk])
     assert texts(response) == ["This is your only portfolio; add another before deleting it."]
     assert names(owner) == ["Personal"]
     assert (Holding.objects.count(), Stream.objects.count(), Entry.objects.count()) == (2, 1, 3)
@@ -253,9 +253,17 @@ WITH_PK = ["portfolio_detail", "portfolio_rename", "portfolio_delete"]
 ALL = ["portfolio_list", "portfolio_create", *WITH_PK]
 
 
+# Each portfolio's dashboard lives in the dashboard app.
+NAMES = {"portfolio_detail": "dashboard:portfolio"}
+
+
+def url_name(view):
+    return NAMES.get(view, f"portfolio:{view}")
+
+
 def url_of(view, portfolio):
     args = [portfolio.pk] if view in WITH_PK else []
-    return reverse(f"portfolio:{view}", args=args)
+    return reverse(url_name(view), args=args)
 
 
 # The detail page answers POST with 405 before looking anything up (test below).
@@ -277,12 +285,12 @@ def test_a_strangers_portfolio_is_404(client_owner, owner, strangers_portfolio, 
 
 @pytest.mark.parametrize("view", WITH_PK)
 def test_a_portfolio_that_does_not_exist_is_404(client_owner, view):
-    assert client_owner.get(reverse(f"portfolio:{view}", args=[999999])).status_code == 404
+    assert client_owner.get(reverse(url_name(view), args=[999999])).status_code == 404
 
 
 def test_post_to_a_strangers_dashboard_tells_nothing(client_owner, strangers_portfolio):
     strangers = client_owner.post(url_of("portfolio_detail", strangers_portfolio))
-    missing = client_owner.post(reverse("portfolio:portfolio_detail", args=[999999]))
+    missing = client_owner.post(reverse("dashboard:portfolio", args=[999999]))
     assert strangers.status_code == missing.status_code == 405
     assert strangers.content == missing.content
 

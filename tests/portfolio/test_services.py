@@ -10,13 +10,12 @@ import pytest
 import time_machine
 
 from portfolio.models import Entry
+from portfolio.months import user_today, window_start
 from portfolio.services import (
     figures_from,
     holdings_with_value,
     load_owner_data,
     stream_confirm_month,
-    ttm_start,
-    user_today,
 )
 from tests.factories import (
     EntryFactory,
@@ -69,7 +68,7 @@ def test_user_today_is_the_date_where_the_user_lives(owner, now, time_zone, toda
     ],
 )
 def test_ttm_start(as_of, start):
-    assert ttm_start(as_of) == start
+    assert window_start(as_of) == start
 
 
 # --- holdings_with_value ---------------------------------------------------------------------
@@ -137,7 +136,7 @@ def test_figures_from_one_portfolio_or_all_without_another_query(
     with django_assert_num_queries(3):
         data = load_owner_data(
             owner.portfolios.all(),
-            first=ttm_start(as_of),
+            first=window_start(as_of),
             last=date(2026, 10, 31),
             values_on=as_of,
         )

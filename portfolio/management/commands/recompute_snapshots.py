@@ -14,19 +14,17 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio import snapshots
+from portfolio import months, snapshots
+from portfolio.batches import batches
 
 BAR_WIDTH = 30
 
 
 def _month(text: str) -> date:
-    try:
-        year, month = text.split("-")
-        if len(year) != 4 or len(month) != 2:
-            raise ValueError
-        return date(int(year), int(month), 1)
-    except ValueError:
-        raise CommandError(f"--since must be a month written YYYY-MM, not {text!r}.") from None
+    month = months.parse_month(text)
+    if month is None:
+        raise CommandError(f"--since must be a month written YYYY-MM, not {text!r}.")
+    return month
 
 
 class Command(BaseCommand):
@@ -58,7 +56,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         done = rows = deleted = 0
         self._progress(done, len(ids))
-        for batch in snapshots.batches(ids, batch_size):
+        for batch in batches(ids, batch_size):
             result = snapshots.snapshots_recompute(user_ids=batch, since=since_month)
             done += len(batch)
             rows += result.rows_written

@@ -1,0 +1,164 @@
+"""The dashboard's history charts, built from snapshots only (SPEC §6, §9).
+
+Two queries whatever the length of the history: the owner's snapshots, and their
+wealth ratio goals of this and past years. Nothing is recomputed during a page
+request: a month not yet snapshotted is simply not drawn.
+
+``dashboard_charts`` returns ``data`` for ``json_script`` (money and figures as
+decimal strings, "Infinity" for an unbounded figure, null for an undefined one;
+``static/js/charts.js`` draws it) and ``rows`` for the tables that sit beside the
+charts, holding the same numbers as Decimals for the template's filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.utils.dateformat import format as format_date
+
+from goals import progress
+from goals.models import Goal, Metric
+from portfolio import categories, metrics
+from portfolio.models import Portfolio, Snapshot
+from portfolio.months import month_end, user_today
+
+CENT = Decimal("0.01")
+
+
+def _money(value: Decimal) -> str:
+    return format(value.quantize(CENT, rounding=ROUND_HALF_EVEN), "f")
+
+
+def _figure(value: Decimal | None) -> str | None:
+    """A figure for JSON: a decimal string, "Infinity", or None (undefined)."""
+    if value is None:
+        return None
+    if value.is_infinite():
+        return "Infinity"
+    return format(value.normalize(), "f")
+
+
+@dataclass
+class MonthRow:
+    """One month of every chart's table."""
+
+    month: date
+    wealth_ratio: Decimal | None
+    goal_path: Decimal | None
+    goal_target: Decimal | None
+    passive_by_category: list[Decimal]  # monthly, in the order of ``passive_categories``
+    monthly_passive: Decimal
+    runway_months: Decimal | None
+    runway_with_passive_months: Decimal | None
+    net_worth: Decimal
+    liquid_assets: Decimal
+
+
+@dataclass
+class Charts:
+    data: dict
+    rows: list[MonthRow] = field(default_factory=list)
+    passive_categories: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
+    has_goals: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+
+def _goal_lines(goal: Goal, months: list[date]) -> tuple[list, list]:
+    """A goal's straight path and target at every month end of its year, else None."""
+    path: list[Decimal | None] = []
+    target: list[Decimal | None] = []
+    for month in months:
+        last_day = month_end(month)
+        if month.year != goal.year or last_day < goal.baseline_date:
+            path.append(None)
+            target.append(None)
+            continue
+        path.append(
+            progress.expected_value(goal.baseline, goal.target, goal.baseline_date, last_day)
+        )
+        target.append(goal.target)
+    return path, target
+
+
+def dashboard_charts(*, user, portfolio: Portfolio | None = None) -> Charts:
+    """The history of ``user`` (all portfolios) or of one ``portfolio``, month by month."""
+    snapshots = list(
+        Snapshot.objects.filter(owner=user, portfolio=portfolio).order_by("month")
+    )  # uses the partial unique index of (owner, month) or (portfolio, month)
+    if not snapshots:
+        return Charts(data={})
+    months = [s.month for s in snapshots]
+    this_year = user_today(user).year
+    goals = list(
+        Goal.objects.filter(
+            owner=user,
+            portfolio=portfolio,
+            metric=Metric.WEALTH_RATIO,
+            year__gte=months[0].year,
+            year__lte=this_year,
+        )
+    )  # the current year's goal and past ones, in one query
+    # One line per goal, so one year's path never joins the next one's.
+    lines = [(goal.year, *_goal_lines(goal, months)) for goal in goals]
+    # Goals never overlap (one per year), so the tables show them in one column.
+    path = [next((p[i] for _, p, _ in lines if p[i] is not None), None) for i in range(len(months))]
+    target = [
+        next((t[i] for _, _, t in lines if t[i] is not None), None) for i in range(len(months))
+    ]
+
+    present = {category for s in snapshots for category, amount in s.by_category.items() if amount}
+    passive_categories = [
+        (value, categories.LABEL_OF[value])
+        for value in categories.CATEGORIES_IN[categories.PASSIVE]
+        if value in present
+    ]
+    rows = []
+    for snapshot, goal_path, goal_target in zip(snapshots, path, target, strict=True):
+        by_category = [
+            metrics.monthly(Decimal(snapshot.by_category.get(value, "0")))
+            for value, _ in passive_categories
+        ]
+        rows.append(
+            MonthRow(
+                month=snapshot.month,
+                wealth_ratio=snapshot.figure("wealth_ratio"),
+                goal_path=goal_path,
+                goal_target=goal_target,
+                passive_by_category=by_category,
+                monthly_passive=metrics.monthly(snapshot.passive),
+                runway_months=snapshot.figure("runway_months"),
+                runway_with_passive_months=snapshot.figure("runway_with_passive_months"),
+                net_worth=snapshot.net_worth,
+                liquid_assets=snapshot.liquid_assets,
+            )
+        )
+
+    data = {
+        "currency": user.currency,
+        "months": [m.isoformat()[:7] for m in months],
+        "labels": [format_date(m, "M Y") for m in months],
+        "ratio": [_figure(r.wealth_ratio) for r in rows],
+        "goals": [
+            {"year": year, "path": [_figure(v) for v in p], "target": [_figure(v) for v in t]}
+            for year, p, t in sorted(lines, key=lambda line: line[0])
+        ],
+        "passive": [
+            {
+                "category": value,
+                "label": label,
+                "values": [_money(r.passive_by_category[i]) for r in rows],
+            }
+            for i, (value, label) in enumerate(passive_categories)
+        ],
+        "runway": [_figure(r.runway_months) for r in rows],
+        "runway_with_passive": [_figure(r.runway_with_passive_months) for r in rows],
+        "net_worth": [_money(r.net_worth) for r in rows],
+        "liquid_assets": [_money(r.liquid_assets) for r in rows],
+    }
+    return Charts(
+        data=data, rows=rows, passive_categories=passive_categories, has_goals=bool(goals)
+    )

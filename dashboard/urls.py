@@ -1,0 +1,11 @@
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("portfolios/<int:pk>/", views.portfolio_dashboard, name="portfolio"),
+    path("help/metrics/", views.metrics_help, name="metrics_help"),
+]

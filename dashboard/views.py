@@ -1,0 +1,72 @@
+"""The dashboard (all portfolios, or one) and the page explaining its figures."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import markdown
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from dashboard.charts import dashboard_charts
+from goals import progress
+from goals.services import goal_cards, has_goal_this_year
+from portfolio.models import Portfolio
+from portfolio.months import user_today
+from portfolio.services import figures_for, has_any_data
+from portfolio.views.ownership import get_portfolio
+
+
+def render_dashboard(request, *, portfolios, portfolio=None):
+    """The figures of ``portfolios`` (a queryset) today; ``portfolio`` when only one."""
+    today = user_today(request.user)
+    figures = figures_for(portfolios=portfolios, as_of=today)
+    cards = goal_cards(user=request.user, today=today, portfolio=portfolio)
+    context = {
+        "figures": figures,
+        "goal_cards": cards,
+        # The user-level dashboard invites a goal for the year when there is none.
+        "goal_suggestion": None
+        if cards or portfolio or has_goal_this_year(request.user, today)
+        else progress.suggest_ratio_target(figures.wealth_ratio),
+        "portfolio": portfolio,
+        # Where the guided first step adds things: this portfolio, or the first one.
+        "start_portfolio": portfolio or portfolios.first(),
+        "has_data": has_any_data(portfolios),
+        # History charts read snapshots only: two queries, whatever the history's length.
+        "charts": dashboard_charts(user=request.user, portfolio=portfolio),
+        "tab": "overview",
+    }
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    """All of the user's portfolios summed."""
+    return render_dashboard(request, portfolios=Portfolio.objects.filter(owner=request.user))
+
+
+@login_required
+@require_GET
+def portfolio_dashboard(request, pk: int):
+    """One portfolio's figures."""
+    portfolio = get_portfolio(request, pk)
+    return render_dashboard(
+        request, portfolios=Portfolio.objects.filter(pk=portfolio.pk), portfolio=portfolio
+    )
+
+
+@cache
+def _metrics_doc_html() -> str:
+    text = (settings.BASE_DIR / "docs" / "metrics.md").read_text(encoding="utf-8")
+    return markdown.markdown(text, extensions=["toc", "tables"], output_format="html")
+
+
+@require_GET
+def metrics_help(request):
+    """docs/metrics.md as a page: the one text that explains every figure."""
+    return render(request, "dashboard/metrics_help.html", {"body": mark_safe(_metrics_doc_html())})  # noqa: S308 (our own file)

@@ -1,0 +1,495 @@
+"""CSV import of entries (SPEC §10): read and check a file, then write all of its rows or none.
+
+The file: UTF-8 with or without a byte-order mark, at most ``MAX_BYTES``, commas or
+semicolons between cells (decided from the header line), a header naming the
+columns ``date``, ``amount``, ``category`` and optionally ``stream`` and ``note`` in
+any order and letter case. Other columns are ignored and named in the preview.
+
+- ``date``: ISO ``YYYY-MM-DD``, between 1900 and 2200.
+- ``amount``: a plain number with at most 12 integer digits and cents, not zero; a
+  negative amount corrects an earlier entry. In a semicolon file a decimal comma
+  ("12,50") is accepted, as spreadsheets in those locales write it.
+- ``category``: a category's value ("dividends") or label ("Dividends"), any case;
+  may be empty when the row names a stream, whose category it then takes.
+- ``stream``: the name of one of the portfolio's streams (any case), or empty.
+- ``note``: free text up to 500 characters, stored exactly as given. A cell such as
+  ``=cmd|' /C calc'!A0`` is text here; ``csv_safe`` defuses it on export.
+
+Reading is a stream: ``read_csv`` checks the whole file once (size, binary content,
+UTF-8, header) and ``CsvFile.rows()`` yields one ``ImportRow`` at a time, so memory
+stays at the size of the file plus one batch, whatever the number of rows.
+``preview`` makes the single pass the preview page needs (counts, totals, the
+rows of one page and the file's hash); ``entries_import`` writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from itertools import islice
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from dataport.models import EntryImport
+from portfolio import categories, snapshots
+from portfolio.forms import FIRST_YEAR, LAST_YEAR, MoneyField
+from portfolio.models import Entry, Portfolio
+
+MAX_BYTES = 5 * 1024 * 1024
+BATCH_SIZE = 2000
+NOTE_MAX = Entry._meta.get_field("note").max_length
+
+DATE, AMOUNT, CATEGORY, STREAM, NOTE = "date", "amount", "category", "stream", "note"
+COLUMNS = (DATE, AMOUNT, CATEGORY, STREAM, NOTE)
+REQUIRED_COLUMNS = (DATE, AMOUNT, CATEGORY)
+_ALIASES = {"stream name": STREAM}
+DELIMITERS = (",", ";")
+
+# A category cell may hold the value or the label, in any letter case.
+_CATEGORY_BY_TEXT = {
+    **{label.lower(): value for value, label in categories.CATEGORY_CHOICES},
+    **{value: value for value, _ in categories.CATEGORY_CHOICES},
+}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d{1,2}")
+# Cells a spreadsheet would run as a formula (OWASP "CSV injection"); tab and
+# carriage return start one in some spreadsheets too.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SHOWN_CHARS = 40
+_FIRST_LINE = re.compile(r"[^\r\n]*")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read: the message says why, for the user."""
+
+
+class ImportRejected(Exception):
+    """A row has a problem, so nothing was written."""
+
+    def __init__(self, row: ImportRow | None, message: str):
+        super().__init__(message)
+        self.row = row
+
+
+class DuplicateImport(Exception):
+    """These rows were imported into the portfolio before; confirm to import them again."""
+
+    def __init__(self, previous: EntryImport):
+        super().__init__(f"Already imported on {previous.created_at:%Y-%m-%d}")
+        self.previous = previous
+
+
+@dataclass(frozen=True, slots=True)
+class KnownStream:
+    """A stream of the portfolio, as the parser needs it."""
+
+    id: int
+    name: str
+    category: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One data row: the cells as found, the values read from them, and any problems."""
+
+    line: int  # in the file, header = 1
+    cells: tuple[str, str, str, str, str]  # date, amount, category, stream, note
+    date: date | None
+    amount: Decimal | None
+    category: str | None
+    stream_id: int | None
+    note: str
+    errors: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def problem(self) -> str:
+        """The row's problems in one sentence, with its line: for messages."""
+        return f"Line {self.line}: {' '.join(self.errors)}"
+
+    @property
+    def category_label(self) -> str:
+        return categories.LABEL_OF[self.category] if self.category else self.cells[2]
+
+    @property
+    def group(self) -> str | None:
+        return categories.GROUP_OF.get(self.category) if self.category else None
+
+    def normalized(self) -> str:
+        """The row as the hash sees it: the same data hashes the same, however written.
+
+        Independent of the portfolio's streams, so a file keeps its hash when
+        streams are renamed or added.
+        """
+        day, amount, category, stream, note = self.cells
+        parts = (
+            self.date.isoformat() if self.date else day,
+            str(self.amount) if self.amount is not None else amount,
+            _CATEGORY_BY_TEXT.get(category.lower(), category.lower()),
+            stream.lower(),
+            note,
+        )
+        return "\x1f".join(parts) + "\x1e"
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A checked file, ready to be read row by row (as many times as needed)."""
+
+    data: bytes
+    delimiter: str
+    columns: dict[str, int]  # column name -> position
+    ignored: tuple[str, ...]  # header cells that are not ours
+    header_width: int
+    streams: dict[str, KnownStream]  # lower-case name -> stream
+
+    def rows(self) -> Iterator[ImportRow]:
+        """Every data row in file order; blank lines are skipped.
+
+        Raises ``ImportFileError`` for what only shows deep in a file (a cell longer
+        than the csv module allows).
+        """
+        text = io.TextIOWrapper(io.BytesIO(self.data), encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, delimiter=self.delimiter)
+        amount_field = MoneyField(allow_zero=False)
+        try:
+            next(reader)  # the header
+            line = reader.line_num + 1
+            for cells in reader:
+                if any(cell.strip() for cell in cells):
+                    yield self._row(cells, line, amount_field)
+                line = reader.line_num + 1
+        except csv.Error as error:
+            raise ImportFileError(f"Line {reader.line_num}: {error}.") from None
+
+    def _row(self, cells: list[str], line: int, amount_field: MoneyField) -> ImportRow:
+        count = len(cells)
+        values = tuple(
+            cells[position].strip() if 0 <= position < count else "" for position in self.positions
+        )
+        day_text, amount_text, category_text, stream_text, note = values
+        errors: list[str] = []
+        width = self.header_width
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            errors.append(
+                f"This row has {len(cells)} cells but the header names {width} columns "
+                f"(a note with a {self._delimiter_name} needs quotes)."
+            )
+
+        day = _read_date(day_text, errors)
+        amount = _read_amount(amount_text, errors, amount_field, self.delimiter == ";")
+
+        stream = self.streams.get(stream_text.lower()) if stream_text else None
+        category = None
+        if category_text:
+            category = _CATEGORY_BY_TEXT.get(category_text.lower())
+            if category is None:
+                errors.append(f"Unknown category “{_shown(category_text)}”.")
+        elif stream is not None:
+            category = stream.category
+        elif not stream_text:
+            errors.append("The category is missing.")
+        if stream_text and stream is None:
+            errors.append(
+                f"Unknown stream “{_shown(stream_text)}”: add it under Streams first, "
+                "or leave the cell empty."
+            )
+
+        if len(note) > NOTE_MAX:
+            errors.append(f"The note is longer than {NOTE_MAX} characters.")
+
+        return ImportRow(
+            line=line,
+            cells=values,
+            date=day,
+            amount=amount,
+            category=category,
+            stream_id=stream.id if stream else None,
+            note=note,
+            errors=tuple(errors),
+        )
+
+    @cached_property
+    def positions(self) -> tuple[int, ...]:
+        """Where each of ``COLUMNS`` is in a row; -1 for a column the file lacks."""
+        return tuple(self.columns.get(name, -1) for name in COLUMNS)
+
+    @property
+    def _delimiter_name(self) -> str:
+        return "comma" if self.delimiter == "," else "semicolon"
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+
+
+def _read_date(text: str, errors: list[str]) -> date | None:
+    if not text:
+        errors.append("The date is missing.")
+        return None
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError
+        day = date.fromisoformat(text)
+    except ValueError:
+        errors.append(f"Bad date “{_shown(text)}”: write it as YYYY-MM-DD, e.g. 2025-01-31.")
+        return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        errors.append(f"Bad date “{text}”: it must be between {FIRST_YEAR} and {LAST_YEAR}.")
+        return None
+    return day
+
+
+def _read_amount(
+    text: str, errors: list[str], amount_field: MoneyField, decimal_comma: bool
+) -> Decimal | None:
+    if not text:
+        errors.append("The amount is missing.")
+        return None
+    if decimal_comma and _DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
+    try:
+        # to_python does every check of MoneyField (clean() adds only slow no-ops here).
+        return amount_field.to_python(text)
+    except ValidationError as error:
+        errors.append(f"Bad amount “{_shown(text)}”: {' '.join(error.messages)}")
+        return None
+
+
+def read_csv(data: bytes, streams: Iterable[KnownStream]) -> CsvFile:
+    """Check a whole file and read its header; raise ``ImportFileError`` if unusable."""
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    if b"\x00" in data:
+        # Spreadsheets, archives, images; and UTF-16 text, which is full of NULs.
+        raise ImportFileError(
+            "This is not a CSV text file. Save it from your spreadsheet as “CSV UTF-8”."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ImportFileError(
+            f"The file is not UTF-8 text (line {line}). "
+            "Save it from your spreadsheet as “CSV UTF-8”."
+        ) from None
+    if not text.strip():
+        raise ImportFileError("The file is empty.")
+    header_line = _FIRST_LINE.match(text).group()
+    del text  # the rows are decoded again as a stream, one at a time
+    delimiter, header = _sniff(header_line)
+    columns, ignored = _columns(header)
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise ImportFileError(
+            f"The first line must name the columns {', '.join(REQUIRED_COLUMNS)} "
+            f"(and optionally stream, note); missing: {', '.join(missing)}. "
+            "The template shows the layout."
+        )
+    return CsvFile(
+        data=data,
+        delimiter=delimiter,
+        columns=columns,
+        ignored=tuple(ignored),
+        header_width=len(header),
+        streams={stream.name.lower(): stream for stream in streams},
+    )
+
+
+def _sniff(header_line: str) -> tuple[str, list[str]]:
+    """The delimiter that splits the header into the most of our column names."""
+    best: tuple[int, str, list[str]] | None = None
+    for delimiter in DELIMITERS:
+        cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        names = [_column_name(cell) for cell in cells]
+        score = sum(name in COLUMNS for name in names)
+        if best is None or score > best[0]:
+            best = (score, delimiter, names)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _column_name(cell: str) -> str:
+    name = " ".join(cell.strip().lower().split())
+    return _ALIASES.get(name, name)
+
+
+def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    for position, name in enumerate(header):
+        if name in COLUMNS:
+            if name in columns:
+                raise ImportFileError(f"The column “{name}” appears twice in the first line.")
+            columns[name] = position
+        elif name:
+            ignored.append(_shown(name))
+    return columns, ignored
+
+
+# --- The preview ------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """What the preview page shows, from one pass over the file."""
+
+    file_hash: str
+    row_count: int = 0
+    error_count: int = 0
+    earned: Decimal = Decimal(0)
+    passive: Decimal = Decimal(0)
+    spending: Decimal = Decimal(0)
+    first_date: date | None = None
+    last_date: date | None = None
+    rows: list[ImportRow] = field(default_factory=list)  # the requested page only
+    shown_count: int = 0  # rows the page filter matches, over the whole file
+
+    @property
+    def ok(self) -> bool:
+        return self.row_count > 0 and self.error_count == 0
+
+
+def preview(
+    csv_file: CsvFile, *, offset: int = 0, limit: int = 0, problems_only: bool = False
+) -> Preview:
+    """Counts, totals by group, the file's hash, and rows ``offset .. offset+limit``.
+
+    ``problems_only`` pages through the rows with problems instead of all rows.
+    """
+    digest = hashlib.sha256()
+    result = Preview(file_hash="")
+    totals = {categories.EARNED: Decimal(0), categories.PASSIVE: Decimal(0)}
+    totals[categories.OUTGOING] = Decimal(0)
+    for row in csv_file.rows():
+        digest.update(row.normalized().encode())
+        result.row_count += 1
+        if row.errors:
+            result.error_count += 1
+        else:
+            totals[row.group] += row.amount
+            if result.first_date is None or row.date < result.first_date:
+                result.first_date = row.date
+            if result.last_date is None or row.date > result.last_date:
+                result.last_date = row.date
+        if problems_only and not row.errors:
+            continue
+        if offset <= result.shown_count < offset + limit:
+            result.rows.append(row)
+        result.shown_count += 1
+    result.file_hash = digest.hexdigest()
+    result.earned = totals[categories.EARNED]
+    result.passive = totals[categories.PASSIVE]
+    result.spending = totals[categories.OUTGOING]
+    return result
+
+
+# --- The write ----------------------------------------------------------------------
+
+
+def _batches(rows: Iterable[ImportRow], size: int) -> Iterator[list[ImportRow]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def entries_import(
+    *,
+    portfolio: Portfolio,
+    rows: Iterable[ImportRow],
+    file_hash: str,
+    allow_duplicate: bool = False,
+) -> EntryImport:
+    """Write every row as an entry of ``portfolio``, or none of them.
+
+    Rows are written in batches inside one transaction, so memory stays at one
+    batch; the first row with a problem raises ``ImportRejected`` and rolls back
+    whatever was written. The owner's snapshots are marked stale from the
+    earliest month imported. A file whose hash was imported into the portfolio
+    before raises ``DuplicateImport`` unless ``allow_duplicate``.
+    """
+    with transaction.atomic():
+        # One import into a portfolio at a time: a double click waits, then sees
+        # the first one's record and is refused as a duplicate.
+        list(Portfolio.objects.select_for_update().filter(pk=portfolio.pk).values_list("pk"))
+        if not allow_duplicate:
+            previous = (
+                EntryImport.objects.filter(portfolio=portfolio, file_hash=file_hash)
+                .order_by("-created_at", "-pk")
+                .first()
+            )
+            if previous is not None:
+                raise DuplicateImport(previous)
+        count = 0
+        earliest: date | None = None
+        for batch in _batches(rows, BATCH_SIZE):
+            for row in batch:
+                if row.errors:
+                    raise ImportRejected(row, row.problem)
+                if earliest is None or row.date < earliest:
+                    earliest = row.date
+            Entry.objects.bulk_create(
+                [
+                    Entry(
+                        portfolio_id=portfolio.pk,
+                        date=row.date,
+                        amount=row.amount,
+                        category=row.category,
+                        stream_id=row.stream_id,
+                        note=row.note,
+                    )
+                    for row in batch
+                ],
+                batch_size=BATCH_SIZE,
+            )
+            count += len(batch)
+        if count == 0:
+            raise ImportRejected(None, "The file has no rows to import.")
+        # bulk_create sends no signals: mark the snapshots stale ourselves, once.
+        snapshots.mark_dirty(portfolio.owner_id, earliest)
+        return EntryImport.objects.create(portfolio=portfolio, file_hash=file_hash, row_count=count)
+
+
+# --- Templates and export -----------------------------------------------------------
+
+
+def csv_safe(value: object) -> str:
+    """A cell for a CSV export that a spreadsheet shows as text, never runs as a formula.
+
+    Text starting with =, +, -, @, a tab or a carriage return gets a leading single
+    quote (OWASP's advice). Numbers are left alone, so an amount of -12.50 stays a
+    number: pass amounts as ``Decimal``, not as text.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, int | Decimal):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def template_csv() -> str:
+    """A small example file with every column, for the user to fill in."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(
+        [
+            ("2025-01-31", "4200.00", "salary", "", "January salary"),
+            ("2025-02-03", "1200.00", "living_expenses", "", "Rent for our flat"),
+            ("2025-02-15", "86.40", "Dividends", "", "Index fund, quarterly"),
+            ("2025-02-20", "-12.50", "fees", "", "Refund of a broker fee"),
+        ]
+    )
+    return buffer.getvalue()

@@ -1,0 +1,90 @@
+"""Your data: download all of it (a JSON document or a zip of CSV files), import a document.
+
+The formats are in ``dataport.export`` and docs/data-format.md; the checks and
+the all-or-nothing write of an import in ``dataport.json_import``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from dataport import export as data_export
+from dataport import json_import as importer  # the view below takes the name
+from portfolio.months import user_today
+
+MAX_MB = importer.MAX_BYTES // (1024 * 1024)
+
+
+class DataImportForm(forms.Form):
+    file = forms.FileField(
+        label="Export file (.json)",
+        help_text=f"The JSON document downloaded from “Your data”, at most {MAX_MB} MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+        error_messages={
+            "required": "Choose the .json file of an export to import.",
+            "empty": "The file is empty.",
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Django has spooled a large upload to a temporary file: refuse it unread.
+        if upload.size > importer.MAX_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_MB} MB.")
+        return upload
+
+
+def _attachment(request, content: bytes, content_type: str, extension: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    name = f"wealthratio-export-{user_today(request.user):%Y-%m-%d}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+def data_export_json(request):
+    content = data_export.export_json(request.user)
+    return _attachment(request, content, "application/json; charset=utf-8", "json")
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+def data_export_zip(request):
+    return _attachment(request, data_export.export_zip(request.user), "application/zip", "zip")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def data_import(request):
+    problems: list[str] = []
+    form = DataImportForm()
+    if request.method == "POST":
+        form = DataImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                document = importer.read_document(form.cleaned_data["file"].read())
+                summary = importer.user_data_import(user=request.user, document=document)
+            except importer.DataImportError as error:
+                problems = error.problems
+            else:
+                messages.success(request, f"Imported {summary}. Your figures are ready.")
+                return redirect("dashboard:dashboard")
+    return render(
+        request,
+        "dataport/data_import.html",
+        {
+            "form": form,
+            "problems": problems,
+            "existing": importer.existing_data(request.user),
+            "max_mb": MAX_MB,
+        },
+    )

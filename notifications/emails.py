@@ -1,0 +1,388 @@
+"""E-mails about progress (SPEC §8): one helper renders them, one sends them exactly once.
+
+Rendering: ``emails/<name>-subject.txt``, ``-body.txt`` and ``-body.html`` become
+one ``EmailMultiAlternatives`` (text, then HTML with its inline images), with the
+CSS inlined for mail clients, a Message-ID and Date, and the one-click unsubscribe
+headers of RFC 8058 pointing at a signed, time-stamped token.
+
+Sending (``deliver``): for each e-mail, render, then *claim* a ``SentEmail`` row
+(INSERT on the unique key user, kind, period; only one sender can win), talk to
+the SMTP server, then mark the row sent with a conditional UPDATE. A row left
+``pending`` by a worker that died mid-send is never sent again automatically:
+this is the at-most-once side of the trade-off, explained in docs/emails.md.
+SMTP trouble that may pass (server away, 4xx) releases the row as ``deferred``
+and raises ``TransientSendError`` so the task retries later; a 5xx refusal of the
+recipient or the message marks the row ``failed`` with the server's reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.mime.image import MIMEImage
+from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
+
+import css_inline
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import SafeMIMEMultipart
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.models import SentEmail
+
+logger = logging.getLogger(__name__)
+
+Kind = SentEmail.Kind
+Status = SentEmail.Status
+
+# The user's switch for each kind (accounts.User); all on by default.
+PREFERENCE_FIELDS = {
+    Kind.MONTHLY: "email_monthly_progress",
+    Kind.REMINDER: "email_log_reminder",
+    Kind.MILESTONE: "email_milestones",
+    Kind.NEW_YEAR: "email_new_year",
+}
+# What the unsubscribe page says the user stops receiving.
+KIND_NAMES = {
+    Kind.MONTHLY: "monthly progress e-mails",
+    Kind.REMINDER: "reminders to record last month",
+    Kind.MILESTONE: "milestone e-mails",
+    Kind.NEW_YEAR: "new-year goal invitations",
+}
+
+# A claim older than this whose row is still ``pending`` belongs to a worker that
+# died (the send tasks' hard time limit is shorter): its outcome is unknown.
+STALE_AFTER = timedelta(minutes=20)
+
+# --- Unsubscribe tokens ------------------------------------------------------------
+
+UNSUBSCRIBE_SALT = "goals.emails.unsubscribe"  # kept: links already sent still work
+# Long enough for an old e-mail's link to keep working; the stamp still lets a
+# leaked link expire.
+UNSUBSCRIBE_MAX_AGE = timedelta(days=365)
+
+
+class BadToken(Exception):
+    """The token was tampered with, made for something else, or has expired."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user_id: int, kind: str) -> str:
+    """A URL-safe token that lets its holder turn off ``kind`` for ``user_id``, and nothing else."""
+    return _signer().sign_object({"u": user_id, "k": str(kind)}, compress=False)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str]:
+    """(user id, kind) of a token from ``unsubscribe_token``; ``BadToken`` otherwise."""
+    try:
+        payload = _signer().unsign_object(token, max_age=UNSUBSCRIBE_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise BadToken("This link has expired.", expired=True) from exc
+    except (signing.BadSignature, ValueError, UnicodeError) as exc:
+        raise BadToken("This link is not valid.") from exc
+    if not isinstance(payload, dict) or set(payload) != {"u", "k"}:
+        raise BadToken("This link is not valid.")
+    user_id, kind = payload["u"], payload["k"]
+    if not isinstance(user_id, int) or kind not in PREFERENCE_FIELDS:
+        raise BadToken("This link is not valid.")
+    return user_id, kind
+
+
+def absolute_url(path: str) -> str:
+    """A link for an e-mail: e-mails are made outside any request, hence SITE_URL."""
+    return settings.SITE_URL + path
+
+
+def unsubscribe_url(user_id: int, kind: str) -> str:
+    return absolute_url(
+        reverse("notifications:unsubscribe", args=[unsubscribe_token(user_id, kind)])
+    )
+
+
+# --- Rendering ---------------------------------------------------------------------
+
+# Styles live in a <style> block of the templates (readable, one place) and are
+# moved into style attributes at send time, since many clients drop <style>.
+# Media queries stay in a <style> block for the clients that do read it.
+_INLINER = css_inline.CSSInliner(
+    keep_at_rules=True, load_remote_stylesheets=False, keep_link_tags=False
+)
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    """A picture shown in the HTML part as ``<img src="cid:{{ cid }}">``."""
+
+    cid: str
+    content: bytes
+    filename: str
+    subtype: str = "png"
+
+
+@dataclass
+class Outgoing:
+    """One e-mail to send: who, which kind and period, and what it says."""
+
+    user: object  # accounts.User
+    to: str
+    kind: str
+    period: str
+    template: str  # emails/<template>-subject.txt, -body.txt, -body.html
+    context: dict = field(default_factory=dict)
+    images: tuple[InlineImage, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(template: str, context: dict) -> Rendered:
+    """The three templates of ``template`` rendered with ``context``, CSS inlined."""
+    subject = render_to_string(f"emails/{template}-subject.txt", context)
+    text = render_to_string(f"emails/{template}-body.txt", context)
+    html = render_to_string(f"emails/{template}-body.html", context)
+    return Rendered(
+        # A header is one line, whatever the template's whitespace.
+        subject=" ".join(subject.split()),
+        text=text.strip() + "\n",
+        html=_INLINER.inline(html),
+    )
+
+
+class ProgressEmail(EmailMultiAlternatives):
+    """text/plain and text/html alternatives; the HTML with its images as multipart/related.
+
+    The nesting multipart/alternative(text, multipart/related(html, images)) is the
+    one every common client shows without listing the chart as an attachment.
+    """
+
+    def __init__(self, *args, images: Iterable[InlineImage] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.images = tuple(images)
+
+    def _create_alternatives(self, msg):
+        msg = super()._create_alternatives(msg)
+        if not self.images or not msg.is_multipart():
+            return msg
+        parts = msg.get_payload()
+        related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding)
+        related.attach(parts[-1])
+        for image in self.images:
+            part = MIMEImage(image.content, _subtype=image.subtype)
+            part.add_header("Content-ID", f"<{image.cid}>")
+            part.add_header("Content-Disposition", "inline", filename=image.filename)
+            related.attach(part)
+        msg.set_payload([*parts[:-1], related])
+        return msg
+
+
+def site_host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def email_context(outgoing: Outgoing) -> dict:
+    """What every e-mail template may use, beside the kind's own context."""
+    user = outgoing.user
+    return {
+        "user": user,
+        "currency": user.currency,
+        "site_url": settings.SITE_URL,
+        "settings_url": absolute_url(reverse("accounts:settings")),
+        "dashboard_url": absolute_url(reverse("dashboard:dashboard")),
+        "unsubscribe_url": unsubscribe_url(user.pk, outgoing.kind),
+        "kind_name": KIND_NAMES[outgoing.kind],
+        **outgoing.context,
+    }
+
+
+def build_email(outgoing: Outgoing) -> ProgressEmail:
+    """The message for ``outgoing``: rendered, with every header it needs."""
+    context = email_context(outgoing)
+    rendered = render_email(outgoing.template, context)
+    message = ProgressEmail(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[outgoing.to],
+        headers={
+            "Message-ID": make_msgid(idstring=str(outgoing.kind), domain=site_host()),
+            "Date": formatdate(usegmt=True),
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            # RFC 3834: no vacation auto-replies to a machine.
+            "Auto-Submitted": "auto-generated",
+        },
+        images=outgoing.images,
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message
+
+
+# --- Claiming and sending exactly once -----------------------------------------------
+
+
+class TransientSendError(Exception):
+    """The SMTP server was away or asked to try later; the e-mail was released for a retry."""
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    skipped: int = 0  # someone else has it (sent, sending, failed) or it was not due
+    failed: int = 0
+    lines: list[str] = field(default_factory=list)  # one per e-mail, for the command
+
+
+def claim(
+    outgoing: Outgoing, *, subject: str, message_id: str, operator: bool = False
+) -> SentEmail | None:
+    """Take the right to send ``outgoing``: the row, or None when someone else has it.
+
+    A new row is an INSERT that only one concurrent sender can win. An existing row
+    is taken back only if it waits for a retry (``deferred``), or, for the operator
+    command, if it ``failed`` or is a ``pending`` claim of a dead worker.
+    """
+    now = timezone.now()
+    key = {"user_id": outgoing.user.pk, "kind": outgoing.kind, "period": outgoing.period}
+    fields = {"to_email": outgoing.to, "subject": subject[:255], "message_id": message_id}
+    try:
+        with transaction.atomic():
+            return SentEmail.objects.create(**key, **fields, status=Status.PENDING, claimed_at=now)
+    except IntegrityError:
+        pass
+    retake = Q(status=Status.DEFERRED)
+    if operator:
+        retake |= Q(status=Status.FAILED) | Q(
+            status=Status.PENDING, claimed_at__lt=now - STALE_AFTER
+        )
+    taken = SentEmail.objects.filter(retake, **key).update(
+        **fields, status=Status.PENDING, claimed_at=now, attempts=F("attempts") + 1, error=""
+    )
+    return SentEmail.objects.get(**key) if taken == 1 else None
+
+
+def _settle(row: SentEmail, **changes) -> bool:
+    """Move our own claim on: only if the row is still the pending claim we made."""
+    for attempt in range(3):
+        try:
+            return (
+                SentEmail.objects.filter(
+                    pk=row.pk, status=Status.PENDING, claimed_at=row.claimed_at
+                ).update(**changes)
+                == 1
+            )
+        except OperationalError:
+            # "database is locked", a dropped connection: the e-mail is already out,
+            # so try hard to record it rather than leave the row pending.
+            if attempt == 2:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    return False
+
+
+def classify_smtp_error(exc: Exception) -> tuple[bool, str]:
+    """(is it permanent for this e-mail?, the reason in words).
+
+    Permanent: the server refused the recipient or the message with a 5xx. Anything
+    about the server itself (away, 4xx, a refused sender or login: the operator's
+    configuration) may pass, and is retried.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        reason = "; ".join(
+            f"{address}: {code} {_text(message)}"
+            for address, (code, message) in exc.recipients.items()
+        )
+        return bool(codes) and all(500 <= code < 600 for code in codes), reason
+    if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError):
+        return False, f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600, f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    return False, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _text(message) -> str:
+    return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+
+
+# Errors of the conversation with the SMTP server; any other exception is a bug.
+SMTP_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def deliver(outgoings: Iterable[Outgoing], *, operator: bool = False) -> DeliveryReport:
+    """Send each e-mail at most once, over one SMTP connection.
+
+    Raises ``TransientSendError`` at the first e-mail the server did not take for a
+    reason that may pass; that e-mail is ``deferred`` and the ones after it are not
+    claimed, so running the same batch again later sends exactly what is missing.
+    """
+    report = DeliveryReport()
+    connection = get_connection()
+    opened = False
+    try:
+        for outgoing in outgoings:
+            message = build_email(outgoing)
+            row = claim(
+                outgoing,
+                subject=message.subject,
+                message_id=message.extra_headers["Message-ID"],
+                operator=operator,
+            )
+            if row is None:
+                report.skipped += 1
+                report.lines.append(f"skip {outgoing.to}: {outgoing.kind} {outgoing.period} taken")
+                continue
+            try:
+                if not opened:
+                    connection.open()
+                    opened = True
+                connection.send_messages([message])
+            except SMTP_ERRORS as exc:
+                permanent, reason = classify_smtp_error(exc)
+                if permanent:
+                    _settle(row, status=Status.FAILED, error=reason)
+                    report.failed += 1
+                    report.lines.append(f"failed {outgoing.to}: {reason}")
+                    logger.warning("E-mail %s refused for good: %s", row, reason)
+                    continue
+                _settle(row, status=Status.DEFERRED, error=reason)
+                logger.warning("E-mail %s deferred: %s", row, reason)
+                raise TransientSendError(reason) from exc
+            # Any other exception (a time limit, a bug) propagates and leaves the row
+            # pending: whether the server took the e-mail is unknown, so it is not
+            # sent again by itself (at most once; see docs/emails.md).
+            if not _settle(row, status=Status.SENT, sent_at=timezone.now(), error=""):
+                logger.error("E-mail %s was sent but its row was taken over", row)
+            report.sent += 1
+            report.lines.append(f"sent {outgoing.to}: {message.subject}")
+    finally:
+        if opened:
+            _close_quietly(connection)
+    return report
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except SMTP_ERRORS:
+        logger.info("Closing the SMTP connection failed", exc_info=True)

@@ -1,0 +1,49 @@
+"""Every limit of the product in one place, pure Python.
+
+Models (columns and CHECK constraints), forms, the CSV import, the JSON import and
+goals all read these, so a value one of them accepts is never refused by another.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+# Money: 12 integer digits and cents, so every amount fits DecimalField(14, 2).
+MONEY_WHOLE_DIGITS = 12
+MONEY_PLACES = 2
+MONEY_DIGITS = MONEY_WHOLE_DIGITS + MONEY_PLACES
+# Amounts are strictly inside (-MONEY_LIMIT, MONEY_LIMIT).
+MONEY_LIMIT = Decimal(10) ** MONEY_WHOLE_DIGITS
+# Sums of many amounts (TTM totals, balance sheets) get wider columns.
+TOTAL_DIGITS = 20
+
+# Hours a month a stream takes: a month has at most 31 x 24 = 744 hours.
+HOURS_MAX = Decimal(744)
+HOURS_WHOLE_DIGITS = 3
+HOURS_PLACES = 1
+
+# Dates anywhere in the product (entries, valuations, streams, imports).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+# Goal figures: rates as fractions (10% = 0.10), money, months.
+GOAL_PLACES = 6
+GOAL_DIGITS = 20
+# A target or baseline is strictly inside (-GOAL_FIGURE_LIMIT, GOAL_FIGURE_LIMIT):
+# as much as money may be, and far beyond any rate (1000% = 10) or runway.
+GOAL_FIGURE_LIMIT = MONEY_LIMIT
+# A rate goal is typed as a percentage up to this fraction (100000%).
+GOAL_RATE_MAX = Decimal(1000)
+# Goals may be set for last year (to record history) up to ten years ahead; an
+# import of history may bring any year from the first to the last.
+GOAL_YEARS_BACK, GOAL_YEARS_AHEAD = 1, 10
+
+
+def goal_years(this_year: int) -> range:
+    """The years a goal may be set for in the form, this year being ``this_year``."""
+    return range(this_year - GOAL_YEARS_BACK, this_year + GOAL_YEARS_AHEAD + 1)
+
+
+# Projections run for at most this many years.
+MAX_PROJECTION_YEARS = 50
+# Snapshot history is capped, so a typo such as year 1025 cannot make 12,000 rows.
+MAX_HISTORY_MONTHS = 50 * 12

@@ -1,0 +1,262 @@
+"""The dashboard's history charts: built from snapshots only, in a flat number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dashboard import charts
+from portfolio import snapshots
+from portfolio.models import Snapshot
+from tests.factories import (
+    EntryFactory,
+    GoalFactory,
+    HoldingFactory,
+    PortfolioFactory,
+    StreamFactory,
+    ValuationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+DASHBOARD = "dashboard:dashboard"
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(dt.datetime(2026, 3, 15, 12, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def history(owner):
+    """Salary 3,000, spending 2,000 a month from January 2025; dividends 300 a
+    quarter from March 2025, rent 100 a month from 2026; cash of 10,000."""
+    portfolio = owner.portfolios.get()
+    StreamFactory(portfolio=portfolio, category="salary", first_date=date(2025, 1, 1))
+    StreamFactory(
+        portfolio=portfolio,
+        category="living_expenses",
+        amount=D("2000"),
+        first_date=date(2025, 1, 1),
+    )
+    StreamFactory(
+        portfolio=portfolio,
+        category="dividends",
+        amount=D("300"),
+        frequency="quarterly",
+        first_date=date(2025, 3, 10),
+    )
+    StreamFactory(
+        portfolio=portfolio, category="rent", amount=D("100"), first_date=date(2026, 1, 1)
+    )
+    ValuationFactory(
+        holding=HoldingFactory(portfolio=portfolio), date=date(2025, 1, 1), value=D("10000")
+    )
+    snapshots.snapshots_recompute(user_ids=[owner.pk])
+    return portfolio
+
+
+def make_snapshots(owner, months: int, portfolio=None) -> None:
+    """``months`` rows up to March 2026, written directly (no data behind them)."""
+    first = 2026 * 12 + 2 - months + 1
+    Snapshot.objects.bulk_create(
+        Snapshot(
+            owner=owner,
+            portfolio=portfolio,
+            month=date(index // 12, index % 12 + 1, 1),
+            earned=D("36000"),
+            passive=D("1200"),
+            spending=D("24000"),
+            by_category={"dividends": "1200.00"},
+            liquid_assets=D("123.45"),
+            net_worth=D("678.90"),
+            passive_hours=D(0),
+            wealth_ratio=D("0.033333"),
+            runway_months=D("0.061725"),
+            runway_with_passive_months=D("0.064974"),
+            passive_coverage=D("0.05"),
+            savings_rate=D("0.361"),
+            passive_per_hour_infinite=True,
+            computed_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        )
+        for index in range(first, first + months)
+    )
+
+
+# --- The series ---------------------------------------------------------------------------
+
+
+def test_series_come_from_the_snapshots_as_strings(owner, history):
+    built = charts.dashboard_charts(user=owner)
+    data = built.data
+
+    assert data["months"][0] == "2025-01"
+    assert data["months"][-1] == "2026-03"
+    assert data["labels"][-1] == "Mar 2026"
+    assert data["currency"] == "USD"
+    assert data["ratio"][0] == "0"
+    assert data["ratio"][-1] == "0.041667"  # (1,200 + 300) / 36,000, stored to 6 places
+    assert data["net_worth"][-1] == "10000.00"
+    assert data["liquid_assets"][-1] == "10000.00"
+    assert data["runway"][0] == "60"  # 10,000 / (2,000 / 12)
+    assert [s["category"] for s in data["passive"]] == ["dividends", "rent"]
+    assert data["passive"][0]["values"][-1] == "100.00"  # 1,200 a year / 12
+    assert data["passive"][1]["values"][-1] == "25.00"  # 300 so far / 12
+    assert data["passive"][1]["values"][0] == "0.00"
+    assert data["goals"] == []
+    # Every amount and figure is a string or null: JSON never carries a float.
+    for key in ("ratio", "runway", "runway_with_passive", "net_worth", "liquid_assets"):
+        assert all(v is None or isinstance(v, str) for v in data[key]), key
+
+
+def test_unbounded_and_undefined_figures(owner):
+    portfolio = owner.portfolios.get()
+    StreamFactory(
+        portfolio=portfolio, category="rent", amount=D("500"), first_date=date(2026, 2, 1)
+    )
+    EntryFactory(portfolio=portfolio, category="salary", amount=D("10"), date=date(2026, 1, 20))
+    EntryFactory(portfolio=portfolio, category="salary", amount=D("-10"), date=date(2026, 1, 21))
+    snapshots.snapshots_recompute(user_ids=[owner.pk])
+
+    data = charts.dashboard_charts(user=owner).data
+
+    assert data["months"] == ["2026-01", "2026-02", "2026-03"]
+    assert data["ratio"] == [None, "Infinity", "Infinity"]  # nothing at all, then fully passive
+    assert data["runway"] == ["Infinity"] * 3  # no spending: free
+
+
+def test_the_goal_path_and_target_of_this_and_past_years(owner, history):
+    GoalFactory(owner=owner, year=2025, baseline=D("0"), target=D("0.1"))
+    GoalFactory(
+        owner=owner, year=2026, baseline=D("0.04"), target=D("0.08"), baseline_date=date(2026, 2, 1)
+    )
+    GoalFactory(owner=owner, year=2027, baseline=D("0.1"), target=D("0.2"))  # not this year yet
+    other = PortfolioFactory(owner=owner)
+    GoalFactory(owner=owner, portfolio=other, year=2026, baseline=D("0.5"), target=D("0.6"))
+
+    built = charts.dashboard_charts(user=owner)
+    data = built.data
+
+    assert [goal["year"] for goal in data["goals"]] == [2025, 2026]
+    last_year, this_year = (
+        {
+            "path": dict(zip(data["months"], goal["path"], strict=True)),
+            "target": dict(zip(data["months"], goal["target"], strict=True)),
+        }
+        for goal in data["goals"]
+    )
+    # The path reaches the target on 31 December; each line stays within its year.
+    assert last_year["path"]["2025-12"] == last_year["target"]["2025-12"] == "0.1"
+    assert last_year["path"]["2026-01"] is None
+    assert D(last_year["path"]["2025-06"]) == D("0.1") * 180 / 364  # 30 June: day 180 of 364
+    assert this_year["path"]["2026-01"] is None  # this year's path starts on 1 February
+    assert this_year["path"]["2025-12"] is None
+    assert D(this_year["path"]["2026-02"]) == D("0.04") + D("0.04") * 27 / 333
+    assert this_year["target"]["2026-03"] == "0.08"
+    # The tables show both goals in one column.
+    assert [r.goal_target for r in built.rows[-4:]] == [D("0.1"), None, D("0.08"), D("0.08")]
+    assert built.rows[-3].goal_path is None
+
+
+def test_a_portfolio_has_its_own_series(owner, history):
+    company = PortfolioFactory(owner=owner)
+    make_snapshots(owner, 2, portfolio=company)
+    data = charts.dashboard_charts(user=owner, portfolio=company).data
+    assert data["months"] == ["2026-02", "2026-03"]
+    assert data["net_worth"] == ["678.90", "678.90"]
+
+
+def test_no_snapshots_no_charts(owner):
+    assert not charts.dashboard_charts(user=owner)
+
+
+# --- The page -------------------------------------------------------------------------------
+
+
+def test_dashboard_draws_four_charts_each_with_its_table(client_owner, owner, history):
+    response = client_owner.get(reverse(DASHBOARD))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    for name in ("ratio", "passive", "runway", "balance"):
+        assert f'id="chart-{name}"' in content
+    assert content.count('<details class="chart-table">') == 4
+    assert 'id="chart-data" type="application/json"' in content
+    data = json.loads(re.search(r'id="chart-data"[^>]*>(.*?)</script>', content, re.S)[1])
+    assert data["months"][-1] == "2026-03"
+    # The tables hold the same numbers, newest month first.
+    assert re.search(r"March 2026</th><td class=\"num\">4\.2%</td>", content)
+    assert "60.0 months" in content  # January 2025's runway
+    assert "$10,000.00" in content
+    assert "data-chart-range hidden" in content  # the range buttons wait for the script
+    # No inline script: every <script> is a file or JSON data (CSP script-src 'self').
+    for tag in re.findall(r"<script\b[^>]*>", content):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assert "vendor/chart.umd-4.6.1.min.js" in content
+    assert "js/charts.js" in content
+
+
+def test_charts_read_snapshots_and_never_recompute(client_owner, owner):
+    StreamFactory(portfolio=owner.portfolios.get(), first_date=date(2026, 1, 1))
+    make_snapshots(owner, 3)  # figures no recompute would give
+    with (
+        mock.patch.object(snapshots, "snapshots_recompute", side_effect=AssertionError),
+        mock.patch.object(snapshots, "_figures", side_effect=AssertionError),
+    ):
+        response = client_owner.get(reverse(DASHBOARD))
+    assert response.context["charts"].data["net_worth"] == ["678.90"] * 3
+    assert "$678.90" in response.content.decode()
+
+
+def test_charts_wait_for_the_first_snapshots(client_owner, owner):
+    StreamFactory(portfolio=owner.portfolios.get(), first_date=date(2026, 1, 1))
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    assert "data-charts-empty" in content
+    assert "chart-data" not in content
+
+
+def test_the_portfolio_page_charts_that_portfolio(client_owner, owner, history):
+    company = PortfolioFactory(owner=owner)
+    StreamFactory(portfolio=company, first_date=date(2026, 2, 1))
+    make_snapshots(owner, 2, portfolio=company)
+    response = client_owner.get(reverse("dashboard:portfolio", args=[company.pk]))
+    assert response.context["charts"].data["months"] == ["2026-02", "2026-03"]
+
+
+def test_another_users_snapshots_never_show(client_owner, owner, stranger):
+    StreamFactory(portfolio=owner.portfolios.get(), first_date=date(2026, 1, 1))
+    make_snapshots(stranger, 5)
+    assert not client_owner.get(reverse(DASHBOARD)).context["charts"]
+
+
+@pytest.mark.parametrize("portfolio_page", [False, True])
+def test_queries_stay_flat_with_1_or_120_months_of_history(client, owner, stranger, portfolio_page):
+    def queries(user, months: int) -> int:
+        portfolio = user.portfolios.get()
+        StreamFactory(portfolio=portfolio, first_date=date(2026, 1, 1))
+        make_snapshots(user, months, portfolio=portfolio if portfolio_page else None)
+        GoalFactory(owner=user, portfolio=portfolio if portfolio_page else None, year=2026)
+        client.force_login(user)
+        url = (
+            reverse("dashboard:portfolio", args=[portfolio.pk])
+            if portfolio_page
+            else reverse(DASHBOARD)
+        )
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert len(response.context["charts"].rows) == months
+        return len(captured)
+
+    assert queries(owner, 1) == queries(stranger, 120)

@@ -1,0 +1,232 @@
+"""Goals on the dashboard: a card per goal of the year, or an invitation to set one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from goals.models import Goal, Metric
+from tests.factories import GoalFactory, PortfolioFactory, StreamFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "dashboard:dashboard"
+ACTION = "You need about $200 more passive income a month — about $60,000 invested at 4.0%"
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(dt.datetime(2026, 10, 15, 12, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def streams(portfolio):
+    """Salary 4,000, dividends 200 and spending 3,000 a month: a wealth ratio of 5%."""
+    StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("4000"))
+    StreamFactory(portfolio=portfolio, category="dividends", amount=Decimal("200"))
+    StreamFactory(portfolio=portfolio, category="living_expenses", amount=Decimal("3000"))
+
+
+def goal_figures(content: str) -> dict[str, str]:
+    """The data-goal="…" texts of the first goal card."""
+    return dict(re.findall(r'data-goal="(\w+)">\s*(.*?)\s*</', content, flags=re.S))
+
+
+def test_ratio_goal_card(client_owner, owner, streams):
+    GoalFactory(owner=owner, year=2026, baseline=Decimal("0.05"), target=Decimal("0.10"))
+
+    response = client_owner.get(reverse(DASHBOARD))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    (card,) = response.context["goal_cards"]
+    assert card.current == Decimal("0.05")
+    assert card.status == "behind"
+    figures = goal_figures(content)
+    # On 15 October the path from 5% on 1 January to 10% on 31 December is at
+    # 5% + 5% x 287/364 = 8.9%.
+    assert figures == {
+        "current": "5.0%",
+        "expected": "8.9%",
+        "target": "10.0%",
+        "projected": "5.0%",
+        "action": ACTION + ".",
+    }
+    assert "Behind" in content
+    assert "Your goals for 2026" in content
+    assert "Set your goal for" not in content
+
+
+def test_ratio_goal_already_met(client_owner, owner, streams):
+    GoalFactory(owner=owner, year=2026, baseline=Decimal("0.01"), target=Decimal("0.04"))
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    figures = goal_figures(content)
+    assert figures["action"] == "Your passive income already reaches this target."
+    assert "Achieved" in content
+
+
+def test_ratio_gap_uses_the_users_assumed_yield(client_owner, owner, streams):
+    owner.assumed_yield = Decimal("0.05")
+    owner.save()
+    GoalFactory(owner=owner, year=2026)
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    assert "about $200 more passive income a month — about $48,000 invested at 5.0%" in content
+
+
+def test_monthly_passive_goal_card(client_owner, owner, streams):
+    GoalFactory(
+        owner=owner,
+        year=2026,
+        metric=Metric.MONTHLY_PASSIVE,
+        baseline=Decimal("150"),
+        baseline_date=dt.date(2026, 7, 1),
+        target=Decimal("500"),
+    )
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    figures = goal_figures(content)
+    assert figures["current"] == "$200.00"
+    assert figures["target"] == "$500.00"
+    assert figures["action"] == (
+        "You need about $300 more passive income a month — about $90,000 invested at 4.0%."
+    )
+
+
+def test_runway_goal_card_has_no_income_sentence(client_owner, owner, streams):
+    GoalFactory(
+        owner=owner,
+        year=2026,
+        metric=Metric.RUNWAY_MONTHS,
+        baseline=Decimal("0"),
+        target=Decimal("6"),
+    )
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    figures = goal_figures(content)
+    assert figures["target"] == "6.0 months"
+    assert "action" not in figures
+
+
+def test_without_a_goal_the_dashboard_invites_one_with_the_suggestion(client_owner, streams):
+    response = client_owner.get(reverse(DASHBOARD))
+    content = response.content.decode()
+    assert response.context["goal_suggestion"] == Decimal("0.10")
+    assert "Set your goal for 2026" in content
+    assert "Your wealth ratio is 5.0%" in content
+    assert "raise it to <strong>10%</strong> by 31 December" in content
+    link = reverse("goals:goal_create") + "?metric=wealth_ratio&amp;target=10%25&amp;year=2026"
+    assert link in content
+    assert "data-goal=" not in content
+
+
+def test_a_goal_of_another_year_or_user_still_invites(client_owner, owner, stranger, streams):
+    GoalFactory(owner=owner, year=2027)
+    GoalFactory(owner=owner, year=2025)
+    GoalFactory(owner=stranger, year=2026)
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    assert "Set your goal for 2026" in content
+    assert "data-goal=" not in content
+
+
+def test_the_invitation_follows_the_users_new_year(client_owner, owner, streams):
+    owner.time_zone = "Pacific/Kiritimati"  # UTC+14: already 2027 there
+    owner.save()
+    GoalFactory(owner=owner, year=2026)
+    with time_machine.travel(dt.datetime(2026, 12, 31, 12, tzinfo=dt.UTC), tick=False):
+        client_owner.force_login(owner)  # a fresh session on that day
+        response = client_owner.get(reverse(DASHBOARD))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Set your goal for 2027" in content
+    assert "data-goal=" not in content
+
+
+def test_fully_passive_gets_no_invitation(client_owner, portfolio):
+    StreamFactory(portfolio=portfolio, category="dividends", amount=Decimal("200"))
+    response = client_owner.get(reverse(DASHBOARD))
+    assert response.context["goal_suggestion"] is None
+    assert "Set your goal for" not in response.content.decode()
+
+
+def test_a_goal_on_one_portfolio_counts_as_this_years_goal(client_owner, owner, portfolio, streams):
+    GoalFactory(owner=owner, year=2026, portfolio=portfolio)
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    assert f"Wealth ratio 2026 · {portfolio.name}" in content
+    assert "Set your goal for" not in content
+
+
+def test_portfolio_page_shows_only_that_portfolios_goals(client_owner, owner, portfolio, streams):
+    side = PortfolioFactory(owner=owner, name="Side business")
+    StreamFactory(portfolio=side, category="salary", amount=Decimal("1000"))
+    StreamFactory(portfolio=side, category="rent", amount=Decimal("300"))
+    GoalFactory(owner=owner, year=2026, portfolio=side, target=Decimal("0.5"))
+    GoalFactory(owner=owner, year=2026, portfolio=portfolio, metric=Metric.SAVINGS_RATE)
+    GoalFactory(owner=owner, year=2026)
+
+    response = client_owner.get(reverse("dashboard:portfolio", args=[side.pk]))
+
+    (card,) = response.context["goal_cards"]
+    assert card.goal.portfolio == side
+    assert card.current == Decimal("0.3")  # 300 / 1,000 of this portfolio only
+    assert response.context["goal_suggestion"] is None
+
+
+def test_dashboard_queries_do_not_grow_with_goals(client_owner, owner, portfolio, streams):
+    GoalFactory(owner=owner, year=2026)
+    with CaptureQueriesContext(connection) as one:
+        assert client_owner.get(reverse(DASHBOARD)).status_code == 200
+
+    others = [PortfolioFactory(owner=owner), PortfolioFactory(owner=owner)]
+    for other in others:
+        StreamFactory(portfolio=other, category="salary", amount=Decimal("1000"))
+        StreamFactory(portfolio=other, category="rent", amount=Decimal("100"))
+    scopes = [None, portfolio, *others]
+    targets = {Metric.MONTHLY_PASSIVE: Decimal("900"), Metric.RUNWAY_MONTHS: Decimal("12")}
+    wanted = [(2026, scope, metric) for scope in scopes for metric in Metric]  # 20
+    wanted += [(year, None, metric) for year in (2025, 2027) for metric in Metric]  # 10
+    for year, scope, metric in wanted:
+        Goal.objects.get_or_create(
+            owner=owner,
+            portfolio=scope,
+            year=year,
+            metric=metric,
+            defaults={
+                "baseline": Decimal("0"),
+                "baseline_date": dt.date(year, 1, 1),
+                "target": targets.get(metric, Decimal("0.5")),
+            },
+        )
+    assert Goal.objects.filter(owner=owner).count() == 30
+
+    with CaptureQueriesContext(connection) as many:
+        response = client_owner.get(reverse(DASHBOARD))
+
+    assert response.status_code == 200
+    assert len(response.context["goal_cards"]) == 20
+    assert len(many) == len(one), "\n".join(q["sql"] for q in many.captured_queries)
+    content = response.content.decode()
+    assert content.count('data-goal="current"') == 20
+    ratio_on_other = next(
+        c
+        for c in response.context["goal_cards"]
+        if c.goal.portfolio == others[0] and c.goal.metric == Metric.WEALTH_RATIO
+    )
+    assert ratio_on_other.current == Decimal("0.1")
+
+
+def test_ratio_goal_without_any_income_claims_nothing(client_owner, owner):
+    GoalFactory(owner=owner, year=2026)
+    response = client_owner.get(reverse(DASHBOARD))
+    content = response.content.decode()
+    (card,) = response.context["goal_cards"]
+    assert (card.current, card.status) == (None, "unknown")
+    assert "Not enough data" in content
+    assert goal_figures(content)["current"] == "—"
+    # No income at all: the ratio is undefined, so no passive income "reaches" the target.
+    assert "already reaches this target" not in content

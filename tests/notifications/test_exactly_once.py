@@ -1,0 +1,229 @@
+"""Exactly once: the claim, SMTP failures (away, 4xx, 5xx), a worker dying mid-send.
+
+Called directly, against a real SMTP server that a test stops, starts again, or
+makes refuse a recipient. The same paths through a real worker are in
+test_tasks_worker.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from notifications import emails
+from notifications.emails import TransientSendError
+from notifications.jobs import emails_send_month_start
+from notifications.models import SentEmail
+from notifications.tasks import send_month_start_emails
+from tests.factories import UserFactory
+from tests.notifications.helpers import add_snapshots, at, member
+
+pytestmark = pytest.mark.django_db
+
+JANUARY = dt.date(2026, 1, 1)
+FEB_1 = dt.datetime(2026, 2, 1, 8, 1, tzinfo=dt.UTC)
+
+
+def subscriber(email: str, **kwargs):
+    user = member(email=email, email_log_reminder=False, **kwargs)
+    add_snapshots(user, [JANUARY])
+    return user
+
+
+def send(*users):
+    with at(FEB_1):
+        return emails_send_month_start(user_ids=[u.pk for u in users], month=JANUARY)
+
+
+def row(user) -> SentEmail:
+    return SentEmail.objects.get(user=user, kind="monthly", period="2026-01")
+
+
+def test_sending_again_sends_nothing(mail):
+    user = subscriber("once@example.com")
+
+    assert send(user).sent == 1
+    again = send(user)
+
+    assert (again.sent, again.skipped) == (0, 0)  # already sent: not even rendered again
+    assert len(mail.to("once@example.com")) == 1
+    assert row(user).attempts == 1
+
+
+def test_smtp_server_down_then_back_delivers_exactly_once(mail):
+    first, second = subscriber("first@example.com"), subscriber("second@example.com")
+    mail.stop()
+
+    with pytest.raises(TransientSendError, match="ConnectionRefusedError"):
+        send(first, second)
+
+    # The first e-mail waits for a retry, the second was never claimed.
+    assert row(first).status == "deferred"
+    assert "ConnectionRefusedError" in row(first).error
+    assert not SentEmail.objects.filter(user=second).exists()
+
+    mail.start()
+    assert send(first, second).sent == 2
+    assert send(first, second).sent == 0
+
+    assert [m["X-Envelope-To"] for m in mail.messages] == [
+        "first@example.com",
+        "second@example.com",
+    ]
+    assert (row(first).status, row(first).attempts, row(first).error) == ("sent", 2, "")
+
+
+def test_the_task_retries_with_backoff_until_the_server_is_back(mail, monkeypatch):
+    user = subscriber("retry@example.com")
+    mail.stop()
+    waits = []
+
+    def backoff(retries: int) -> int:
+        # The server comes back while the task waits for its retry.
+        waits.append(retries)
+        mail.start()
+        return 0
+
+    monkeypatch.setattr("notifications.tasks.email_backoff", backoff)
+    with at(FEB_1):
+        result = send_month_start_emails.apply(args=[[user.pk], "2026-01"])
+
+    assert result.successful(), result.traceback
+    assert waits == [0]
+    assert len(mail.to("retry@example.com")) == 1
+    assert row(user).status == "sent"
+
+
+def test_backoff_doubles_and_is_bounded(settings):
+    from notifications.tasks import email_backoff
+
+    settings.EMAIL_RETRY_SECONDS = 60
+    assert [email_backoff(n) for n in range(9)] == [
+        60,
+        120,
+        240,
+        480,
+        960,
+        1920,
+        3840,
+        7680,
+        14400,
+    ]
+
+
+def test_a_4xx_reply_is_retried_later(mail):
+    user = subscriber("grey@example.com")
+    mail.refuse_rcpt = ["451 4.7.1 Greylisted, please try again later"]
+
+    with pytest.raises(TransientSendError, match="451"):
+        send(user)
+    assert row(user).status == "deferred"
+    assert "451 4.7.1 Greylisted" in row(user).error
+
+    send(user)
+    assert len(mail.to("grey@example.com")) == 1
+    assert row(user).status == "sent"
+
+
+def test_a_5xx_for_a_recipient_marks_it_failed_with_the_reason(mail, admin_client):
+    gone = subscriber("gone@example.com")
+    fine = subscriber("fine@example.com")
+    mail.refuse_rcpt = ["550 5.1.1 No such user here"]
+
+    report = send(gone, fine)
+
+    assert (report.sent, report.failed) == (1, 1)
+    assert row(gone).status == "failed"
+    assert row(gone).error == "gone@example.com: 550 5.1.1 No such user here"
+    assert [m["X-Envelope-To"] for m in mail.messages] == ["fine@example.com"]
+    # Not tried again by the workers...
+    assert send(gone, fine).sent == 0
+    # ...and visible in the admin, with its reason.
+    page = admin_client.get(reverse("admin:notifications_sentemail_changelist") + "?status=failed")
+    assert "550 5.1.1 No such user here" in page.text
+    assert "gone@example.com" in page.text
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL looks like from inside: nothing after it runs."""
+
+
+def test_a_worker_dying_after_sending_but_before_marking_sends_at_most_once(mail, monkeypatch):
+    user = subscriber("crash@example.com")
+    settle = emails._settle
+
+    def die_when_marking_sent(claim, **changes):
+        if changes.get("status") == "sent":
+            raise WorkerKilled
+        return settle(claim, **changes)
+
+    monkeypatch.setattr(emails, "_settle", die_when_marking_sent)
+    with pytest.raises(WorkerKilled):
+        send(user)
+    monkeypatch.setattr(emails, "_settle", settle)
+
+    assert len(mail.to("crash@example.com")) == 1
+    assert row(user).status == "pending"
+    # The redelivered task, and the hourly job, leave a pending claim alone.
+    assert send(user).sent == 0
+    assert len(mail.to("crash@example.com")) == 1
+
+
+def test_the_operator_can_send_a_stuck_email_again(mail, capsys):
+    """At most once has a price: a claim whose worker died stays unsent until asked."""
+    user = subscriber("stuck@example.com")
+    SentEmail.objects.create(
+        user=user,
+        kind="monthly",
+        period="2026-01",
+        to_email="stuck@example.com",
+        claimed_at=FEB_1,
+    )
+
+    with at(FEB_1 + dt.timedelta(minutes=5)):
+        call_command("send_emails", kind="monthly", period="2026-01")
+    assert mail.messages == []  # a recent claim may still be sending
+
+    with at(FEB_1 + emails.STALE_AFTER + dt.timedelta(minutes=1)):
+        call_command("send_emails", kind="monthly", period="2026-01")
+    assert len(mail.to("stuck@example.com")) == 1
+    assert (row(user).status, row(user).attempts) == ("sent", 2)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"verified": False},
+        {"email_monthly_progress": False},
+        {"is_active": False},
+    ],
+    ids=["unverified", "unsubscribed", "inactive"],
+)
+def test_never_sent_to_an_unverified_unsubscribed_or_inactive_user(mail, kwargs):
+    user = subscriber("no@example.com", **kwargs)
+    assert send(user).sent == 0
+    assert mail.messages == []
+    assert not SentEmail.objects.exists()
+
+
+def test_sent_to_the_verified_primary_address_only(mail):
+    from allauth.account.models import EmailAddress
+
+    user = subscriber("old@example.com")
+    # A new address added but not verified yet: still the old one, verified, gets it.
+    EmailAddress.objects.create(user=user, email="new@example.com", verified=False, primary=False)
+    send(user)
+    assert [m["X-Envelope-To"] for m in mail.messages] == ["old@example.com"]
+
+
+def test_sent_email_rows_are_unique_per_user_kind_and_period():
+    from django.db import IntegrityError, transaction
+
+    user = UserFactory()
+    fields = {"user": user, "kind": "monthly", "period": "2026-01", "claimed_at": FEB_1}
+    SentEmail.objects.create(**fields, to_email="a@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SentEmail.objects.create(**fields, to_email="a@example.com")

@@ -1,0 +1,162 @@
+"""Unsubscribe without logging in: the link of a real e-mail, GET + POST, and RFC 8058 one-click."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import signing
+from django.test import Client
+from django.urls import reverse
+
+from notifications.emails import unsubscribe_token
+from notifications.jobs import emails_send_month_start
+from tests.notifications.helpers import add_snapshots, at, member
+
+pytestmark = pytest.mark.django_db
+
+JANUARY = dt.date(2026, 1, 1)
+
+
+@pytest.fixture
+def csrf_client() -> Client:
+    """A client that checks CSRF tokens like a browser would be checked."""
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def message(mail, owner):
+    add_snapshots(owner, [JANUARY])
+    with at(dt.datetime(2026, 2, 1, 8, 1, tzinfo=dt.UTC)):
+        emails_send_month_start(user_ids=[owner.pk], month=JANUARY)
+    return mail.wait_for("owner@example.com")
+
+
+def switches(user) -> tuple[bool, bool, bool, bool]:
+    user.refresh_from_db()
+    return (
+        user.email_monthly_progress,
+        user.email_log_reminder,
+        user.email_milestones,
+        user.email_new_year,
+    )
+
+
+def path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def test_the_link_shows_a_confirmation_and_the_post_unsubscribes(mail, message, owner, csrf_client):
+    url = path(mail.link(message, "/unsubscribe/"))
+
+    page = csrf_client.get(url)
+    assert page.status_code == 200
+    assert "Stop monthly progress e-mails?" in page.text
+    assert "owner@example.com" in page.text
+    # Opening the link (a mail scanner does) changes nothing.
+    assert switches(owner) == (True, True, True, True)
+
+    done = csrf_client.post(url)  # the page's own form: no CSRF token, no login
+    assert done.status_code == 200
+    assert "You are unsubscribed" in done.text
+    # Only that kind of e-mail stops.
+    assert switches(owner) == (False, True, True, True)
+    # Opening it again says so.
+    assert "already receives no monthly progress e-mails" in csrf_client.get(url).text
+
+
+def test_one_click_post_from_the_list_unsubscribe_header(message, owner, csrf_client):
+    """RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" to the header's URL."""
+    url = message["List-Unsubscribe"].strip().strip("<>")
+
+    response = csrf_client.post(
+        path(url),
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 200
+    assert switches(owner) == (False, True, True, True)
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("reminder", (True, False, True, True)),
+        ("milestone", (True, True, False, True)),
+        ("new_year", (True, True, True, False)),
+    ],
+)
+def test_each_kind_has_its_own_token(client, owner, kind, expected):
+    client.post(reverse("notifications:unsubscribe", args=[unsubscribe_token(owner.pk, kind)]))
+    assert switches(owner) == expected
+
+
+def test_a_token_for_another_user_is_refused(client, owner, stranger):
+    """Swapping the user inside a token breaks its signature; nothing changes."""
+    theirs = unsubscribe_token(stranger.pk, "monthly")
+    mine = unsubscribe_token(owner.pk, "monthly")
+    forged = mine.split(":", 1)[0] + ":" + theirs.split(":", 1)[1]
+
+    for token in (forged, theirs.split(":", 1)[0] + ":" + mine.split(":", 1)[1]):
+        response = client.post(reverse("notifications:unsubscribe", args=[token]))
+        assert response.status_code == 400
+        assert "This unsubscribe link is not valid" in response.text
+    assert switches(owner) == (True, True, True, True)
+    assert switches(stranger) == (True, True, True, True)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "nonsense",
+        "eyJ1IjoxLCJrIjoibW9udGhseSJ9:1vmSqG:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        # Signed with the site's key, but for something else (another salt).
+        signing.TimestampSigner(salt="accounts.other").sign_object({"u": 1, "k": "monthly"}),
+        # Signed for unsubscribing, but of a kind that does not exist.
+        signing.TimestampSigner(salt="goals.emails.unsubscribe").sign_object(
+            {"u": 1, "k": "everything"}
+        ),
+    ],
+    ids=["garbage", "bad-signature", "other-salt", "unknown-kind"],
+)
+def test_a_tampered_or_foreign_token_gets_a_clear_page_and_changes_nothing(client, owner, token):
+    for method in (client.get, client.post):
+        response = method(reverse("notifications:unsubscribe", args=[token]))
+        assert response.status_code == 400
+        assert "This unsubscribe link is not valid" in response.text
+        assert "Nothing was changed." in response.text
+    assert switches(owner) == (True, True, True, True)
+
+
+def test_an_expired_token_says_so(client, owner):
+    with at(dt.datetime(2025, 1, 1, tzinfo=dt.UTC)):
+        token = unsubscribe_token(owner.pk, "monthly")
+    with at(dt.datetime(2026, 1, 2, tzinfo=dt.UTC)):
+        response = client.post(reverse("notifications:unsubscribe", args=[token]))
+    assert response.status_code == 400
+    assert "This unsubscribe link has expired" in response.text
+    assert switches(owner) == (True, True, True, True)
+
+
+def test_a_token_of_a_deleted_account(client):
+    user = member(email="gone@example.com")
+    token = unsubscribe_token(user.pk, "monthly")
+    user.delete()
+    response = client.post(reverse("notifications:unsubscribe", args=[token]))
+    assert response.status_code == 400
+
+
+def test_other_methods_get_405(client, owner):
+    url = reverse("notifications:unsubscribe", args=[unsubscribe_token(owner.pk, "monthly")])
+    assert client.put(url).status_code == 405
+    assert client.delete(url).status_code == 405
+    assert switches(owner) == (True, True, True, True)
+
+
+def test_the_pages_hold_the_content_security_policy(client, owner):
+    url = reverse("notifications:unsubscribe", args=[unsubscribe_token(owner.pk, "monthly")])
+    response = client.get(url)
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "<script>" not in response.text
