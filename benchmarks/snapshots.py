@@ -40,7 +40,7 @@ What it measures, in this order:
    the server's settings and twice with ``FLOOR_SETTINGS`` (the fastest is the
    floor), then checked to give the recompute's figures.
 5. the naive loop on a sample of ``--naive-users`` users spread over the ids: for
-   each user and each month, ``services.figures_for`` (the dashboard's path) and
+   each user and each month, ``selectors.figures_at`` (the dashboard's path) and
    ``Snapshot.objects.update_or_create`` of the user's row and the portfolio's row
    (one transaction per user; a one-portfolio user's figures computed once, as the
    set-based recompute does), checked to write the same rows as the recompute.
@@ -763,7 +763,7 @@ def naive(user_ids: list[int]) -> tuple[float, int]:
     from django.db.models import Min
     from django.utils import timezone
 
-    from portfolio import months, services, snapshots
+    from portfolio import months, selectors, snapshots
     from portfolio.models import Entry, Portfolio, Snapshot, Stream, Valuation
 
     def fields(figures, month, computed_at) -> dict:
@@ -797,7 +797,7 @@ def naive(user_ids: list[int]) -> tuple[float, int]:
             for index in range(_index(min(firsts)), last + 1):
                 month = _month(index)
                 as_of = today if index == last else months.month_bounds(month.year, month.month)[1]
-                figures = services.figures_for(portfolios=portfolios, as_of=as_of)
+                figures = selectors.figures_at(portfolios=portfolios, as_of=as_of)
                 Snapshot.objects.update_or_create(
                     owner=user,
                     portfolio=None,
@@ -806,7 +806,7 @@ def naive(user_ids: list[int]) -> tuple[float, int]:
                 )
                 for portfolio in own:
                     if len(own) > 1:
-                        figures = services.figures_for(portfolios=[portfolio], as_of=as_of)
+                        figures = selectors.figures_at(portfolios=[portfolio], as_of=as_of)
                     Snapshot.objects.update_or_create(
                         owner=user,
                         portfolio=portfolio,

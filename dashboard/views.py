@@ -13,24 +13,24 @@ from django.views.decorators.http import require_GET
 
 from dashboard.charts import dashboard_charts
 from goals import progress
-from goals.services import goal_cards, has_goal_this_year
+from goals.services import goal_cards
 from portfolio.models import Portfolio
 from portfolio.months import user_today
-from portfolio.services import figures_for, has_any_data
+from portfolio.selectors import figures_at, has_any_data
 from portfolio.views.ownership import get_portfolio
 
 
 def render_dashboard(request, *, portfolios, portfolio=None):
     """The figures of ``portfolios`` (a queryset) today; ``portfolio`` when only one."""
     today = user_today(request.user)
-    figures = figures_for(portfolios=portfolios, as_of=today)
+    figures = figures_at(portfolios=portfolios, as_of=today)
     cards = goal_cards(user=request.user, today=today, portfolio=portfolio)
     context = {
         "figures": figures,
         "goal_cards": cards,
         # The user-level dashboard invites a goal for the year when there is none.
         "goal_suggestion": None
-        if cards or portfolio or has_goal_this_year(request.user, today)
+        if cards or portfolio
         else progress.suggest_ratio_target(figures.wealth_ratio),
         "portfolio": portfolio,
         # Where the guided first step adds things: this portfolio, or the first one.

@@ -15,18 +15,10 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from goals.models import Goal, Metric, Milestone
-from portfolio import metrics
+from goals.models import Goal, Milestone, metric_value
 from portfolio.models import Snapshot
 
 ONE = Decimal(1)
-
-
-def snapshot_value(snapshot: Snapshot, metric: str) -> Decimal | None:
-    """A goal metric read from a snapshot, as the metrics core would give it."""
-    if metric == Metric.MONTHLY_PASSIVE:
-        return metrics.monthly(snapshot.passive)
-    return snapshot.figure(metric)
 
 
 def _reached(value: Decimal | None, target: Decimal) -> bool:
@@ -56,7 +48,7 @@ def milestones_record(user_ids: Iterable[int], *, now: datetime) -> int:
         snapshot = current.get((goal.owner_id, goal.portfolio_id))
         if goal.year != today[goal.owner_id].year or snapshot is None:
             continue
-        value = snapshot_value(snapshot, goal.metric)
+        value = metric_value(snapshot, goal.metric)
         if _reached(value, goal.target):
             found.append(
                 _milestone(

@@ -21,6 +21,29 @@ class Metric(models.TextChoices):
 # Metrics entered and shown as percentages; the others are money or months.
 RATE_METRICS = frozenset({Metric.WEALTH_RATIO, Metric.PASSIVE_COVERAGE, Metric.SAVINGS_RATE})
 
+# The one dispatch on a goal's metric: the figure it follows (by that name in
+# ``portfolio.figures.Figures`` and ``portfolio.models.Snapshot``, through their
+# ``figure(name)``) and how it is shown (a function of ``portfolio.formatting``).
+METRIC_FIGURE = {
+    Metric.WEALTH_RATIO: "wealth_ratio",
+    Metric.MONTHLY_PASSIVE: "monthly_passive",
+    Metric.RUNWAY_MONTHS: "runway_months",
+    Metric.PASSIVE_COVERAGE: "passive_coverage",
+    Metric.SAVINGS_RATE: "savings_rate",
+}
+METRIC_FORMAT = {
+    Metric.WEALTH_RATIO: "ratio",
+    Metric.MONTHLY_PASSIVE: "money",
+    Metric.RUNWAY_MONTHS: "months",
+    Metric.PASSIVE_COVERAGE: "percent",
+    Metric.SAVINGS_RATE: "percent",
+}
+
+
+def metric_value(source, metric: str):
+    """The figure a goal on ``metric`` follows, from a ``Figures`` or a ``Snapshot``."""
+    return source.figure(METRIC_FIGURE[metric])
+
 
 class Goal(models.Model):
     owner = models.ForeignKey(

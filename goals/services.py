@@ -1,6 +1,6 @@
 """Goals against the user's figures: baselines, dashboard cards, the year-end close.
 
-Data is loaded in a fixed number of queries (``portfolio.services.load_owner_data``)
+Data is loaded in a fixed number of queries (``portfolio.selectors.load_owner_data``)
 and every figure comes from the portfolio core; progress from ``goals.progress``.
 """
 
@@ -13,27 +13,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from goals import progress
-from goals.models import FIGURE, Goal, Metric
+from goals.models import FIGURE, Goal, Metric, metric_value
 from portfolio import metrics
 from portfolio.figures import Figures
 from portfolio.models import Portfolio
 from portfolio.months import month_bounds, window_start
-from portfolio.services import figures_for, figures_from, load_owner_data
+from portfolio.selectors import figures_at, load_owner_data
 
 FIGURE_MAX = Decimal(10) ** (FIGURE["max_digits"] - FIGURE["decimal_places"])
-
-# The Figures attribute that each goal metric follows.
-METRIC_FIGURE = {
-    Metric.WEALTH_RATIO: "wealth_ratio",
-    Metric.MONTHLY_PASSIVE: "monthly_passive",
-    Metric.RUNWAY_MONTHS: "runway_months",
-    Metric.PASSIVE_COVERAGE: "passive_coverage",
-    Metric.SAVINGS_RATE: "savings_rate",
-}
-
-
-def metric_value(figures: Figures, metric: str) -> Decimal | None:
-    return getattr(figures, METRIC_FIGURE[metric])
 
 
 def baseline_date(year: int, today: date) -> date:
@@ -48,7 +35,7 @@ def scope_portfolios(user, portfolio: Portfolio | None):
 def goal_baseline(*, user, portfolio: Portfolio | None, year: int, metric: str, today: date):
     """(value, date) of the metric where the goal starts; the value may be None or infinite."""
     on = baseline_date(year, today)
-    figures = figures_for(portfolios=scope_portfolios(user, portfolio), as_of=on)
+    figures = figures_at(portfolios=scope_portfolios(user, portfolio), as_of=on)
     return metric_value(figures, metric), on
 
 
@@ -96,9 +83,9 @@ def goal_cards(*, user, today: date, portfolio: Portfolio | None = None) -> list
     for goal in goals:
         scope = goal.portfolio_id
         if scope not in now_by_scope:
-            now_by_scope[scope] = figures_from(data, today, scope)
+            now_by_scope[scope] = data.figures_at(today, scope)
             # Projected year end: actual flows so far, expected ones for the months left.
-            end_by_scope[scope] = figures_from(data, year_end, scope)
+            end_by_scope[scope] = data.figures_at(year_end, scope)
         now, end = now_by_scope[scope], end_by_scope[scope]
         cards.append(
             goal_card(
@@ -191,7 +178,7 @@ def goals_close_finished_years(*, now: datetime) -> int:
             values_on=year_end,
         )
         for goal in goals:
-            value = metric_value(figures_from(data, year_end, goal.portfolio_id), goal.metric)
+            value = metric_value(data.figures_at(year_end, goal.portfolio_id), goal.metric)
             # A figure too large for the column (a runway of 10^14 months) is as good as
             # unbounded; storing it would fail the whole sweep for every user.
             infinite = value is not None and (value.is_infinite() or abs(value) >= FIGURE_MAX)
@@ -201,7 +188,3 @@ def goals_close_finished_years(*, now: datetime) -> int:
                 final_infinite=infinite,
             )
     return closed
-
-
-def has_goal_this_year(user, today: date) -> bool:
-    return Goal.objects.filter(owner=user, year=today.year).exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -11,10 +12,18 @@ from goals.forms import GoalForm
 from goals.models import Goal
 from goals.services import goal_cards
 from portfolio.months import user_today
+from portfolio.saving import save_unique
+
+DUPLICATE = "You already have a goal on this figure for this year and scope; edit that one."
 
 
 def _get_goal(request, pk: int) -> Goal:
     return get_object_or_404(Goal.objects.select_related("portfolio"), pk=pk, owner=request.user)
+
+
+def _save(form: GoalForm) -> Goal | None:
+    # The form checks for a duplicate; a simultaneous save is caught by the constraint.
+    return save_unique(form, field=None, message=DUPLICATE)
 
 
 @login_required
@@ -42,8 +51,7 @@ def goal_create(request):
     today = user_today(request.user)
     initial = {key: request.GET[key] for key in ("metric", "target", "year") if key in request.GET}
     form = GoalForm(request.POST or None, initial=initial, owner=request.user, today=today)
-    if request.method == "POST" and form.is_valid():
-        goal = form.save()
+    if request.method == "POST" and form.is_valid() and (goal := _save(form)):
         messages.success(request, f"Goal set: {goal.get_metric_display().lower()} in {goal.year}.")
         return redirect("goals:goal_list")
     return render(request, "goals/form.html", {"form": form})
@@ -56,8 +64,7 @@ def goal_edit(request, pk: int):
     form = GoalForm(
         request.POST or None, instance=goal, owner=request.user, today=user_today(request.user)
     )
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and _save(form):
         messages.success(request, "Goal updated.")
         return redirect("goals:goal_list")
     return render(request, "goals/form.html", {"form": form, "goal": goal})
@@ -68,7 +75,8 @@ def goal_edit(request, pk: int):
 def goal_delete(request, pk: int):
     goal = _get_goal(request, pk)
     if request.method == "POST":
-        goal.delete()
+        with transaction.atomic():
+            goal.delete()
         messages.success(request, f"Goal for {goal.year} deleted.")
         return redirect("goals:goal_list")
     return render(request, "goals/delete.html", {"goal": goal})

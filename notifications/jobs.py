@@ -48,8 +48,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from goals import progress
-from goals.milestones import snapshot_value
-from goals.models import Goal, Metric, Milestone
+from goals.models import Goal, Metric, Milestone, metric_value
 from goals.services import GoalCard, goal_card
 from notifications.chart_image import ChartPoint, ratio_chart_png
 from notifications.emails import (
@@ -62,10 +61,9 @@ from notifications.emails import (
     site_host,
 )
 from notifications.models import SentEmail
-from portfolio import metrics
+from portfolio import formatting, metrics
 from portfolio.models import Entry, Portfolio, Snapshot
 from portfolio.months import add_months, month_period
-from portfolio.templatetags import figures
 
 Kind = SentEmail.Kind
 Status = SentEmail.Status
@@ -254,7 +252,7 @@ def _goal_card(goal: Goal, snapshot: Snapshot | None, as_of: date, yearly_yield)
     return goal_card(
         goal,
         as_of=as_of,
-        current=None if snapshot is None else snapshot_value(snapshot, goal.metric),
+        current=None if snapshot is None else metric_value(snapshot, goal.metric),
         projected=None,
         earned=None if snapshot is None else snapshot.earned,
         passive=None if snapshot is None else snapshot.passive,
@@ -275,19 +273,19 @@ def _chart(
             ChartPoint(
                 label=dateformat.format(day, "M"),
                 value=value,
-                text=figures.ratio(value),
+                text=formatting.ratio(value),
             )
         )
     target = ratio_goal.target if ratio_goal is not None else None
     png = ratio_chart_png(
         points,
         target=target,
-        target_text=f"Goal {figures.percent(target)}" if target is not None else "",
+        target_text=f"Goal {formatting.percent(target)}" if target is not None else "",
     )
     numbers = [(point.label, point.text) for point in points]
     alt = "Wealth ratio by month: " + ", ".join(f"{label} {text}" for label, text in numbers)
     if target is not None:
-        alt += f"; goal {figures.percent(target)}"
+        alt += f"; goal {formatting.percent(target)}"
     cid = f"ratio-{month:%Y-%m}-{user.pk}@{site_host()}"
     return InlineImage(cid=cid, content=png, filename="ratio.png"), alt, numbers
 
@@ -372,7 +370,7 @@ def new_year_outgoing(user, year: int, december: Snapshot | None) -> Outgoing:
         goal_url += "?" + urlencode(
             {
                 "metric": Metric.WEALTH_RATIO,
-                "target": figures.percent(suggestion, 0),
+                "target": formatting.percent(suggestion, 0),
                 "year": year,
             }
         )

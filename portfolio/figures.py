@@ -44,10 +44,25 @@ class Figures:
     def monthly_spending(self) -> Decimal:
         return metrics.monthly(self.spending)
 
-    @property
-    def is_empty(self) -> bool:
-        """Nothing recorded yet: no flow in the last twelve months and no value."""
-        return not (self.earned or self.passive or self.spending or self.net_worth)
+    def figure(self, name: str) -> Decimal | None:
+        """A figure by name, as ``Snapshot.figure`` gives a stored one."""
+        if name not in FIGURE_NAMES:
+            raise ValueError(f"{name!r} is not a figure")
+        return getattr(self, name)
+
+
+# The figures that goals and e-mails read by name.
+FIGURE_NAMES = frozenset(
+    {
+        "wealth_ratio",
+        "runway_months",
+        "runway_with_passive_months",
+        "passive_coverage",
+        "savings_rate",
+        "passive_per_hour",
+        "monthly_passive",
+    }
+)
 
 
 def compute_figures(

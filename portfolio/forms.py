@@ -173,7 +173,7 @@ class HoldingForm(forms.ModelForm):
         return cleaned
 
     def save(self, commit: bool = True) -> Holding:
-        """Save the holding and its first valuation; call inside ``transaction.atomic``."""
+        """The holding; its first value is saved by ``services.holding_create``."""
         holding = super().save(commit=False)
         choice = self.cleaned_data["liquidity"]
         holding.liquid = (
@@ -181,9 +181,6 @@ class HoldingForm(forms.ModelForm):
         )
         if commit:
             holding.save()
-            value = self.cleaned_data.get("value")
-            if value is not None:
-                holding.valuations.create(date=self.cleaned_data["value_date"], value=value)
         return holding
 
 

@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from portfolio import categories
+from portfolio import categories, metrics
 from portfolio.schedule import EntrySpec, StreamSpec
 
 # Money columns: 12 integer digits and cents, as SPEC §12 asks.
@@ -347,6 +347,8 @@ class Snapshot(models.Model):
 
     def figure(self, name: str) -> Decimal | None:
         """A metric as ``portfolio.metrics`` gives it: a Decimal, Infinity or None."""
+        if name == "monthly_passive":
+            return metrics.monthly(self.passive)
         if name not in self.METRICS:
             raise ValueError(f"{name!r} is not a snapshot metric")
         if getattr(self, f"{name}_infinite", False):

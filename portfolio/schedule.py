@@ -46,6 +46,7 @@ from portfolio.categories import (
     YEARLY,
 )
 from portfolio.metrics import checked_decimal
+from portfolio.months import month_bounds
 
 __all__ = [
     "EntrySpec",
@@ -56,6 +57,7 @@ __all__ = [
     "month_totals",
     "monthly_equivalent",
     "monthly_net",
+    "passive_hours",
     "payment_dates",
     "ttm",
     "ttm_series",
@@ -305,3 +307,21 @@ def ttm(streams: Iterable[StreamSpec], entries: Iterable[EntrySpec], as_of: date
         raise ValueError("as_of must be on or after 0001-12-01")
     months = month_totals(streams, entries, _from_index(last - 11), _from_index(last))
     return ttm_series(months)[0]
+
+
+def passive_hours(streams: Iterable[StreamSpec], as_of: date) -> Decimal:
+    """Hours per month taken by the passive streams running in ``as_of``'s month.
+
+    The dashboard and the snapshots (every month of a history) both read it.
+    """
+    month_start, month_end = month_bounds(as_of.year, as_of.month)
+    return sum(
+        (
+            s.hours_per_month
+            for s in streams
+            if GROUP_OF[s.category] == PASSIVE
+            and s.first_date <= month_end
+            and (s.end_date is None or s.end_date >= month_start)
+        ),
+        start=Decimal(0),
+    )

@@ -36,7 +36,7 @@ from django.db.models import Min, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from portfolio import months, schedule, services
+from portfolio import months, schedule
 from portfolio.batches import batches
 from portfolio.figures import Figures, compute_figures
 from portfolio.limits import MAX_HISTORY_MONTHS
@@ -165,7 +165,7 @@ def _load(
 
 def _balances(scope: _Scope, as_of_days: list[date]) -> list[tuple[Decimal, Decimal]]:
     """(liquid assets, net worth) on each of ``as_of_days`` (ascending): each holding
-    counts its latest valuation on or before the day, as ``services.balance_sheet``."""
+    counts its latest valuation on or before the day, as ``selectors.balance_sheet``."""
     liquid = [Decimal(0)] * len(as_of_days)
     net = [Decimal(0)] * len(as_of_days)
     for is_liquid, valuations in scope.holdings.values():
@@ -197,7 +197,7 @@ def _figures(scope: _Scope, first: int, last: int, today: date) -> list[Figures]
             totals=totals,
             liquid_assets=liquid,
             net_worth=net_worth,
-            passive_hours=services.passive_hours(scope.streams, as_of),
+            passive_hours=schedule.passive_hours(scope.streams, as_of),
         )
         for as_of, totals, (liquid, net_worth) in zip(as_of_days, series, balances, strict=True)
     ]

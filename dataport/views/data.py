@@ -6,7 +6,6 @@ the all-or-nothing write of an import in ``dataport.json_import``.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -16,28 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from dataport import export as data_export
 from dataport import json_import as importer  # the view below takes the name
+from dataport.forms import MAX_MB, DataImportForm
 from portfolio.months import user_today
-
-MAX_MB = importer.MAX_BYTES // (1024 * 1024)
-
-
-class DataImportForm(forms.Form):
-    file = forms.FileField(
-        label="Export file (.json)",
-        help_text=f"The JSON document downloaded from “Your data”, at most {MAX_MB} MB.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
-        error_messages={
-            "required": "Choose the .json file of an export to import.",
-            "empty": "The file is empty.",
-        },
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        # Django has spooled a large upload to a temporary file: refuse it unread.
-        if upload.size > importer.MAX_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_MB} MB.")
-        return upload
 
 
 def _attachment(request, content: bytes, content_type: str, extension: str) -> HttpResponse:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import zlib
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -23,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dataport import entries_csv as csv_import
+from dataport.forms import ConfirmForm, EntryImportForm
 from dataport.models import EntryImport
 from portfolio import categories
 from portfolio.models import Portfolio, Stream
@@ -31,34 +31,6 @@ from portfolio.views.ownership import get_portfolio
 KEEP_SECONDS = 60 * 60
 PAGE_SIZE = 100
 _HASH = re.compile(r"[0-9a-f]{64}")
-
-
-class EntryImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, commas or semicolons, at most 5 MB. "
-        "Columns: date, amount, category, and optionally stream and note.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-        error_messages={
-            "required": "Choose a CSV file to import.",
-            "empty": "The file is empty.",
-        },
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        # Django has already spooled a large upload to a temporary file; refuse it
-        # before reading it into memory.
-        if upload.size > csv_import.MAX_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB. Split it into parts.")
-        return upload
-
-
-class ConfirmForm(forms.Form):
-    again = forms.BooleanField(
-        label="Yes, import these entries a second time",
-        required=False,
-    )
 
 
 def _cache_key(portfolio: Portfolio, file_hash: str) -> str:

@@ -6,21 +6,18 @@ from decimal import Decimal
 
 from django import template
 
-from goals.models import Metric
-from portfolio.templatetags import figures
+from goals.models import METRIC_FORMAT
+from portfolio import formatting
 
 register = template.Library()
 
 
 @register.simple_tag
 def goal_figure(value, goal, currency: str) -> str:
-    if goal.metric == Metric.WEALTH_RATIO:
-        return figures.ratio(value)
-    if goal.metric == Metric.MONTHLY_PASSIVE:
-        return figures.money(value, currency)
-    if goal.metric == Metric.RUNWAY_MONTHS:
-        return figures.months(value)
-    return figures.percent(value)
+    shown_as = METRIC_FORMAT[goal.metric]
+    if shown_as == "money":
+        return formatting.money(value, currency)
+    return getattr(formatting, shown_as)(value)
 
 
 @register.simple_tag

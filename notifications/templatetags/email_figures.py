@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import template
 
-from portfolio.templatetags import figures
+from portfolio import formatting
 
 register = template.Library()
 
@@ -14,8 +14,8 @@ MINUS = "\u2212"
 
 
 def _signed(value: Decimal, unit: str) -> str:
-    shown = figures.number(abs(value), 1)
-    if shown == figures.number(Decimal(0), 1):
+    shown = formatting.number(abs(value), 1)
+    if shown == formatting.number(Decimal(0), 1):
         return "no change"
     return f"{'+' if value > 0 else MINUS}{shown} {unit}"
 
@@ -24,12 +24,12 @@ def _signed(value: Decimal, unit: str) -> str:
 def points_change(value: Decimal | None) -> str:
     """A change of a rate (a fraction) in percentage points."""
     if value is None or not value.is_finite():
-        return figures.DASH
+        return formatting.DASH
     return _signed(value * 100, "points")
 
 
 @register.filter
 def months_change(value: Decimal | None) -> str:
     if value is None or not value.is_finite():
-        return figures.DASH
+        return formatting.DASH
     return _signed(value, "months")

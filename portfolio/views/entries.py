@@ -7,6 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,9 +15,9 @@ from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods, require_safe
 
 from portfolio import categories, months, schedule
+from portfolio.formatting import money
 from portfolio.forms import EntryForm
 from portfolio.models import Entry, Portfolio, Stream
-from portfolio.templatetags.figures import money
 from portfolio.views.ownership import get_entry, get_portfolio
 
 PAGE_SIZE = 50
@@ -144,7 +145,8 @@ def entry_edit(request, pk: int):
 def entry_delete(request, pk: int):
     entry = get_entry(request, pk)
     if request.method == "POST":
-        entry.delete()
+        with transaction.atomic():  # with the snapshots' recompute marker
+            entry.delete()
         messages.success(request, f"{_describe(request, entry)} deleted.")
         return redirect(_entries_url(entry.portfolio_id, entry.date))
     return render(

@@ -9,15 +9,16 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portfolio import metrics, months, schedule, services
+from portfolio import metrics, months, schedule, selectors, services
+from portfolio.formatting import money
 from portfolio.forms import HoldingForm, ValuationForm
 from portfolio.models import Holding, Stream
-from portfolio.templatetags.figures import money
+from portfolio.saving import save_unique
 from portfolio.views.ownership import get_holding, get_portfolio, get_valuation
 
 NAME_TAKEN = "This portfolio already has a holding with this name."
@@ -43,7 +44,7 @@ def _date(day: date) -> str:
 def holding_list(request, pk: int):
     portfolio = get_portfolio(request, pk)
     today = months.user_today(request.user)
-    holdings = list(services.holdings_with_value([portfolio], today))
+    holdings = list(selectors.holdings_with_value([portfolio], today))
     nets = _monthly_nets(Stream.objects.filter(portfolio=portfolio, holding__isnull=False), today)
     by_kind: dict[str, list[Holding]] = defaultdict(list)
     for holding in holdings:
@@ -55,7 +56,7 @@ def holding_list(request, pk: int):
         for kind in Holding.Kind
         if by_kind[kind]
     ]
-    liquid, net_worth = services.balance_sheet(holdings)
+    liquid, net_worth = selectors.balance_sheet(holdings)
     return render(
         request,
         "portfolio/holdings/list.html",
@@ -81,12 +82,16 @@ def holding_create(request, pk: int):
     today = months.user_today(request.user)
     form = HoldingForm(request.POST or None, portfolio=portfolio, today=today)
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                holding = form.save()
-        except IntegrityError:  # the same name saved at the same moment
-            form.add_error("name", NAME_TAKEN)
-        else:
+        holding = save_unique(
+            form,
+            message=NAME_TAKEN,
+            save=lambda: services.holding_create(
+                holding=form.save(commit=False),
+                value=form.cleaned_data.get("value"),
+                valued_on=form.cleaned_data.get("value_date"),
+            ),
+        )
+        if holding:
             messages.success(request, f"Holding “{holding.name}” added.")
             return redirect("portfolio:holding_detail", holding.pk)
     return render(
@@ -145,15 +150,9 @@ def holding_edit(request, pk: int):
         portfolio=holding.portfolio,
         today=months.user_today(request.user),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                holding = form.save()
-        except IntegrityError:
-            form.add_error("name", NAME_TAKEN)
-        else:
-            messages.success(request, f"Holding “{holding.name}” saved.")
-            return redirect("portfolio:holding_detail", holding.pk)
+    if request.method == "POST" and form.is_valid() and save_unique(form, message=NAME_TAKEN):
+        messages.success(request, f"Holding “{holding.name}” saved.")
+        return redirect("portfolio:holding_detail", holding.pk)
     return render(
         request,
         "portfolio/holdings/form.html",
@@ -211,6 +210,7 @@ def valuation_add(request, pk: int):
 def valuation_delete(request, pk: int):
     valuation = get_valuation(request, pk)
     holding = valuation.holding
-    valuation.delete()
+    with transaction.atomic():  # with the snapshots' recompute marker
+        valuation.delete()
     messages.success(request, f"Value of “{holding.name}” on {_date(valuation.date)} removed.")
     return redirect("portfolio:holding_detail", holding.pk)

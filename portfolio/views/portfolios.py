@@ -11,9 +11,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portfolio.forms import PortfolioForm
 from portfolio.models import Portfolio
+from portfolio.saving import save_unique
 from portfolio.views.ownership import get_portfolio
 
+NAME_TAKEN = "You already have a portfolio with this name."
 ONLY_PORTFOLIO = "This is your only portfolio; add another before deleting it."
+
+
+def _save(form: PortfolioForm) -> Portfolio | None:
+    return save_unique(form, message=NAME_TAKEN)
 
 
 @login_required
@@ -30,8 +36,11 @@ def portfolio_list(request):
 @require_http_methods(["GET", "POST"])
 def portfolio_create(request):
     form = PortfolioForm(request.POST or None, owner=request.user)
-    if request.method == "POST" and form.is_valid():
-        portfolio = form.save()
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (portfolio := save_unique(form, message=NAME_TAKEN))
+    ):
         messages.success(request, f"Portfolio “{portfolio.name}” created.")
         return redirect("dashboard:portfolio", pk=portfolio.pk)
     return render(request, "portfolio/portfolios/form.html", {"form": form})
@@ -42,8 +51,7 @@ def portfolio_create(request):
 def portfolio_rename(request, pk: int):
     portfolio = get_portfolio(request, pk)
     form = PortfolioForm(request.POST or None, instance=portfolio, owner=request.user)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and _save(form):
         messages.success(request, f"Portfolio renamed to “{portfolio.name}”.")
         return redirect("dashboard:portfolio", pk=portfolio.pk)
     return render(request, "portfolio/portfolios/form.html", {"form": form, "portfolio": portfolio})

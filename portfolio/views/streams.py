@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from portfolio import categories, metrics, months, schedule, services
 from portfolio.forms import StreamForm
 from portfolio.models import Stream
+from portfolio.saving import save_unique
 from portfolio.views.entries import month_label
 from portfolio.views.ownership import get_portfolio, get_stream
 
@@ -75,12 +76,7 @@ def stream_list(request, pk: int):
 
 
 def _save(form: StreamForm) -> Stream | None:
-    try:
-        with transaction.atomic():
-            return form.save()
-    except IntegrityError:  # the same name saved at the same moment
-        form.add_error("name", NAME_TAKEN)
-        return None
+    return save_unique(form, message=NAME_TAKEN)
 
 
 @login_required
@@ -89,7 +85,11 @@ def stream_create(request, pk: int):
     portfolio = get_portfolio(request, pk)
     initial = {"first_date": months.user_today(request.user)}
     form = StreamForm(request.POST or None, portfolio=portfolio, initial=initial)
-    if request.method == "POST" and form.is_valid() and (stream := _save(form)):
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (stream := save_unique(form, message=NAME_TAKEN))
+    ):
         messages.success(request, f"Stream “{stream.name}” added.")
         return redirect("portfolio:stream_list", portfolio.pk)
     return render(

@@ -25,7 +25,7 @@ from dataport import json_import as data_import
 from goals.models import Goal, Milestone
 from portfolio import categories, snapshots
 from portfolio.models import Entry, Holding, Portfolio, Snapshot, Stream, Valuation
-from portfolio.services import figures_for
+from portfolio.selectors import figures_at
 from tests.factories import (
     EntryFactory,
     HoldingFactory,
@@ -63,10 +63,10 @@ def exported(user) -> dict:
 def figures(user, as_of: date) -> dict:
     """The dashboard's figures, all portfolios and each one by name: every metric value."""
     portfolios = Portfolio.objects.filter(owner=user)
-    result = {None: asdict(figures_for(portfolios=portfolios, as_of=as_of))}
+    result = {None: asdict(figures_at(portfolios=portfolios, as_of=as_of))}
     for portfolio in portfolios:
         one = Portfolio.objects.filter(pk=portfolio.pk)
-        result[portfolio.name] = asdict(figures_for(portfolios=one, as_of=as_of))
+        result[portfolio.name] = asdict(figures_at(portfolios=one, as_of=as_of))
     return result
 
 

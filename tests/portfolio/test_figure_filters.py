@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from portfolio.templatetags.figures import money, money_whole, months, percent, ratio, years
+from portfolio.formatting import money, money_whole, months, percent, ratio, years
 
 INF = Decimal("Infinity")
 

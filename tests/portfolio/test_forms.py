@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portfolio import services
 from portfolio.forms import DayField, EntryForm, HoldingForm, MoneyField, StreamForm, ValuationForm
 from tests.factories import HoldingFactory, StreamFactory
 
@@ -138,10 +139,14 @@ def test_holding_form_fields_on_create_and_edit(portfolio):
 
 
 @pytest.mark.django_db
-def test_holding_form_saves_value_and_liquid_by_kind(portfolio):
+def test_holding_create_saves_the_forms_value_and_liquid_by_kind(portfolio):
     form = HoldingForm(holding_data(value="-1000"), portfolio=portfolio, today=TODAY)
     assert form.is_valid(), form.errors
-    holding = form.save()
+    holding = services.holding_create(
+        holding=form.save(commit=False),
+        value=form.cleaned_data["value"],
+        valued_on=form.cleaned_data["value_date"],
+    )
     assert holding.liquid is False
     assert holding.valuations.get().value == Decimal("-1000")
 

@@ -1,4 +1,4 @@
-"""portfolio.services: reading a user's rows into the pure core, and confirming a month."""
+"""portfolio.selectors (a user's rows into the pure core) and services (confirming a month)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,8 @@ import time_machine
 
 from portfolio.models import Entry
 from portfolio.months import user_today, window_start
-from portfolio.services import (
-    figures_from,
-    holdings_with_value,
-    load_owner_data,
-    stream_confirm_month,
-)
+from portfolio.selectors import holdings_with_value, load_owner_data
+from portfolio.services import stream_confirm_month
 from tests.factories import (
     EntryFactory,
     HoldingFactory,
@@ -142,9 +138,9 @@ def test_figures_from_one_portfolio_or_all_without_another_query(
         )
 
     with django_assert_num_queries(0):
-        mine = figures_from(data, as_of, portfolio.pk)
-        theirs = figures_from(data, as_of, company.pk)
-        both = figures_from(data, as_of)
+        mine = data.figures_at(as_of, portfolio.pk)
+        theirs = data.figures_at(as_of, company.pk)
+        both = data.figures_at(as_of)
 
     assert (mine.earned, mine.passive, mine.spending) == (Decimal(48000), 0, 0)
     assert (mine.liquid_assets, mine.net_worth, mine.passive_hours) == (6000, 6000, 0)

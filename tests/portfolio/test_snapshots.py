@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from portfolio import services, snapshots, tasks
+from portfolio import selectors, snapshots, tasks
 from portfolio.models import Entry, Portfolio, Snapshot, SnapshotQueue, Stream
 from portfolio.services import stream_confirm_month
 from tests.factories import (
@@ -179,7 +179,7 @@ def test_months_against_hand_computed_figures(owner, history):
 def test_current_month_matches_the_dashboard(owner, history):
     snapshots.snapshots_recompute(user_ids=[owner.pk])
 
-    figures = services.figures_for(portfolios=owner.portfolios.all(), as_of=date(2026, 3, 15))
+    figures = selectors.figures_at(portfolios=owner.portfolios.all(), as_of=date(2026, 3, 15))
     current = rows(owner)["2026-03"]
     for name in ("earned", "passive", "spending", "liquid_assets", "net_worth"):
         assert getattr(current, name) == getattr(figures, name), name

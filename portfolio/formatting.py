@@ -1,6 +1,8 @@
 """Display of money and figures: the one place where numbers are rounded.
 
-Undefined figures (``None``) show as an em dash, unbounded ones in words.
+Undefined figures (``None``) show as an em dash, unbounded ones in words. Plain
+functions, called by views, e-mails and (as filters) by templates through the
+``display`` template library.
 """
 
 from __future__ import annotations
@@ -9,10 +11,7 @@ import functools
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 from babel.numbers import format_currency, format_decimal
-from django import template
 from django.conf import settings
-
-register = template.Library()
 
 DASH = "—"
 # Rounding for display needs as many digits as the figure has: 28 (Python's
@@ -38,7 +37,6 @@ def _undefined(value) -> bool:
     return value is None or (isinstance(value, Decimal) and value.is_nan())
 
 
-@register.filter
 @_wide
 def money(value, currency: str = "USD") -> str:
     """An amount in the user's currency, e.g. ``{{ figures.net_worth|money:user.currency }}``."""
@@ -47,7 +45,6 @@ def money(value, currency: str = "USD") -> str:
     return format_currency(Decimal(value), currency, locale=settings.NUMBER_LOCALE)
 
 
-@register.filter
 @_wide
 def money_whole(value, currency: str = "USD") -> str:
     """An amount without cents, for large round figures such as capital needed."""
@@ -59,7 +56,6 @@ def money_whole(value, currency: str = "USD") -> str:
     )
 
 
-@register.filter
 @_wide
 def percent(value, places: int = 1) -> str:
     """A fraction as a percentage: Decimal("0.0525") -> "5.3%"."""
@@ -71,7 +67,6 @@ def percent(value, places: int = 1) -> str:
     return format_decimal(Decimal(value) * 100, format=pattern, locale=settings.NUMBER_LOCALE) + "%"
 
 
-@register.filter
 @_wide
 def ratio(value) -> str:
     """The wealth ratio: a percentage, "fully passive" when unbounded."""
@@ -80,7 +75,6 @@ def ratio(value) -> str:
     return percent(value)
 
 
-@register.filter
 @_wide
 def months(value) -> str:
     """A runway in months: "free" when passive income covers spending."""
@@ -92,7 +86,6 @@ def months(value) -> str:
     return f"{shown} months"
 
 
-@register.filter
 @_wide
 def years(value) -> str:
     """A runway in months shown in years."""
@@ -104,7 +97,6 @@ def years(value) -> str:
     return f"{shown} years"
 
 
-@register.filter
 @_wide
 def number(value, places: int = 1) -> str:
     if _undefined(value):

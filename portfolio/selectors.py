@@ -1,0 +1,107 @@
+"""Reads: a user's rows loaded into the pure core, in a fixed number of queries.
+
+Whatever the amount of data, each function runs a fixed number of queries and
+leaves every formula to ``schedule`` and ``metrics``. ``figures_at`` is the
+dashboard's figures at a date; ``load_owner_data`` loads once, and its
+``figures_at`` then computes any date or portfolio it covers without a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from portfolio import months, schedule
+from portfolio.figures import Figures, compute_figures
+from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
+
+
+def holdings_with_value(portfolios: QuerySet[Portfolio] | Iterable[Portfolio], as_of: date):
+    """Holdings annotated with ``value``: their latest valuation on or before ``as_of``."""
+    latest = Valuation.objects.filter(holding=OuterRef("pk"), date__lte=as_of).order_by(
+        "-date", "-pk"
+    )
+    return Holding.objects.filter(portfolio__in=portfolios).annotate(
+        value=Subquery(latest.values("value")[:1])
+    )
+
+
+def balance_sheet(holdings: Iterable[Holding]) -> tuple[Decimal, Decimal]:
+    """(liquid assets, net worth) of holdings from ``holdings_with_value``."""
+    zero = Decimal(0)
+    values = [(h.liquid, h.value or zero) for h in holdings]
+    net_worth = sum((value for _, value in values), start=zero)
+    liquid = sum((value for is_liquid, value in values if is_liquid), start=zero)
+    return liquid, net_worth
+
+
+def has_any_data(portfolios) -> bool:
+    """Whether anything was recorded yet: an empty account gets a guided first step."""
+    return (
+        Holding.objects.filter(portfolio__in=portfolios).exists()
+        or Stream.objects.filter(portfolio__in=portfolios).exists()
+        or Entry.objects.filter(portfolio__in=portfolios).exists()
+    )
+
+
+def stream_specs(portfolios) -> list[schedule.StreamSpec]:
+    return [stream.spec() for stream in Stream.objects.filter(portfolio__in=portfolios)]
+
+
+def entry_specs(portfolios, first: date, last: date) -> list[schedule.EntrySpec]:
+    rows = Entry.objects.filter(portfolio__in=portfolios, date__range=(first, last))
+    return [entry.spec() for entry in rows]
+
+
+@dataclass(frozen=True)
+class OwnerData:
+    """Streams, entries and valued holdings of some portfolios, loaded once.
+
+    ``figures_at`` then computes figures for any of those portfolios, or all of
+    them, at any date the loaded entries cover, without another query.
+    """
+
+    streams: list[schedule.StreamSpec]
+    entries: list[schedule.EntrySpec]
+    holdings: list[Holding]
+
+    def figures_at(self, as_of: date, portfolio_id: int | None = None) -> Figures:
+        """Figures at ``as_of`` of one loaded portfolio, or of all of them (``None``)."""
+
+        def mine(row) -> bool:
+            return portfolio_id is None or row.portfolio_id == portfolio_id
+
+        streams = [s for s in self.streams if mine(s)]
+        entries = [e for e in self.entries if mine(e)]
+        liquid, net_worth = balance_sheet(h for h in self.holdings if mine(h))
+        return compute_figures(
+            as_of=as_of,
+            totals=schedule.ttm(streams, entries, as_of),
+            liquid_assets=liquid,
+            net_worth=net_worth,
+            passive_hours=schedule.passive_hours(streams, as_of),
+        )
+
+
+def load_owner_data(portfolios, *, first: date, last: date, values_on: date) -> OwnerData:
+    """Three queries: streams, entries dated ``first``..``last``, holdings valued on a day."""
+    return OwnerData(
+        streams=stream_specs(portfolios),
+        entries=entry_specs(portfolios, first, last),
+        holdings=list(holdings_with_value(portfolios, values_on)),
+    )
+
+
+def figures_at(*, portfolios, as_of: date) -> Figures:
+    """Every dashboard figure for ``portfolios`` (one, or all of a user's) at ``as_of``."""
+    data = load_owner_data(
+        portfolios,
+        first=months.window_start(as_of),
+        last=months.month_end(as_of),
+        values_on=as_of,
+    )
+    return data.figures_at(as_of)

@@ -1,0 +1,17 @@
+"""``{% load display %}``: the formatting functions of ``portfolio.formatting`` as filters."""
+
+from __future__ import annotations
+
+from django import template
+
+from portfolio import formatting
+
+register = template.Library()
+
+register.filter("money", formatting.money)
+register.filter("money_whole", formatting.money_whole)
+register.filter("percent", formatting.percent)
+register.filter("ratio", formatting.ratio)
+register.filter("months", formatting.months)
+register.filter("years", formatting.years)
+register.filter("number", formatting.number)
