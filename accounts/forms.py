@@ -54,7 +54,7 @@ class AccountSettingsForm(forms.ModelForm):
         help_text="The yearly cash yield you expect from invested capital: 4% or 0.04.",
     )
 
-    # One group of checkboxes for the four e-mail switches of the user (SPEC §8).
+    # One group of checkboxes for the four e-mail switches of the user.
     emails = forms.MultipleChoiceField(
         label="E-mails",
         required=False,

@@ -59,7 +59,7 @@ class User(AbstractUser):
         validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("1"))],
         help_text="The yearly cash yield you expect from invested capital, e.g. 0.04 for 4%.",
     )
-    # E-mails the user agreed to (SPEC §8), one switch per kind; the unsubscribe
+    # E-mails the user agreed to (docs/emails.md), one switch per kind; the unsubscribe
     # link of each e-mail turns its own switch off. See notifications.emails.PREFERENCE_FIELDS.
     email_monthly_progress = models.BooleanField("monthly progress", default=True)
     email_log_reminder = models.BooleanField("reminder to record last month", default=True)

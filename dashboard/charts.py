@@ -1,4 +1,4 @@
-"""The dashboard's history charts, built from snapshots only (SPEC §6, §9).
+"""The dashboard's history charts, built from snapshots only.
 
 Two queries whatever the length of the history: the owner's snapshots, and their
 wealth ratio goals of this and past years. Nothing is recomputed during a page

@@ -1,4 +1,4 @@
-"""CSV import of entries (SPEC §10): read and check a file, then write all of its rows or none.
+"""CSV import of entries (docs/data-format.md): read and check a file, then write all of its rows or none.
 
 The file: UTF-8 with or without a byte-order mark, at most ``MAX_BYTES``, commas or
 semicolons between cells (decided from the header line), a header naming the

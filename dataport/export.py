@@ -1,4 +1,4 @@
-"""Export of all of a user's data (SPEC §10): one JSON document, or a zip of CSV files.
+"""Export of all of a user's data (docs/data-format.md): one JSON document, or a zip of CSV files.
 
 The document is versioned (``FORMAT``, ``VERSION``) and described field by field in
 ``docs/data-format.md``; ``dataport.json_import`` reads it back into an empty

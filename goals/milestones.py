@@ -8,7 +8,6 @@ e-mail about it goes exactly once.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +16,7 @@ from django.contrib.auth import get_user_model
 
 from goals.models import Goal, Milestone, metric_value
 from portfolio.models import Snapshot
+from portfolio.months import local_today
 
 ONE = Decimal(1)
 
@@ -36,7 +36,7 @@ def milestones_record(user_ids: Iterable[int], *, now: datetime) -> int:
     }
     if not users:
         return 0
-    today = {pk: now.astimezone(zoneinfo.ZoneInfo(u.time_zone)).date() for pk, u in users.items()}
+    today = {pk: local_today(u.time_zone, now) for pk, u in users.items()}
     months = {pk: day.replace(day=1) for pk, day in today.items()}
     snapshots = Snapshot.objects.filter(owner_id__in=users, month__in=set(months.values()))
     current = {(s.owner_id, s.portfolio_id): s for s in snapshots if s.month == months[s.owner_id]}

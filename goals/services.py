@@ -6,7 +6,6 @@ and every figure comes from the portfolio core; progress from ``goals.progress``
 
 from __future__ import annotations
 
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +16,7 @@ from goals.models import FIGURE, Goal, Metric, metric_value
 from portfolio import metrics
 from portfolio.figures import Figures
 from portfolio.models import Portfolio
-from portfolio.months import month_bounds, window_start
+from portfolio.months import local_today, month_end, window_start
 from portfolio.selectors import figures_at, load_owner_data
 
 FIGURE_MAX = Decimal(10) ** (FIGURE["max_digits"] - FIGURE["decimal_places"])
@@ -165,7 +164,7 @@ def goals_close_finished_years(*, now: datetime) -> int:
     )
     by_owner_year: dict[tuple[int, int], list[Goal]] = defaultdict(list)
     for goal in candidates:
-        local_year = now.astimezone(zoneinfo.ZoneInfo(goal.owner.time_zone)).year
+        local_year = local_today(goal.owner.time_zone, now).year
         if goal.year < local_year:
             by_owner_year[(goal.owner_id, goal.year)].append(goal)
     closed = 0
@@ -174,7 +173,7 @@ def goals_close_finished_years(*, now: datetime) -> int:
         data = load_owner_data(
             Portfolio.objects.filter(owner_id=owner_id),
             first=window_start(year_end),
-            last=month_bounds(year, 12)[1],
+            last=month_end(year_end),
             values_on=year_end,
         )
         for goal in goals:

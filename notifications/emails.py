@@ -1,4 +1,4 @@
-"""E-mails about progress (SPEC §8): one helper renders them, one sends them exactly once.
+"""E-mails about progress (docs/emails.md): one helper renders them, one sends them exactly once.
 
 Rendering: ``emails/<name>-subject.txt``, ``-body.txt`` and ``-body.html`` become
 one ``EmailMultiAlternatives`` (text, then HTML with its inline images), with the

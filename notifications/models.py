@@ -7,7 +7,7 @@ from django.db import models
 
 
 class SentEmail(models.Model):
-    """One e-mail of one kind about one period to one user: claimed, then sent (SPEC §8).
+    """One e-mail of one kind about one period to one user: claimed, then sent (docs/emails.md).
 
     The unique key (user, kind, period) is what makes sending exactly-once: a task
     inserts the row as ``pending`` before it talks to the SMTP server and marks it

@@ -1,7 +1,7 @@
 """The dashboard's figures for one owner at one date, pure Python (no Django import).
 
 ``compute_figures`` combines the TTM flows of ``schedule`` with the balance-sheet
-values into every metric of SPEC §4, by calling ``metrics``; the dashboard, the
+values into every metric of docs/metrics.md, by calling ``metrics``; the dashboard, the
 snapshots and the e-mails all read a ``Figures`` and never redo a formula.
 """
 

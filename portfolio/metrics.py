@@ -1,4 +1,4 @@
-"""The formulas of Wealth Ratio (SPEC §4 and §7), pure Python with no Django import.
+"""The formulas of Wealth Ratio (explained in docs/metrics.md), pure Python with no Django import.
 
 Conventions, shared by every function here:
 
@@ -219,7 +219,7 @@ def project(
     passive_growth: Decimal = Decimal("0.05"),
     reinvest: bool = True,
 ) -> list[YearRow]:
-    """Project capital, passive and earned income year by year (SPEC §7).
+    """Project capital, passive and earned income year by year (docs/metrics.md, Projection).
 
     - ``yearly_return`` is the effective yearly total return on capital, applied
       monthly as (1 + r) ** (1/12) - 1; ``monthly_saving`` is added at each month end,

@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 from portfolio import categories, metrics
 from portfolio.schedule import EntrySpec, StreamSpec
 
-# Money columns: 12 integer digits and cents, as SPEC §12 asks.
+# Money columns: 12 integer digits and cents, the limits of portfolio.limits.
 MONEY = {"max_digits": 14, "decimal_places": 2}
 MONEY_LIMIT = Decimal("1e12")
 
@@ -55,7 +55,7 @@ class Holding(models.Model):
         LOAN = "loan", "Loan or mortgage"
         OTHER = "other", "Other"
 
-    # SPEC §3: what can be sold within days without a large loss.
+    # Liquid (docs/metrics.md): what can be sold within days without a large loss.
     LIQUID_KINDS = frozenset({Kind.CASH, Kind.DEPOSIT, Kind.MONEY_FUND, Kind.BONDS, Kind.LISTED})
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="holdings")
@@ -268,7 +268,7 @@ class Snapshot(models.Model):
     full, as on the dashboard), balances are as of its last day (the current month:
     as of today in the user's time zone).
 
-    A metric of SPEC §4 takes one of three states, stored explicitly:
+    A metric (docs/metrics.md) takes one of three states, stored explicitly:
 
     - a value: ``<metric>`` holds it, ``<metric>_infinite`` is False;
     - unbounded (``Decimal("Infinity")``, "fully passive", "free"): ``<metric>`` is
@@ -307,7 +307,7 @@ class Snapshot(models.Model):
     passive_per_hour_infinite = models.BooleanField(default=False)
     computed_at = models.DateTimeField()
 
-    # Metrics with an ``_infinite`` flag, in SPEC §4 order.
+    # Metrics with an ``_infinite`` flag, in the order of docs/metrics.md.
     UNBOUNDED_METRICS = (
         "wealth_ratio",
         "runway_months",

@@ -1,4 +1,4 @@
-"""The payment calendar of streams and the month figures of SPEC §3, pure Python.
+"""The payment calendar of streams and the month figures (docs/metrics.md), pure Python.
 
 No Django import: callers turn model rows into ``StreamSpec`` and ``EntrySpec`` and
 get plain totals back.
@@ -46,7 +46,7 @@ from portfolio.categories import (
     YEARLY,
 )
 from portfolio.metrics import checked_decimal
-from portfolio.months import month_bounds
+from portfolio.months import from_index, month_bounds, month_index
 
 __all__ = [
     "EntrySpec",
@@ -163,11 +163,12 @@ def _month_index(month: Month | date, name: str) -> int:
         year, number = month
     if not (1 <= number <= 12 and 1 <= year <= 9999):
         raise ValueError(f"{name} must be a valid (year, month)")
-    return year * 12 + number - 1
+    return month_index(date(year, number, 1))
 
 
 def _from_index(index: int) -> Month:
-    return index // 12, index % 12 + 1
+    first = from_index(index)
+    return first.year, first.month
 
 
 def payment_dates(stream: StreamSpec, year: int, month: int) -> list[date]:
@@ -187,7 +188,7 @@ def payment_dates(stream: StreamSpec, year: int, month: int) -> list[date]:
         start = first.toordinal()
         k = -(-(lo - start) // 7)  # ceil: first weekly payment on or after lo
         return [date.fromordinal(d) for d in range(start + 7 * k, hi + 1, 7)]
-    since_first = (year * 12 + month) - (first.year * 12 + first.month)
+    since_first = month_index(date(year, month, 1)) - month_index(first)
     if since_first < 0 or since_first % _STEP_MONTHS[stream.frequency]:
         return []
     paid = date(year, month, min(first.day, last_day))
@@ -249,18 +250,18 @@ def month_totals(
 
     with localcontext(_CTX):
         for entry in entries:
-            index = entry.date.year * 12 + entry.date.month - 1
+            index = month_index(entry.date)
             if lo <= index <= hi:
                 sums[index - lo][entry.category] += entry.amount
                 if entry.stream_id is not None:
                     replaced.add((entry.stream_id, index))
 
         for stream in streams:
-            first = stream.first_date.year * 12 + stream.first_date.month - 1
+            first = month_index(stream.first_date)
             start = max(lo, first)
             stop = hi
             if stream.end_date is not None:
-                stop = min(stop, stream.end_date.year * 12 + stream.end_date.month - 1)
+                stop = min(stop, month_index(stream.end_date))
             if stream.frequency == ONCE:
                 stop = min(stop, first)
             step = _STEP_MONTHS.get(stream.frequency, 1)
@@ -285,7 +286,10 @@ def ttm_series(months: Sequence[MonthTotals]) -> list[Totals]:
     onwards: to get TTM figures from month M, pass month totals from M - 11.
     """
     for before, after in pairwise(months):
-        if after.year * 12 + after.month != before.year * 12 + before.month + 1:
+        if (
+            month_index(date(after.year, after.month, 1))
+            != month_index(date(before.year, before.month, 1)) + 1
+        ):
             raise ValueError("months must be consecutive calendar months")
     series = []
     with localcontext(_CTX):

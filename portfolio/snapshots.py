@@ -1,4 +1,4 @@
-"""Snapshots: every user's and every portfolio's figures at each month end (SPEC §6).
+"""Snapshots: every user's and every portfolio's figures at each month end (docs/scaling.md).
 
 The recompute is set-based. ``snapshots_recompute(user_ids=..., since=...)`` loads a
 batch of users' streams, entries and valuations in a fixed number of queries,

@@ -1,4 +1,4 @@
-"""The projection page (SPEC §7): years ahead from today's figures, under editable assumptions.
+"""The projection page (docs/metrics.md): years ahead from today's figures, under editable assumptions.
 
 Every assumption travels in the query string, so a projection is a link that the
 user can keep or share within the account; without any, the form starts from
@@ -74,7 +74,7 @@ def _cents(value: Decimal) -> str:
 
 
 def _chart_data(rows: list[metrics.YearRow], start_year: int, currency: str) -> dict:
-    """Series for static/js/projection.js: decimal strings, never floats (SPEC §3)."""
+    """Series for static/js/projection.js: decimal strings, never floats."""
     return {
         "currency": currency,
         "labels": [str(start_year + row.year) for row in rows],

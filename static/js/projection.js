@@ -1,6 +1,6 @@
 /*
  * The projection page's two charts, drawn from the JSON the view puts in
- * <script id="projection-data" type="application/json"> (SPEC §7).
+ * <script id="projection-data" type="application/json"> (docs/metrics.md, Projection).
  * Amounts arrive as decimal strings; the table beside the charts has the same
  * numbers. Colours come from the stylesheet's --chart-* properties, so the
  * charts follow the light and dark themes.

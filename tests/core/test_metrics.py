@@ -1,4 +1,4 @@
-"""The formulas of SPEC §4: hand-worked examples, edge cases and properties.
+"""The formulas of docs/metrics.md: hand-worked examples, edge cases and properties.
 
 Pure Python: no Django, no database.
 """

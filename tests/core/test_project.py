@@ -1,4 +1,4 @@
-"""project() of SPEC §7: hand-worked years, validation and properties."""
+"""project() (docs/metrics.md, Projection): hand-worked years, validation and properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CSV import of entries (SPEC §10): the parser, the all-or-nothing write, and the pages."""
+"""CSV import of entries: the parser, the all-or-nothing write, and the pages."""
 
 from __future__ import annotations
 

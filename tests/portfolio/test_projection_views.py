@@ -1,4 +1,4 @@
-"""The projection page (SPEC §7): pre-filled from today's figures, editable, owner only."""
+"""The projection page: pre-filled from today's figures, editable, owner only."""
 
 from __future__ import annotations
 
