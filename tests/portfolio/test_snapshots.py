@@ -27,6 +27,7 @@ from tests.factories import (
     EntryFactory,
     HoldingFactory,
     PortfolioFactory,
+    SnapshotFactory,
     StreamFactory,
     UserFactory,
     ValuationFactory,
@@ -295,18 +296,14 @@ def test_rows_outside_the_history_are_deleted(owner, history):
 
 def test_a_portfolio_without_data_has_no_rows(owner, history):
     empty = PortfolioFactory(owner=owner)
-    Snapshot.objects.create(
+    SnapshotFactory(
         owner=owner,
         portfolio=empty,
         month=date(2026, 1, 1),
-        earned=0,
-        passive=0,
-        spending=0,
-        liquid_assets=0,
-        net_worth=0,
-        passive_hours=0,
-        runway_months_infinite=True,
-        runway_with_passive_months_infinite=True,
+        earned=D(0),
+        passive=D(0),
+        spending=D(0),
+        liquid_assets=D(0),
         computed_at=NOW,
     )
     snapshots.snapshots_recompute(user_ids=[owner.pk])
