@@ -212,7 +212,7 @@ def test_charts_read_snapshots_and_never_recompute(client_owner, owner):
     make_snapshots(owner, 3)  # figures no recompute would give
     with (
         mock.patch.object(snapshots, "snapshots_recompute", side_effect=AssertionError),
-        mock.patch.object(snapshots, "_figures", side_effect=AssertionError),
+        mock.patch.object(snapshots, "compute_figures", side_effect=AssertionError),
     ):
         response = client_owner.get(reverse(DASHBOARD))
     assert response.context["charts"].data["net_worth"] == ["678.90"] * 3

@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal
 
 import time_machine
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
 from portfolio.snapshots import snapshots_recompute
 from tests.factories import (
@@ -91,3 +92,16 @@ def add_snapshots(
             spending=spending,
             liquid_assets=liquid,
         )
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL looks like from inside: nothing after it runs."""
+
+
+class DiesAfterSendingBackend(SMTPBackend):
+    """Django's SMTP backend in a worker killed the moment the server took the e-mail,
+    before anything could record that it was sent (``EMAIL_BACKEND`` of a test)."""
+
+    def send_messages(self, email_messages):
+        super().send_messages(email_messages)
+        raise WorkerKilled
