@@ -156,6 +156,89 @@ class GoalFactory(DjangoModelFactory):
     target = _money("0.10")
 
 
+# --- Snapshots --------------------------------------------------------------------------
+
+
+def _stored_metric(value):
+    """(value, infinite flag) as the recompute stores a metric: six places, and
+    ``Infinity`` as the flag (see ``portfolio.models.Snapshot``)."""
+    from decimal import ROUND_HALF_EVEN
+
+    from portfolio.models import METRIC_PLACES
+
+    if value is None:
+        return None, False
+    if value.is_infinite():
+        return None, True
+    return value.quantize(METRIC_PLACES, rounding=ROUND_HALF_EVEN), False
+
+
+def _derived_metrics(row: dict) -> dict:
+    """Every metric of a snapshot row from its flows and balances, as
+    ``portfolio.figures.compute_figures`` gives them."""
+    from portfolio import metrics
+
+    monthly_spending = metrics.monthly(row["spending"])
+    monthly_passive = metrics.monthly(row["passive"])
+    return {
+        "wealth_ratio": metrics.wealth_ratio(row["passive"], row["earned"]),
+        "runway_months": metrics.runway_months(row["liquid_assets"], monthly_spending),
+        "runway_with_passive_months": metrics.runway_months(
+            row["liquid_assets"], monthly_spending, monthly_passive
+        ),
+        "passive_coverage": metrics.passive_coverage(row["passive"], row["spending"]),
+        "savings_rate": metrics.savings_rate(row["earned"], row["passive"], row["spending"]),
+        "passive_per_hour": metrics.passive_income_per_hour(monthly_passive, row["passive_hours"]),
+    }
+
+
+class SnapshotFactory(DjangoModelFactory):
+    """A snapshot row written directly: no data behind it, so nothing recomputes it.
+
+    The user-level row (``portfolio`` None) of January 2026 unless told otherwise:
+    TTM earned 60,000, passive 3,000 and spending 36,000, liquid assets of 30,000
+    (the net worth too), no hours. Each metric not given follows from those figures
+    through ``portfolio.metrics`` (a wealth ratio of 5% by default) and is stored as
+    the recompute stores it. Give a metric as a Decimal, ``Decimal("Infinity")`` or
+    None to override it; the ``<metric>_infinite`` flags follow the values.
+    """
+
+    class Meta:
+        model = "portfolio.Snapshot"
+
+    owner = factory.SubFactory(UserFactory)
+    portfolio = None
+    month = _day("2026-01-01")
+    earned = _money("60000")
+    passive = _money("3000")
+    spending = _money("36000")
+    by_category = factory.LazyFunction(dict)
+    liquid_assets = _money("30000")
+    net_worth = factory.SelfAttribute("liquid_assets")
+    passive_hours = _money("0")
+    computed_at = factory.LazyFunction(lambda: _moment("2026-01-01T00:00:00+00:00"))
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        from portfolio.models import Snapshot
+
+        derived = _derived_metrics(kwargs)
+        for name in Snapshot.METRICS:
+            value, infinite = _stored_metric(kwargs.get(name, derived[name]))
+            kwargs[name] = value
+            if name in Snapshot.UNBOUNDED_METRICS:
+                kwargs[f"{name}_infinite"] = infinite
+            elif infinite:
+                raise ValueError(f"{name} cannot be unbounded")
+        return kwargs
+
+
+def _moment(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text)
+
+
 # --- A whole account (for export and import) ------------------------------------------
 
 

@@ -17,12 +17,13 @@ from django.urls import reverse
 
 from dashboard import charts
 from portfolio import snapshots
-from portfolio.models import Snapshot
+from portfolio.metrics import INFINITY
 from tests.factories import (
     EntryFactory,
     GoalFactory,
     HoldingFactory,
     PortfolioFactory,
+    SnapshotFactory,
     StreamFactory,
     ValuationFactory,
 )
@@ -71,8 +72,8 @@ def history(owner):
 def make_snapshots(owner, months: int, portfolio=None) -> None:
     """``months`` rows up to March 2026, written directly (no data behind them)."""
     first = 2026 * 12 + 2 - months + 1
-    Snapshot.objects.bulk_create(
-        Snapshot(
+    for index in range(first, first + months):
+        SnapshotFactory(
             owner=owner,
             portfolio=portfolio,
             month=date(index // 12, index % 12 + 1, 1),
@@ -82,17 +83,15 @@ def make_snapshots(owner, months: int, portfolio=None) -> None:
             by_category={"dividends": "1200.00"},
             liquid_assets=D("123.45"),
             net_worth=D("678.90"),
-            passive_hours=D(0),
+            # Figures no recompute would give from the flows above.
             wealth_ratio=D("0.033333"),
             runway_months=D("0.061725"),
             runway_with_passive_months=D("0.064974"),
             passive_coverage=D("0.05"),
             savings_rate=D("0.361"),
-            passive_per_hour_infinite=True,
+            passive_per_hour=INFINITY,
             computed_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
         )
-        for index in range(first, first + months)
-    )
 
 
 # --- The series ---------------------------------------------------------------------------
@@ -213,7 +212,7 @@ def test_charts_read_snapshots_and_never_recompute(client_owner, owner):
     make_snapshots(owner, 3)  # figures no recompute would give
     with (
         mock.patch.object(snapshots, "snapshots_recompute", side_effect=AssertionError),
-        mock.patch.object(snapshots, "_figures", side_effect=AssertionError),
+        mock.patch.object(snapshots, "compute_figures", side_effect=AssertionError),
     ):
         response = client_owner.get(reverse(DASHBOARD))
     assert response.context["charts"].data["net_worth"] == ["678.90"] * 3

@@ -527,6 +527,7 @@ class TestPages:
 # --- 100,000 rows -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_100000_rows_are_imported_through_the_pages(client_owner, portfolio):
     data = big_csv(100_000)

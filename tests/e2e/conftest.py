@@ -3,7 +3,7 @@ by Playwright.
 
 Without Chromium the tests are skipped, unless ``REQUIRE_BROWSER`` is set (as in CI),
 where a missing browser must fail rather than pass unnoticed. Screenshots go to
-``artifacts_dir()``: ``ARTIFACTS_DIR``, default ``artifacts/`` in the repository.
+``artifacts_dir()`` (``tests.e2e.helpers``): ``ARTIFACTS_DIR``, default ``artifacts/``.
 
 Set up the database in fixtures listed before ``browser`` (or ``page``): once
 Playwright runs, the ORM opens new connections in Playwright's context, outside
@@ -15,42 +15,11 @@ to reading back what the browser did.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connections
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-BASE_DIR = Path(__file__).resolve().parents[2]
-# ``page.evaluate(PAINTED, id)``: the non-transparent pixels of a canvas. A drawn
-# chart paints thousands; axes and labels alone paint far fewer.
-PAINTED = """(id) => {
-  const canvas = document.getElementById(id);
-  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  let painted = 0;
-  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
-  return painted;
-}"""
-
-
-def artifacts_dir() -> Path:
-    """The folder for screenshots (created): ``ARTIFACTS_DIR``, relative to the repository."""
-    folder = Path(os.environ.get("ARTIFACTS_DIR") or "artifacts")
-    if not folder.is_absolute():
-        folder = BASE_DIR / folder
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture
@@ -84,21 +53,3 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-def log_in(page, live_server, client) -> None:
-    """Give ``page`` the session of Django's test ``client`` (logged in before ``browser``)."""
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
-
-
-def page_errors(page) -> list[str]:
-    """A list that fills with the page's uncaught exceptions and console errors."""
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    return errors

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
-from tests.e2e.conftest import PAINTED, artifacts_dir, log_in, page_errors
+from tests.e2e.helpers import PAINTED, artifacts_dir, log_in, page_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +16,7 @@ CHARTS = ("ratio", "passive", "runway", "balance")
 
 @pytest.fixture
 def client_demo(client):
-    """The demo account, logged in (before ``browser``, as the e2e conftest explains)."""
+    """The demo account, logged in (before ``browser``, as tests/e2e/conftest.py explains)."""
     call_command("load_demo")
     client.force_login(User.objects.get(email="demo@example.com"))
     return client

@@ -18,7 +18,7 @@ import time_machine
 
 from notifications.jobs import emails_send_month_start
 from portfolio.snapshots import snapshots_recompute
-from tests.e2e.conftest import artifacts_dir
+from tests.e2e.helpers import artifacts_dir
 from tests.factories import (
     GoalFactory,
     HoldingFactory,

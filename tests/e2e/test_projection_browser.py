@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.e2e.conftest import PAINTED, log_in, page_errors
+from tests.e2e.helpers import PAINTED, log_in, page_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

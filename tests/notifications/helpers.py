@@ -1,8 +1,8 @@
 """Helpers of the e-mail tests: users with figures, the SMTP server, eager tasks.
 
 ``investor()`` builds a user whose snapshots come from the real recompute;
-``add_snapshots()`` writes snapshot rows directly (no streams, so no recompute is
-queued: the worker tests stay quiet). ``mail`` is the shared ``smtp_server``, which
+``add_snapshots()`` writes snapshot rows with ``SnapshotFactory`` (no streams, so no
+recompute is queued: the worker tests stay quiet). ``mail`` is the shared ``smtp_server``, which
 a test can stop and start again on the same port, or make answer 4xx/5xx; the
 shared ``start_worker(**env)`` starts as many real workers as a test needs.
 """
@@ -13,13 +13,13 @@ import datetime as dt
 from decimal import Decimal
 
 import time_machine
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
-from portfolio import metrics
-from portfolio.models import Snapshot
 from portfolio.snapshots import snapshots_recompute
 from tests.factories import (
     EntryFactory,
     HoldingFactory,
+    SnapshotFactory,
     StreamFactory,
     UserFactory,
     ValuationFactory,
@@ -83,37 +83,25 @@ def add_snapshots(
     liquid: Decimal = D("30000"),
 ) -> None:
     """User-level snapshot rows with consistent figures (a ratio of 5% by default)."""
-    rows = []
     for month in months:
-        runway = metrics.runway_months(liquid, metrics.monthly(spending))
-        with_passive = metrics.runway_months(
-            liquid, metrics.monthly(spending), metrics.monthly(passive)
+        SnapshotFactory(
+            owner=user,
+            month=month,
+            earned=earned,
+            passive=passive,
+            spending=spending,
+            liquid_assets=liquid,
         )
-        ratio = metrics.wealth_ratio(passive, earned)
-        coverage = metrics.passive_coverage(passive, spending)
-        rows.append(
-            Snapshot(
-                owner=user,
-                portfolio=None,
-                month=month,
-                earned=earned,
-                passive=passive,
-                spending=spending,
-                liquid_assets=liquid,
-                net_worth=liquid,
-                passive_hours=D(0),
-                **_metric("wealth_ratio", ratio),
-                **_metric("runway_months", runway),
-                **_metric("runway_with_passive_months", with_passive),
-                **_metric("passive_coverage", coverage),
-                savings_rate=metrics.savings_rate(earned, passive, spending).quantize(D("1e-6")),
-                computed_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-            )
-        )
-    Snapshot.objects.bulk_create(rows)
 
 
-def _metric(name: str, value: Decimal | None) -> dict:
-    if value is not None and value.is_infinite():
-        return {name: None, f"{name}_infinite": True}
-    return {name: None if value is None else value.quantize(D("1e-6"))}
+class WorkerKilled(BaseException):
+    """What a SIGKILL looks like from inside: nothing after it runs."""
+
+
+class DiesAfterSendingBackend(SMTPBackend):
+    """Django's SMTP backend in a worker killed the moment the server took the e-mail,
+    before anything could record that it was sent (``EMAIL_BACKEND`` of a test)."""
+
+    def send_messages(self, email_messages):
+        super().send_messages(email_messages)
+        raise WorkerKilled

@@ -19,7 +19,7 @@ from notifications.jobs import emails_send_month_start
 from notifications.models import SentEmail
 from notifications.tasks import send_month_start_emails
 from tests.factories import UserFactory
-from tests.notifications.helpers import add_snapshots, at, member
+from tests.notifications.helpers import WorkerKilled, add_snapshots, at, member
 
 pytestmark = pytest.mark.django_db
 
@@ -147,23 +147,12 @@ def test_a_5xx_for_a_recipient_marks_it_failed_with_the_reason(mail, admin_clien
     assert "gone@example.com" in page.text
 
 
-class WorkerKilled(BaseException):
-    """What a SIGKILL looks like from inside: nothing after it runs."""
-
-
-def test_a_worker_dying_after_sending_but_before_marking_sends_at_most_once(mail, monkeypatch):
+def test_a_worker_dying_after_sending_but_before_marking_sends_at_most_once(mail, settings):
     user = subscriber("crash@example.com")
-    settle = emails._settle
-
-    def die_when_marking_sent(claim, **changes):
-        if changes.get("status") == "sent":
-            raise WorkerKilled
-        return settle(claim, **changes)
-
-    monkeypatch.setattr(emails, "_settle", die_when_marking_sent)
+    settings.EMAIL_BACKEND = "tests.notifications.helpers.DiesAfterSendingBackend"
     with pytest.raises(WorkerKilled):
         send(user)
-    monkeypatch.setattr(emails, "_settle", settle)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
     assert len(mail.to("crash@example.com")) == 1
     assert row(user).status == "pending"

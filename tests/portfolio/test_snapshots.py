@@ -27,6 +27,7 @@ from tests.factories import (
     EntryFactory,
     HoldingFactory,
     PortfolioFactory,
+    SnapshotFactory,
     StreamFactory,
     UserFactory,
     ValuationFactory,
@@ -295,18 +296,14 @@ def test_rows_outside_the_history_are_deleted(owner, history):
 
 def test_a_portfolio_without_data_has_no_rows(owner, history):
     empty = PortfolioFactory(owner=owner)
-    Snapshot.objects.create(
+    SnapshotFactory(
         owner=owner,
         portfolio=empty,
         month=date(2026, 1, 1),
-        earned=0,
-        passive=0,
-        spending=0,
-        liquid_assets=0,
-        net_worth=0,
-        passive_hours=0,
-        runway_months_infinite=True,
-        runway_with_passive_months_infinite=True,
+        earned=D(0),
+        passive=D(0),
+        spending=D(0),
+        liquid_assets=D(0),
         computed_at=NOW,
     )
     snapshots.snapshots_recompute(user_ids=[owner.pk])
@@ -417,7 +414,9 @@ def test_deleting_a_portfolio_marks_its_first_month(owner, history, request_tran
 # --- The debounce -----------------------------------------------------------------------
 
 
-def test_ten_edits_give_one_recompute(owner, history, request_transaction):
+def test_ten_edits_give_one_recompute(
+    owner, history, request_transaction, django_capture_on_commit_callbacks
+):
     queued = []
     for n in range(10):  # ten requests, each its own transaction
         with request_transaction() as sent:
@@ -427,12 +426,19 @@ def test_ten_edits_give_one_recompute(owner, history, request_transaction):
     assert [args for args, _ in queued] == [(owner.pk, v) for v in range(2, 12)]
     assert {kw["countdown"] for _, kw in queued} == {snapshots.DEBOUNCE_SECONDS}
 
-    with mock.patch.object(
-        snapshots, "_recompute_locked", wraps=snapshots._recompute_locked
-    ) as recompute:
-        results = [tasks.recompute_user.apply(args=args).get() for args, _ in queued]
+    recomputes = []
 
-    assert recompute.call_count == 1
+    def count(sender, user_ids, **kwargs):
+        recomputes.append(user_ids)
+
+    snapshots.recomputed.connect(count)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            results = [tasks.recompute_user.apply(args=args).get() for args, _ in queued]
+    finally:
+        snapshots.recomputed.disconnect(count)
+
+    assert recomputes == [[owner.pk]]
     assert results == [None] * 9 + [30]  # only the task of the last edit worked
     assert rows(owner)["2026-03"].spending == D("24000") + sum(D(n) for n in range(1, 11))
     assert not SnapshotQueue.objects.exists()

@@ -1,0 +1,1 @@
+"""Test machinery loaded as pytest plugins: a real SMTP server and real Celery workers."""
