@@ -37,11 +37,25 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from dataport.export import FORMAT, PREFERENCE_FIELDS, TABLES, VERSION
 from goals.models import Goal, Metric, Milestone
 from portfolio import categories, snapshots
-from portfolio.forms import FIRST_YEAR, LAST_YEAR
+from portfolio.limits import (
+    FIRST_YEAR,
+    GOAL_DIGITS,
+    GOAL_FIGURE_WHOLE_DIGITS,
+    GOAL_PLACES,
+    GOAL_YEARS_AHEAD,
+    HOURS_MAX,
+    HOURS_PLACES,
+    HOURS_WHOLE_DIGITS,
+    LAST_YEAR,
+    MONEY_PLACES,
+    MONEY_WHOLE_DIGITS,
+    goal_import_years,
+)
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -291,12 +305,13 @@ def _nullable(read: Reader) -> Reader:
     return lambda value: None if value is None else read(value)
 
 
-MONEY = _decimal(whole=12, places=2, example="1250.50")
-HOURS = _decimal(whole=3, places=1, example="2.5")
-_TARGET = Goal._meta.get_field("target")
-FIGURE = _decimal(
-    whole=_TARGET.max_digits - _TARGET.decimal_places, places=_TARGET.decimal_places, example="0.25"
-)
+MONEY = _decimal(whole=MONEY_WHOLE_DIGITS, places=MONEY_PLACES, example="1250.50")
+HOURS = _decimal(whole=HOURS_WHOLE_DIGITS, places=HOURS_PLACES, example="2.5")
+# A target or baseline: strictly inside (-GOAL_FIGURE_LIMIT, GOAL_FIGURE_LIMIT), as
+# in the goal form, so an imported goal can be edited. A final or milestone value,
+# computed by the year-end job, may fill the column.
+GOAL_FIGURE = _decimal(whole=GOAL_FIGURE_WHOLE_DIGITS, places=GOAL_PLACES, example="0.25")
+FIGURE = _decimal(whole=GOAL_DIGITS - GOAL_PLACES, places=GOAL_PLACES, example="0.25")
 
 
 def _max_length(model: type[models.Model], name: str) -> int:
@@ -348,9 +363,9 @@ _FIELDS: dict[str, dict[str, tuple[Reader, Any]]] = {
         "portfolio": (_ref, None),
         "year": (_year, _REQUIRED),
         "metric": (_choice(Metric.choices, "a goal metric"), _REQUIRED),
-        "baseline": (FIGURE, _REQUIRED),
+        "baseline": (GOAL_FIGURE, _REQUIRED),
         "baseline_date": (_date, _REQUIRED),
-        "target": (FIGURE, _REQUIRED),
+        "target": (GOAL_FIGURE, _REQUIRED),
         "note": (_text(_max_length(Goal, "note"), blank=True), ""),
         "closed_at": (_nullable(_datetime), None),
         "final_value": (_nullable(FIGURE), None),
@@ -413,8 +428,12 @@ class _Checker:
             raise _TooMany
 
 
-def read_document(data: bytes) -> Document:
-    """Parse and check a whole document; ``DataImportError`` lists what is wrong."""
+def read_document(data: bytes, *, today: date | None = None) -> Document:
+    """Parse and check a whole document; ``DataImportError`` lists what is wrong.
+
+    ``today`` (the importing user's; the server's by default) bounds the years of goals.
+    """
+    today = today or timezone.localdate()
     raw = parse(data)
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise DataImportError(
@@ -432,7 +451,7 @@ def read_document(data: bytes) -> Document:
         )
     checker = _Checker()
     try:
-        document = _check(raw, checker)
+        document = _check(raw, checker, today)
     except _TooMany:
         checker.problems.append("Checking stopped here; there may be more problems.")
         document = None
@@ -441,7 +460,7 @@ def read_document(data: bytes) -> Document:
     return document
 
 
-def _check(raw: dict[str, Any], checker: _Checker) -> Document | None:
+def _check(raw: dict[str, Any], checker: _Checker, today: date) -> Document | None:
     known = {"format", "version", "exported_at", "user", *TABLES}
     for key in raw:
         if key not in known:
@@ -465,7 +484,7 @@ def _check(raw: dict[str, Any], checker: _Checker) -> Document | None:
     for table, fields in _FIELDS.items():
         tables[table] = _check_records(table, raw.get(table, []), fields, checker)
 
-    _check_references(tables, checker)
+    _check_references(tables, checker, today)
     return None if checker.problems else Document(preferences, tables)
 
 
@@ -513,7 +532,9 @@ def _unique_ids(table: str, records: list[dict[str, Any]], checker: _Checker) ->
     return by_id
 
 
-def _check_references(tables: dict[str, list[dict[str, Any]]], checker: _Checker) -> None:
+def _check_references(
+    tables: dict[str, list[dict[str, Any]]], checker: _Checker, today: date
+) -> None:
     """Every reference inside the document, the uniqueness rules and the ranges left."""
     portfolios = _unique_ids("portfolios", tables["portfolios"], checker)
     holdings = _unique_ids("holdings", tables["holdings"], checker)
@@ -585,8 +606,10 @@ def _check_references(tables: dict[str, list[dict[str, Any]]], checker: _Checker
             checker.add(f"{where}.amount", "must be above zero")
         if record["end_date"] is not None and record["end_date"] < record["first_date"]:
             checker.add(f"{where}.end_date", "is before the first payment")
-        if record["hours_per_month"] > 744:
-            checker.add(f"{where}.hours_per_month", "is more than the 744 hours of a month")
+        if record["hours_per_month"] > HOURS_MAX:
+            checker.add(
+                f"{where}.hours_per_month", f"is more than the {HOURS_MAX} hours of a month"
+            )
         elif record["hours_per_month"] < 0:
             checker.add(f"{where}.hours_per_month", "is below zero")
 
@@ -613,6 +636,13 @@ def _check_references(tables: dict[str, list[dict[str, Any]]], checker: _Checker
             where,
             f"a second {record['metric']} goal for {record['year']} on the same portfolios",
         )
+        years = goal_import_years(today.year)
+        if record["year"] not in years:
+            checker.add(
+                f"{where}.year",
+                f"{record['year']} is more than {GOAL_YEARS_AHEAD} years ahead: a goal can be "
+                f"set up to {years[-1]}",
+            )
         if record["target"] <= record["baseline"]:
             checker.add(f"{where}.target", "must be above the baseline")
         if record["final_infinite"] and record["final_value"] is not None:

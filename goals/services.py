@@ -13,14 +13,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from goals import progress
-from goals.models import FIGURE, Goal, Metric
+from goals.models import Goal, Metric
 from portfolio import metrics
 from portfolio.figures import Figures
+from portfolio.limits import GOAL_COLUMN_LIMIT
 from portfolio.models import Portfolio
 from portfolio.months import month_bounds, window_start
 from portfolio.services import figures_for, figures_from, load_owner_data
-
-FIGURE_MAX = Decimal(10) ** (FIGURE["max_digits"] - FIGURE["decimal_places"])
 
 # The Figures attribute that each goal metric follows.
 METRIC_FIGURE = {
@@ -194,7 +193,9 @@ def goals_close_finished_years(*, now: datetime) -> int:
             value = metric_value(figures_from(data, year_end, goal.portfolio_id), goal.metric)
             # A figure too large for the column (a runway of 10^14 months) is as good as
             # unbounded; storing it would fail the whole sweep for every user.
-            infinite = value is not None and (value.is_infinite() or abs(value) >= FIGURE_MAX)
+            infinite = value is not None and (
+                value.is_infinite() or abs(value) >= GOAL_COLUMN_LIMIT
+            )
             closed += Goal.objects.filter(pk=goal.pk, closed_at__isnull=True).update(
                 closed_at=now,
                 final_value=None if infinite else value,

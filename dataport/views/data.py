@@ -71,7 +71,9 @@ def data_import(request):
         form = DataImportForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                document = importer.read_document(form.cleaned_data["file"].read())
+                document = importer.read_document(
+                    form.cleaned_data["file"].read(), today=user_today(request.user)
+                )
                 summary = importer.user_data_import(user=request.user, document=document)
             except importer.DataImportError as error:
                 problems = error.problems

@@ -1,4 +1,4 @@
-"""The projection page (SPEC §7): years ahead from today's figures, under editable assumptions.
+"""The projection page: years ahead from today's figures, under editable assumptions.
 
 Every assumption travels in the query string, so a projection is a link that the
 user can keep or share within the account; without any, the form starts from
@@ -19,6 +19,7 @@ from accounts.fields import PercentField
 from portfolio import metrics
 from portfolio.figures import Figures
 from portfolio.forms import MoneyField
+from portfolio.limits import MAX_PROJECTION_YEARS
 from portfolio.models import Portfolio
 from portfolio.months import user_today
 from portfolio.services import figures_for
@@ -56,12 +57,12 @@ class ProjectionForm(forms.Form):
     years = forms.IntegerField(
         label="Years",
         min_value=1,
-        max_value=metrics.MAX_YEARS,
+        max_value=MAX_PROJECTION_YEARS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
             "invalid": "Enter a whole number of years.",
             "min_value": "Project at least 1 year.",
-            "max_value": f"Project at most {metrics.MAX_YEARS} years.",
+            "max_value": f"Project at most {MAX_PROJECTION_YEARS} years.",
         },
     )
     capital = _amount(
@@ -151,7 +152,7 @@ def _cents(value: Decimal) -> str:
 
 
 def _chart_data(rows: list[metrics.YearRow], start_year: int, currency: str) -> dict:
-    """Series for static/js/projection.js: decimal strings, never floats (SPEC §3)."""
+    """Series for static/js/projection.js: decimal strings, never floats."""
     return {
         "currency": currency,
         "labels": [str(start_year + row.year) for row in rows],
