@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dataport import export as data_export
-from dataport import json_import as data_import
+from dataport import json_reader, json_writer
+from dataport.json_schema import FIELDS
 from goals.forms import GoalForm
 from goals.models import Goal, Milestone
 from portfolio import categories, snapshots
@@ -51,8 +52,8 @@ def _today():
 # --- Helpers -----------------------------------------------------------------------------
 
 
-def import_into(user, data: bytes) -> data_import.ImportSummary:
-    return data_import.user_data_import(user=user, document=data_import.read_document(data))
+def import_into(user, data: bytes) -> json_writer.ImportSummary:
+    return json_writer.user_data_import(user=user, document=json_reader.read_document(data))
 
 
 def exported(user) -> dict:
@@ -724,8 +725,8 @@ def _bad_bytes(case) -> bytes:
 
 @pytest.mark.parametrize("case", BAD_DOCUMENTS.values(), ids=BAD_DOCUMENTS.keys())
 def test_bad_documents_are_refused_with_a_clear_message(owner, case):
-    with pytest.raises(data_import.DataImportError) as refused:
-        data_import.read_document(_bad_bytes(case))
+    with pytest.raises(json_reader.DataImportError) as refused:
+        json_reader.read_document(_bad_bytes(case))
     assert case[1] in " ".join(refused.value.problems)
 
 
@@ -756,6 +757,10 @@ def test_the_valid_document_of_these_tests_is_valid(owner):
     import_into(owner, encode(valid_document()))
 
 
+def test_the_import_reads_the_fields_the_export_writes():
+    assert {table: tuple(fields) for table, fields in FIELDS.items()} == data_export.TABLES
+
+
 # --- Goals: what the goal form accepts, an import accepts ----------------------------------
 
 
@@ -767,8 +772,8 @@ def _goal_document(**goal) -> bytes:
 
 def _is_read(data: bytes) -> bool:
     try:
-        data_import.read_document(data)
-    except data_import.DataImportError:
+        json_reader.read_document(data)
+    except json_reader.DataImportError:
         return False
     return True
 
@@ -801,9 +806,9 @@ def test_an_import_brings_goals_of_any_past_year_and_up_to_ten_years_ahead(year,
 
 def test_the_years_ahead_count_from_the_importing_users_today(owner):
     data = _goal_document(year=2037)
-    with pytest.raises(data_import.DataImportError, match="can be set up to 2036"):
-        data_import.read_document(data)
-    data_import.read_document(data, today=date(2027, 1, 1))
+    with pytest.raises(json_reader.DataImportError, match="can be set up to 2036"):
+        json_reader.read_document(data)
+    json_reader.read_document(data, today=date(2027, 1, 1))
 
 
 def test_a_goal_imported_at_the_limit_can_be_edited(owner):
@@ -832,10 +837,10 @@ def test_every_problem_is_listed_up_to_a_limit():
     document["entries"] = [
         {"portfolio": 7, "date": "2026-01-01", "amount": "NaN", "category": "fees"}
     ] * 30
-    with pytest.raises(data_import.DataImportError) as refused:
-        data_import.read_document(encode(document))
+    with pytest.raises(json_reader.DataImportError) as refused:
+        json_reader.read_document(encode(document))
     problems = refused.value.problems
-    assert len(problems) == data_import.MAX_PROBLEMS + 1
+    assert len(problems) == json_reader.MAX_PROBLEMS + 1
     assert problems[0].startswith("entries[0].amount:")
     assert problems[19].startswith("entries[19].amount:")
     assert problems[-1] == "Checking stopped here; there may be more problems."
@@ -844,7 +849,7 @@ def test_every_problem_is_listed_up_to_a_limit():
 def test_an_account_with_data_is_refused_and_left_alone(owner):
     EntryFactory(portfolio=owner.portfolios.get())
     before = state(owner)
-    with pytest.raises(data_import.DataImportError, match=r"already has data \(1 entry\)"):
+    with pytest.raises(json_reader.DataImportError, match=r"already has data \(1 entry\)"):
         import_into(owner, encode(valid_document()))
     assert state(owner) == before
 
@@ -852,7 +857,7 @@ def test_an_account_with_data_is_refused_and_left_alone(owner):
 def test_importing_twice_is_refused_the_second_time(owner):
     import_into(owner, encode(valid_document()))
     before = state(owner)
-    with pytest.raises(data_import.DataImportError, match="already has data"):
+    with pytest.raises(json_reader.DataImportError, match="already has data"):
         import_into(owner, encode(valid_document()))
     assert state(owner) == before
 
@@ -861,7 +866,7 @@ def test_a_failure_while_writing_rolls_everything_back(owner):
     before = state(owner)
     with (
         mock.patch.object(snapshots, "snapshots_recompute", side_effect=IntegrityError("boom")),
-        pytest.raises(data_import.DataImportError, match="breaks a rule of the database"),
+        pytest.raises(json_reader.DataImportError, match="breaks a rule of the database"),
     ):
         import_into(owner, encode(valid_document()))
     assert state(owner) == before
@@ -917,7 +922,7 @@ def test_an_empty_file(client_owner):
 
 
 def test_a_file_over_the_limit_is_refused(client_owner, owner, monkeypatch):
-    monkeypatch.setattr(data_import, "MAX_BYTES", 100)
+    monkeypatch.setattr(json_reader, "MAX_BYTES", 100)
     before = state(owner)
     response = client_owner.post(URL, upload(encode(valid_document())))
     assert "The file is larger than 20 MB." in response.text
