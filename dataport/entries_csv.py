@@ -1,4 +1,7 @@
-"""CSV import of entries (docs/data-format.md): read and check a file, then write all of its rows or none.
+"""CSV import of entries: read and check a file, then write all of its rows or none.
+
+Dates and amounts follow the export format (docs/data-format.md) and the limits of
+``portfolio.limits``.
 
 The file: UTF-8 with or without a byte-order mark, at most ``MAX_BYTES``, commas or
 semicolons between cells (decided from the header line), a header naming the
@@ -40,7 +43,8 @@ from django.db import transaction
 
 from dataport.models import EntryImport
 from portfolio import categories, snapshots
-from portfolio.forms import FIRST_YEAR, LAST_YEAR, MoneyField
+from portfolio.forms import MoneyField
+from portfolio.limits import FIRST_YEAR, LAST_YEAR
 from portfolio.models import Entry, Portfolio
 
 MAX_BYTES = 5 * 1024 * 1024

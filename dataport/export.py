@@ -1,11 +1,12 @@
-"""Export of all of a user's data (docs/data-format.md): one JSON document, or a zip of CSV files.
+"""Export of all of a user's data: one JSON document, or a zip of CSV files.
 
 The document is versioned (``FORMAT``, ``VERSION``) and described field by field in
-``docs/data-format.md``; ``dataport.json_import`` reads it back into an empty
-account. What it holds: the user's preferences (``PREFERENCE_FIELDS``), then one
-list per table (``TABLES``) of flat records. Records refer to each other by ids
-that are numbered 1, 2, 3... within the document, never the database's keys, so a
-document says nothing about other users and an import has nothing to trust.
+``docs/data-format.md``; ``dataport.json_reader`` and ``dataport.json_writer`` read
+it back into an empty account. What it holds: the user's preferences
+(``PREFERENCE_FIELDS``), then one list per table (``TABLES``) of flat records.
+Records refer to each other by ids that are numbered 1, 2, 3... within the
+document, never the database's keys, so a document says nothing about other users
+and an import has nothing to trust.
 
 Snapshots and their queue are derived data and are not exported: an import
 recomputes them. Money and figures are decimal strings ("1250.50"), never JSON

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from dataport import entries_csv, json_import
+from dataport import entries_csv, json_reader
 
 
 class EntryImportForm(forms.Form):
@@ -35,7 +35,7 @@ class ConfirmForm(forms.Form):
     )
 
 
-MAX_MB = json_import.MAX_BYTES // (1024 * 1024)
+MAX_MB = json_reader.MAX_BYTES // (1024 * 1024)
 
 
 class DataImportForm(forms.Form):
@@ -52,6 +52,6 @@ class DataImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         # Django has spooled a large upload to a temporary file: refuse it unread.
-        if upload.size > json_import.MAX_BYTES:
+        if upload.size > json_reader.MAX_BYTES:
             raise forms.ValidationError(f"The file is larger than {MAX_MB} MB.")
         return upload

@@ -7,28 +7,47 @@ from decimal import Decimal
 from django import forms
 
 from accounts.fields import PercentField
-from goals.models import FIGURE, RATE_METRICS, Goal, Metric
+from goals.models import RATE_METRICS, Goal, Metric
 from goals.services import baseline_date, goal_baseline
+from portfolio.limits import (
+    GOAL_DIGITS,
+    GOAL_FIGURE_LIMIT,
+    GOAL_PLACES,
+    GOAL_RATE_MAX,
+    MONEY_PLACES,
+    goal_years,
+)
 from portfolio.models import Portfolio
-
-FIGURE_LIMIT = Decimal("1e12")
 
 
 def figure_field(metric: str, *, label: str, required: bool) -> forms.Field:
-    """The field that reads a figure of ``metric`` in its own unit."""
+    """The field that reads a figure of ``metric`` in its own unit.
+
+    The form then refuses a figure at or beyond ``GOAL_FIGURE_LIMIT``, as an import
+    of a document does (``dataport.json_schema``).
+    """
     if metric in RATE_METRICS:
         # Only a savings rate can be below zero (spending more than all income).
         lowest = None if metric == Metric.SAVINGS_RATE else Decimal(0)
         return PercentField(
-            label=label, required=required, min_value=lowest, max_value=Decimal(1000)
+            label=label, required=required, min_value=lowest, max_value=GOAL_RATE_MAX
         )
+    # Money or months, in cents; the digits of the column bound what is parsed, so
+    # that the limit below is checked on a number of reasonable size.
     return forms.DecimalField(
         label=label,
         required=required,
         min_value=Decimal(0),
-        max_digits=FIGURE["max_digits"] - 4,
-        decimal_places=2,
+        max_digits=GOAL_DIGITS - GOAL_PLACES + MONEY_PLACES,
+        decimal_places=MONEY_PLACES,
     )
+
+
+def _typed(value: Decimal) -> str:
+    """A money or months figure as its field reads it back: "500.00", not the column's
+    "500.000000" (which the field refuses), unless it really has finer places."""
+    cents = value.quantize(Decimal(1).scaleb(-MONEY_PLACES))
+    return format(cents if cents == value else value.normalize(), "f")
 
 
 class GoalForm(forms.ModelForm):
@@ -63,15 +82,14 @@ class GoalForm(forms.ModelForm):
             for name in ("target", "baseline"):
                 value = getattr(self.instance, name)
                 self.initial[name] = (
-                    PercentField().prepare_value(value) if self.instance.is_rate else value
+                    PercentField().prepare_value(value) if self.instance.is_rate else _typed(value)
                 )
 
     def clean_year(self) -> int:
         year = self.cleaned_data["year"]
-        if not (self.today.year - 1 <= year <= self.today.year + 10):
-            raise forms.ValidationError(
-                f"Choose a year from {self.today.year - 1} to {self.today.year + 10}."
-            )
+        years = goal_years(self.today.year)
+        if year not in years:
+            raise forms.ValidationError(f"Choose a year from {years[0]} to {years[-1]}.")
         return year
 
     def _figure(self, name: str) -> Decimal | None:
@@ -85,7 +103,7 @@ class GoalForm(forms.ModelForm):
         except forms.ValidationError as error:
             self.add_error(name, error)
             return None
-        if value is not None and abs(value) >= FIGURE_LIMIT:
+        if value is not None and value.copy_abs() >= GOAL_FIGURE_LIMIT:
             self.add_error(name, "That figure is too large.")
             return None
         return value
@@ -133,7 +151,7 @@ class GoalForm(forms.ModelForm):
             )
             return None
         self.instance.baseline_date = on
-        return Decimal(0) if value is None else round(value, FIGURE["decimal_places"])
+        return Decimal(0) if value is None else round(value, GOAL_PLACES)
 
     def _show(self, value: Decimal) -> str:
         if self.cleaned_data.get("metric") in RATE_METRICS:

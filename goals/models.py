@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from portfolio.limits import GOAL_DIGITS, GOAL_PLACES
+
 # A figure: rates as fractions (0.05 = 5%), money in the base currency, months.
-FIGURE = {"max_digits": 20, "decimal_places": 6}
+FIGURE = {"max_digits": GOAL_DIGITS, "decimal_places": GOAL_PLACES}
 
 
 class Metric(models.TextChoices):

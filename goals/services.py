@@ -12,14 +12,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from goals import progress
-from goals.models import FIGURE, Goal, Metric, metric_value
+from goals.models import Goal, Metric, metric_value
 from portfolio import metrics
 from portfolio.figures import Figures
+from portfolio.limits import GOAL_COLUMN_LIMIT
 from portfolio.models import Portfolio
 from portfolio.months import local_today, month_end, window_start
 from portfolio.selectors import figures_at, load_owner_data
-
-FIGURE_MAX = Decimal(10) ** (FIGURE["max_digits"] - FIGURE["decimal_places"])
 
 
 def baseline_date(year: int, today: date) -> date:
@@ -180,7 +179,9 @@ def goals_close_finished_years(*, now: datetime) -> int:
             value = metric_value(data.figures_at(year_end, goal.portfolio_id), goal.metric)
             # A figure too large for the column (a runway of 10^14 months) is as good as
             # unbounded; storing it would fail the whole sweep for every user.
-            infinite = value is not None and (value.is_infinite() or abs(value) >= FIGURE_MAX)
+            infinite = value is not None and (
+                value.is_infinite() or abs(value) >= GOAL_COLUMN_LIMIT
+            )
             closed += Goal.objects.filter(pk=goal.pk, closed_at__isnull=True).update(
                 closed_at=now,
                 final_value=None if infinite else value,

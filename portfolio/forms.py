@@ -9,6 +9,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from portfolio import categories
+from portfolio.limits import (
+    FIRST_YEAR,
+    HOURS_MAX,
+    HOURS_PLACES,
+    LAST_YEAR,
+    MONEY_LIMIT,
+    MONEY_PLACES,
+    MONEY_WHOLE_DIGITS,
+)
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
 
@@ -31,9 +40,6 @@ class PortfolioForm(forms.ModelForm):
 
 # --- Shared fields ---------------------------------------------------------------
 
-MONEY_WHOLE_DIGITS = 12
-FIRST_YEAR, LAST_YEAR = 1900, 2200
-
 
 class MoneyField(forms.DecimalField):
     """An amount of money: a plain number with at most 12 integer digits and cents.
@@ -46,9 +52,9 @@ class MoneyField(forms.DecimalField):
     default_error_messages = {
         "invalid": "Enter an amount as a plain number, such as 1250.50.",
         "not_finite": "Enter an amount as a plain number: NaN and infinity are not amounts.",
-        "max_whole_digits": "Enter an amount below 1,000,000,000,000 (at most 12 digits "
-        "before the decimal point).",
-        "max_decimal_places": "Use at most 2 decimal places (cents).",
+        "max_whole_digits": f"Enter an amount below {MONEY_LIMIT:,} (at most "
+        f"{MONEY_WHOLE_DIGITS} digits before the decimal point).",
+        "max_decimal_places": f"Use at most {MONEY_PLACES} decimal places (cents).",
         "negative": "Enter an amount above zero.",
         "zero": "Enter an amount other than zero.",
     }
@@ -70,9 +76,9 @@ class MoneyField(forms.DecimalField):
         if not number.is_finite():
             raise ValidationError(self.error_messages["not_finite"], code="not_finite")
         # copy_abs(), not abs(): abs() rounds to the context and overflows on "1e999999999".
-        if number.copy_abs() >= Decimal(10) ** MONEY_WHOLE_DIGITS:
+        if number.copy_abs() >= MONEY_LIMIT:
             raise ValidationError(self.error_messages["max_whole_digits"], code="max_whole_digits")
-        cents = number.quantize(Decimal("0.01"))
+        cents = number.quantize(Decimal(1).scaleb(-MONEY_PLACES))
         if cents != number:
             raise ValidationError(
                 self.error_messages["max_decimal_places"], code="max_decimal_places"
@@ -211,16 +217,16 @@ class StreamForm(forms.ModelForm):
     hours_per_month = forms.DecimalField(
         label="Hours per month",
         min_value=Decimal(0),
-        max_value=Decimal(744),
+        max_value=HOURS_MAX,
         max_digits=None,
-        decimal_places=1,
+        decimal_places=HOURS_PLACES,
         initial=Decimal(0),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-        help_text="Your time it takes to keep it running (a month has at most 744 hours).",
+        help_text=f"Your time it takes to keep it running (a month has at most {HOURS_MAX} hours).",
         error_messages={
             "invalid": "Enter hours as a number, such as 10 or 2.5.",
             "min_value": "Hours cannot be negative.",
-            "max_value": "A month has at most 744 hours.",
+            "max_value": f"A month has at most {HOURS_MAX} hours.",
             "max_decimal_places": "Use at most one decimal place, such as 2.5.",
         },
     )

@@ -2,6 +2,7 @@
 
 Models (columns and CHECK constraints), forms, the CSV import, the JSON import and
 goals all read these, so a value one of them accepts is never refused by another.
+Changing a number here changes a column: run ``makemigrations`` and expect one.
 """
 
 from __future__ import annotations
@@ -14,33 +15,49 @@ MONEY_PLACES = 2
 MONEY_DIGITS = MONEY_WHOLE_DIGITS + MONEY_PLACES
 # Amounts are strictly inside (-MONEY_LIMIT, MONEY_LIMIT).
 MONEY_LIMIT = Decimal(10) ** MONEY_WHOLE_DIGITS
-# Sums of many amounts (TTM totals, balance sheets) get wider columns.
+# Sums of many amounts (TTM totals, balance sheets) get wider columns, with cents.
 TOTAL_DIGITS = 20
 
 # Hours a month a stream takes: a month has at most 31 x 24 = 744 hours.
 HOURS_MAX = Decimal(744)
 HOURS_WHOLE_DIGITS = 3
 HOURS_PLACES = 1
+HOURS_DIGITS = HOURS_WHOLE_DIGITS + HOURS_PLACES
 
 # Dates anywhere in the product (entries, valuations, streams, imports).
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
-# Goal figures: rates as fractions (10% = 0.10), money, months.
+# Goal figures: rates as fractions (10% = 0.10), money, months. The column holds
+# 14 integer digits and 6 places; final values and milestone values, which the
+# year-end job computes, may use all of it (a wider one is stored as unbounded).
 GOAL_PLACES = 6
 GOAL_DIGITS = 20
-# A target or baseline is strictly inside (-GOAL_FIGURE_LIMIT, GOAL_FIGURE_LIMIT):
-# as much as money may be, and far beyond any rate (1000% = 10) or runway.
-GOAL_FIGURE_LIMIT = MONEY_LIMIT
+GOAL_COLUMN_LIMIT = Decimal(10) ** (GOAL_DIGITS - GOAL_PLACES)
+# A target or baseline is strictly inside (-GOAL_FIGURE_LIMIT, GOAL_FIGURE_LIMIT),
+# that is at most GOAL_FIGURE_WHOLE_DIGITS before the point, in the goal form and in
+# an import alike: as much as money may be, and far beyond any rate (1000% = 10) or
+# runway.
+GOAL_FIGURE_WHOLE_DIGITS = MONEY_WHOLE_DIGITS
+GOAL_FIGURE_LIMIT = Decimal(10) ** GOAL_FIGURE_WHOLE_DIGITS
 # A rate goal is typed as a percentage up to this fraction (100000%).
 GOAL_RATE_MAX = Decimal(1000)
-# Goals may be set for last year (to record history) up to ten years ahead; an
-# import of history may bring any year from the first to the last.
+
+# The years of a goal. The form sets goals from last year (to record history) up to
+# ten years ahead: ``goal_years``. An import of history also brings the goals of
+# earlier years, so it accepts any year from FIRST_YEAR up to the same ten years
+# ahead: ``goal_import_years``. Both count from the user's current year, so an
+# imported goal is never further ahead than one the form could set.
 GOAL_YEARS_BACK, GOAL_YEARS_AHEAD = 1, 10
 
 
 def goal_years(this_year: int) -> range:
     """The years a goal may be set for in the form, this year being ``this_year``."""
     return range(this_year - GOAL_YEARS_BACK, this_year + GOAL_YEARS_AHEAD + 1)
+
+
+def goal_import_years(this_year: int) -> range:
+    """The years a goal of an imported document may have, this year being ``this_year``."""
+    return range(FIRST_YEAR, this_year + GOAL_YEARS_AHEAD + 1)
 
 
 # Projections run for at most this many years.

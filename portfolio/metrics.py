@@ -1,4 +1,6 @@
-"""The formulas of Wealth Ratio (explained in docs/metrics.md), pure Python with no Django import.
+"""The formulas of Wealth Ratio, pure Python with no Django import.
+
+docs/metrics.md explains each figure to users; ``project()`` is described below.
 
 Conventions, shared by every function here:
 
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+
+from portfolio.limits import MAX_PROJECTION_YEARS
 
 __all__ = [
     "INFINITY",
@@ -47,8 +51,6 @@ _CTX = Context(prec=28, traps=[InvalidOperation, DivisionByZero, Overflow])
 # The monthly rate (1 + r) ** (1/12) - 1 is irrational: compute it with 12 guard digits,
 # then round once to 28 digits.
 _RATE_CTX = Context(prec=40, traps=[InvalidOperation, DivisionByZero, Overflow])
-
-MAX_YEARS = 50
 
 
 def checked_decimal(name: str, value: Decimal | int, *, non_negative: bool = True) -> Decimal:
@@ -219,7 +221,7 @@ def project(
     passive_growth: Decimal = Decimal("0.05"),
     reinvest: bool = True,
 ) -> list[YearRow]:
-    """Project capital, passive and earned income year by year (docs/metrics.md, Projection).
+    """Project capital, passive and earned income year by year.
 
     - ``yearly_return`` is the effective yearly total return on capital, applied
       monthly as (1 + r) ** (1/12) - 1; ``monthly_saving`` is added at each month end,
@@ -238,13 +240,13 @@ def project(
       earned_yearly)``; ``runway_months`` = ``runway_months(capital,
       spending_yearly / 12)``, spending staying constant in today's money.
 
-    ``years`` must be 1..50; rates > -1 (and return - yield > -1 without reinvesting);
-    amounts and the yield >= 0.
+    ``years`` must be 1..``MAX_PROJECTION_YEARS``; rates > -1 (and return - yield > -1
+    without reinvesting); amounts and the yield >= 0.
     """
     if isinstance(years, bool) or not isinstance(years, int):
         raise TypeError(f"years must be an int, not {type(years).__name__}")
-    if not 1 <= years <= MAX_YEARS:
-        raise ValueError(f"years must be between 1 and {MAX_YEARS}")
+    if not 1 <= years <= MAX_PROJECTION_YEARS:
+        raise ValueError(f"years must be between 1 and {MAX_PROJECTION_YEARS}")
     capital = checked_decimal("capital", capital)
     monthly_saving = checked_decimal("monthly_saving", monthly_saving)
     yearly_return = _rate("yearly_return", yearly_return)

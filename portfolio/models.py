@@ -15,11 +15,19 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from portfolio import categories, metrics
+from portfolio.limits import (
+    HOURS_DIGITS,
+    HOURS_MAX,
+    HOURS_PLACES,
+    MONEY_DIGITS,
+    MONEY_LIMIT,
+    MONEY_PLACES,
+    TOTAL_DIGITS,
+)
 from portfolio.schedule import EntrySpec, StreamSpec
 
-# Money columns: 12 integer digits and cents, the limits of portfolio.limits.
-MONEY = {"max_digits": 14, "decimal_places": 2}
-MONEY_LIMIT = Decimal("1e12")
+# Money columns: 12 integer digits and cents (portfolio.limits).
+MONEY = {"max_digits": MONEY_DIGITS, "decimal_places": MONEY_PLACES}
 
 
 class Portfolio(models.Model):
@@ -55,7 +63,7 @@ class Holding(models.Model):
         LOAN = "loan", "Loan or mortgage"
         OTHER = "other", "Other"
 
-    # Liquid (docs/metrics.md): what can be sold within days without a large loss.
+    # What can be sold within days without a large loss (docs/metrics.md, "Liquid assets").
     LIQUID_KINDS = frozenset({Kind.CASH, Kind.DEPOSIT, Kind.MONEY_FUND, Kind.BONDS, Kind.LISTED})
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="holdings")
@@ -134,11 +142,11 @@ class Stream(models.Model):
     )
     hours_per_month = models.DecimalField(
         "hours per month",
-        max_digits=4,
-        decimal_places=1,
+        max_digits=HOURS_DIGITS,
+        decimal_places=HOURS_PLACES,
         default=Decimal(0),
-        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(744))],
-        help_text="Your time it takes to keep it running (a month has at most 744 hours).",
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(HOURS_MAX)],
+        help_text=f"Your time it takes to keep it running (a month has at most {HOURS_MAX} hours).",
     )
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -159,7 +167,7 @@ class Stream(models.Model):
                 name="stream_end_not_before_first",
             ),
             models.CheckConstraint(
-                condition=models.Q(hours_per_month__gte=0, hours_per_month__lte=744),
+                condition=models.Q(hours_per_month__gte=0, hours_per_month__lte=HOURS_MAX),
                 name="stream_hours_range",
             ),
         ]
@@ -234,7 +242,7 @@ class Entry(models.Model):
 # --- Snapshots (derived; written only by portfolio.snapshots) ---------------------
 
 # TTM sums and balance-sheet totals add up many 12-digit amounts: wider than MONEY.
-TOTAL = {"max_digits": 20, "decimal_places": 2}
+TOTAL = {"max_digits": TOTAL_DIGITS, "decimal_places": MONEY_PLACES}
 # Metrics are stored rounded to 6 places (0.0001 %), which no chart or e-mail shows.
 METRIC = {"max_digits": 30, "decimal_places": 6, "null": True, "blank": True}
 METRIC_PLACES = Decimal("0.000001")

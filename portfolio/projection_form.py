@@ -7,8 +7,8 @@ from decimal import Decimal
 from django import forms
 
 from accounts.fields import PercentField
-from portfolio import metrics
 from portfolio.forms import MoneyField
+from portfolio.limits import MAX_PROJECTION_YEARS
 
 ZERO = Decimal(0)
 
@@ -32,12 +32,12 @@ class ProjectionForm(forms.Form):
     years = forms.IntegerField(
         label="Years",
         min_value=1,
-        max_value=metrics.MAX_YEARS,
+        max_value=MAX_PROJECTION_YEARS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
             "invalid": "Enter a whole number of years.",
             "min_value": "Project at least 1 year.",
-            "max_value": f"Project at most {metrics.MAX_YEARS} years.",
+            "max_value": f"Project at most {MAX_PROJECTION_YEARS} years.",
         },
     )
     capital = _amount(

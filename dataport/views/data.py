@@ -1,7 +1,7 @@
 """Your data: download all of it (a JSON document or a zip of CSV files), import a document.
 
-The formats are in ``dataport.export`` and docs/data-format.md; the checks and
-the all-or-nothing write of an import in ``dataport.json_import``.
+The formats are in ``dataport.export`` and docs/data-format.md; the checks of an
+import in ``dataport.json_reader``, its all-or-nothing write in ``dataport.json_writer``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from dataport import export as data_export
-from dataport import json_import as importer  # the view below takes the name
+from dataport import json_reader, json_writer
 from dataport.forms import MAX_MB, DataImportForm
 from portfolio.months import user_today
 
@@ -50,9 +50,11 @@ def data_import(request):
         form = DataImportForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                document = importer.read_document(form.cleaned_data["file"].read())
-                summary = importer.user_data_import(user=request.user, document=document)
-            except importer.DataImportError as error:
+                document = json_reader.read_document(
+                    form.cleaned_data["file"].read(), today=user_today(request.user)
+                )
+                summary = json_writer.user_data_import(user=request.user, document=document)
+            except json_reader.DataImportError as error:
                 problems = error.problems
             else:
                 messages.success(request, f"Imported {summary}. Your figures are ready.")
@@ -63,7 +65,7 @@ def data_import(request):
         {
             "form": form,
             "problems": problems,
-            "existing": importer.existing_data(request.user),
+            "existing": json_writer.existing_data(request.user),
             "max_mb": MAX_MB,
         },
     )

@@ -1,4 +1,4 @@
-"""The projection page (docs/metrics.md): years ahead from today's figures, under editable assumptions.
+"""The projection page: years ahead from today's figures, under editable assumptions.
 
 Every assumption travels in the query string, so a projection is a link that the
 user can keep or share within the account; without any, the form starts from

@@ -307,7 +307,7 @@ def entries(draw, around=None):
 
 
 def naive_month(streams_, entries_, year, month):
-    """The month-figure rule of docs/metrics.md read literally, scanning everything for one month."""
+    """The month-figure rule of docs/metrics.md read literally, scanning every row."""
     in_month = [e for e in entries_ if (e.date.year, e.date.month) == (year, month)]
     replaced = {e.stream_id for e in in_month if e.stream_id is not None}
     totals = defaultdict(Decimal)

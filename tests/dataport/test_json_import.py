@@ -21,7 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dataport import export as data_export
-from dataport import json_import as data_import
+from dataport import json_reader, json_writer
+from dataport.json_schema import FIELDS
+from goals.forms import GoalForm
 from goals.models import Goal, Milestone
 from portfolio import categories, snapshots
 from portfolio.models import Entry, Holding, Portfolio, Snapshot, Stream, Valuation
@@ -50,8 +52,8 @@ def _today():
 # --- Helpers -----------------------------------------------------------------------------
 
 
-def import_into(user, data: bytes) -> data_import.ImportSummary:
-    return data_import.user_data_import(user=user, document=data_import.read_document(data))
+def import_into(user, data: bytes) -> json_writer.ImportSummary:
+    return json_writer.user_data_import(user=user, document=json_reader.read_document(data))
 
 
 def exported(user) -> dict:
@@ -664,6 +666,19 @@ BAD_DOCUMENTS = {
     "empty name": (_set("holdings.0.name", "  "), "holdings[0].name: is empty."),
     "long name": (_set("holdings.0.name", "x" * 101), "is longer than 100 characters"),
     "NUL in a note": (_set("entries.0.note", "a\x00b"), "contains a NUL character"),
+    "a goal far ahead": (
+        _set("goals.0.year", 2190),
+        "goals[0].year: 2190 is more than 10 years ahead: a goal can be set up to 2036.",
+    ),
+    "a target the form refuses": (
+        _set("goals.0.target", "99999999999999.999999"),
+        "goals[0].target: “99999999999999.999999” has 14 digits before the decimal point; "
+        "at most 12 are allowed.",
+    ),
+    "a baseline the form refuses": (
+        _set("goals.0.baseline", "-1000000000000"),
+        "goals[0].baseline: “-1000000000000” has 13 digits before the decimal point",
+    ),
     "target below baseline": (
         _set("goals.0.target", "0.01"),
         "goals[0].target: must be above the baseline.",
@@ -710,8 +725,8 @@ def _bad_bytes(case) -> bytes:
 
 @pytest.mark.parametrize("case", BAD_DOCUMENTS.values(), ids=BAD_DOCUMENTS.keys())
 def test_bad_documents_are_refused_with_a_clear_message(owner, case):
-    with pytest.raises(data_import.DataImportError) as refused:
-        data_import.read_document(_bad_bytes(case))
+    with pytest.raises(json_reader.DataImportError) as refused:
+        json_reader.read_document(_bad_bytes(case))
     assert case[1] in " ".join(refused.value.problems)
 
 
@@ -725,6 +740,7 @@ def test_bad_documents_are_refused_with_a_clear_message(owner, case):
         "float amount",
         "stream to a missing holding",
         "zero yield",
+        "a goal far ahead",
     ],
 )
 def test_bad_documents_posted_change_nothing(client_owner, owner, name):
@@ -741,15 +757,90 @@ def test_the_valid_document_of_these_tests_is_valid(owner):
     import_into(owner, encode(valid_document()))
 
 
+def test_the_import_reads_the_fields_the_export_writes():
+    assert {table: tuple(fields) for table, fields in FIELDS.items()} == data_export.TABLES
+
+
+# --- Goals: what the goal form accepts, an import accepts ----------------------------------
+
+
+def _goal_document(**goal) -> bytes:
+    document = valid_document()
+    document["goals"][0].update(goal)
+    return encode(document)
+
+
+def _is_read(data: bytes) -> bool:
+    try:
+        json_reader.read_document(data)
+    except json_reader.DataImportError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("metric", ["monthly_passive", "runway_months"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "0.01",
+        "999999999999.99",
+        "1000000000000",
+        "1000000000000.00",
+        "5000000000000",
+        "99999999999999.99",
+    ],
+)
+def test_an_import_is_refused_exactly_where_the_form_refuses(owner, metric, target):
+    typed = {"metric": metric, "portfolio": "", "year": "2026", "target": target}
+    form = GoalForm({**typed, "baseline": "0", "note": ""}, owner=owner, today=NOW.date())
+    assert _is_read(_goal_document(metric=metric, target=target, baseline="0")) == (form.is_valid())
+
+
+@pytest.mark.parametrize(
+    ("year", "imported"),
+    [(1900, True), (2019, True), (2025, True), (2036, True), (2037, False), (2190, False)],
+)
+def test_an_import_brings_goals_of_any_past_year_and_up_to_ten_years_ahead(year, imported):
+    assert _is_read(_goal_document(year=year)) is imported
+
+
+def test_the_years_ahead_count_from_the_importing_users_today(owner):
+    data = _goal_document(year=2037)
+    with pytest.raises(json_reader.DataImportError, match="can be set up to 2036"):
+        json_reader.read_document(data)
+    json_reader.read_document(data, today=date(2027, 1, 1))
+
+
+def test_a_goal_imported_at_the_limit_can_be_edited(owner):
+    target = "999999999999.99"
+    import_into(owner, _goal_document(metric="monthly_passive", target=target, baseline="0"))
+    goal = Goal.objects.get(owner=owner)
+    shown = GoalForm(instance=goal, owner=owner, today=NOW.date())
+    data = {name: shown[name].value() for name in ("metric", "year", "target", "baseline")}
+    form = GoalForm(
+        {**data, "portfolio": "", "note": "raised"}, instance=goal, owner=owner, today=NOW.date()
+    )
+    assert form.is_valid(), form.errors
+    assert form.save().target == Decimal(target)
+
+
+def test_a_goal_the_form_would_refuse_is_not_imported(client_owner, owner):
+    before = state(owner)
+    data = _goal_document(metric="monthly_passive", target="5000000000000", baseline="0")
+    response = client_owner.post(URL, upload(data))
+    assert "goals[0].target: “5000000000000” has 13 digits" in html.unescape(response.text)
+    assert state(owner) == before
+
+
 def test_every_problem_is_listed_up_to_a_limit():
     document = valid_document()
     document["entries"] = [
         {"portfolio": 7, "date": "2026-01-01", "amount": "NaN", "category": "fees"}
     ] * 30
-    with pytest.raises(data_import.DataImportError) as refused:
-        data_import.read_document(encode(document))
+    with pytest.raises(json_reader.DataImportError) as refused:
+        json_reader.read_document(encode(document))
     problems = refused.value.problems
-    assert len(problems) == data_import.MAX_PROBLEMS + 1
+    assert len(problems) == json_reader.MAX_PROBLEMS + 1
     assert problems[0].startswith("entries[0].amount:")
     assert problems[19].startswith("entries[19].amount:")
     assert problems[-1] == "Checking stopped here; there may be more problems."
@@ -758,7 +849,7 @@ def test_every_problem_is_listed_up_to_a_limit():
 def test_an_account_with_data_is_refused_and_left_alone(owner):
     EntryFactory(portfolio=owner.portfolios.get())
     before = state(owner)
-    with pytest.raises(data_import.DataImportError, match=r"already has data \(1 entry\)"):
+    with pytest.raises(json_reader.DataImportError, match=r"already has data \(1 entry\)"):
         import_into(owner, encode(valid_document()))
     assert state(owner) == before
 
@@ -766,7 +857,7 @@ def test_an_account_with_data_is_refused_and_left_alone(owner):
 def test_importing_twice_is_refused_the_second_time(owner):
     import_into(owner, encode(valid_document()))
     before = state(owner)
-    with pytest.raises(data_import.DataImportError, match="already has data"):
+    with pytest.raises(json_reader.DataImportError, match="already has data"):
         import_into(owner, encode(valid_document()))
     assert state(owner) == before
 
@@ -775,7 +866,7 @@ def test_a_failure_while_writing_rolls_everything_back(owner):
     before = state(owner)
     with (
         mock.patch.object(snapshots, "snapshots_recompute", side_effect=IntegrityError("boom")),
-        pytest.raises(data_import.DataImportError, match="breaks a rule of the database"),
+        pytest.raises(json_reader.DataImportError, match="breaks a rule of the database"),
     ):
         import_into(owner, encode(valid_document()))
     assert state(owner) == before
@@ -831,7 +922,7 @@ def test_an_empty_file(client_owner):
 
 
 def test_a_file_over_the_limit_is_refused(client_owner, owner, monkeypatch):
-    monkeypatch.setattr(data_import, "MAX_BYTES", 100)
+    monkeypatch.setattr(json_reader, "MAX_BYTES", 100)
     before = state(owner)
     response = client_owner.post(URL, upload(encode(valid_document())))
     assert "The file is larger than 20 MB." in response.text

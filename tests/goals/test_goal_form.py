@@ -9,6 +9,7 @@ import pytest
 
 from goals.forms import GoalForm
 from goals.models import Goal
+from portfolio.limits import goal_years
 from tests.factories import GoalFactory, PortfolioFactory, StreamFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,15 @@ def test_bad_figures_get_a_message(owner, metric, field, typed, message):
     assert not Goal.objects.exists()
 
 
+@pytest.mark.parametrize("metric", ["monthly_passive", "runway_months"])
+def test_a_figure_just_below_the_limit_is_accepted(owner, metric):
+    form = form_for(owner, metric=metric, target="999999999999.99", baseline="0")
+    assert form.is_valid(), form.errors
+    form = form_for(owner, metric=metric, target="1000000000000.00", baseline="0")
+    assert not form.is_valid()
+    assert form.errors["target"] == ["That figure is too large."]
+
+
 def test_target_is_required(owner):
     form = form_for(owner, target="")
     assert not form.is_valid()
@@ -119,6 +129,13 @@ def test_target_is_required(owner):
 def test_year_from_last_year_to_ten_years_ahead(owner, year):
     form = form_for(owner, year=str(year), baseline="5%")
     assert form.is_valid(), form.errors
+
+
+def test_the_year_window_is_the_one_of_the_limits(owner):
+    for year in goal_years(TODAY.year):
+        form = form_for(owner, year=str(year), baseline="5%")
+        assert form.is_valid(), (year, form.errors)
+        assert not Goal.objects.exists()  # not saved: the next year is no duplicate
 
 
 @pytest.mark.parametrize("year", ["2024", "2037", "2040", "abc"])
@@ -254,6 +271,25 @@ def test_edit_shows_rates_as_percentages_and_requires_a_baseline(owner):
     form = form_for(owner, instance=goal, year="2026", target="12%", baseline="")
     assert not form.is_valid()
     assert "baseline" in form.errors
+
+
+@pytest.mark.parametrize("metric", ["monthly_passive", "runway_months"])
+def test_edit_shows_money_and_months_as_typed_and_saves_them_unchanged(owner, metric):
+    goal = GoalFactory(
+        owner=owner, metric=metric, baseline=Decimal("200.5"), target=Decimal("999999999999.99")
+    )
+    goal.refresh_from_db()  # the column's six places: 200.500000
+    form = GoalForm(instance=goal, owner=owner, today=TODAY)
+    assert (form["target"].value(), form["baseline"].value()) == ("999999999999.99", "200.50")
+
+    form = form_for(
+        owner,
+        instance=goal,
+        metric=metric,
+        target=form["target"].value(),
+        baseline=form["baseline"].value(),
+    )
+    assert form.is_valid(), form.errors
 
 
 def test_edit_keeps_the_start_of_the_path_unless_the_year_changes(owner):
