@@ -20,14 +20,17 @@ from django.utils.dateformat import format as format_date
 
 from goals import progress
 from goals.models import Goal, Metric
-from portfolio import categories, metrics
+from portfolio import categories
 from portfolio.models import Portfolio, Snapshot
 from portfolio.months import month_end, user_today
 
 CENT = Decimal("0.01")
 
 
-def _money(value: Decimal) -> str:
+def _money(value: Decimal | None) -> str | None:
+    """An amount for JSON: a decimal string, or None (unknown: a gap in the line)."""
+    if value is None:
+        return None
     return format(value.quantize(CENT, rounding=ROUND_HALF_EVEN), "f")
 
 
@@ -52,8 +55,8 @@ class MonthRow:
     monthly_passive: Decimal
     runway_months: Decimal | None
     runway_with_passive_months: Decimal | None
-    net_worth: Decimal
-    liquid_assets: Decimal
+    net_worth: Decimal | None  # None: no balance recorded yet
+    liquid_assets: Decimal | None
 
 
 @dataclass
@@ -118,10 +121,7 @@ def dashboard_charts(*, user, portfolio: Portfolio | None = None) -> Charts:
     ]
     rows = []
     for snapshot, goal_path, goal_target in zip(snapshots, path, target, strict=True):
-        by_category = [
-            metrics.monthly(Decimal(snapshot.by_category.get(value, "0")))
-            for value, _ in passive_categories
-        ]
+        by_category = [snapshot.monthly_of(value) for value, _ in passive_categories]
         rows.append(
             MonthRow(
                 month=snapshot.month,
@@ -129,7 +129,7 @@ def dashboard_charts(*, user, portfolio: Portfolio | None = None) -> Charts:
                 goal_path=goal_path,
                 goal_target=goal_target,
                 passive_by_category=by_category,
-                monthly_passive=metrics.monthly(snapshot.passive),
+                monthly_passive=snapshot.monthly_passive,
                 runway_months=snapshot.figure("runway_months"),
                 runway_with_passive_months=snapshot.figure("runway_with_passive_months"),
                 net_worth=snapshot.net_worth,

@@ -23,7 +23,7 @@ from portfolio.views.ownership import get_portfolio
 def render_dashboard(request, *, portfolios, portfolio=None):
     """The figures of ``portfolios`` (a queryset) today; ``portfolio`` when only one."""
     today = user_today(request.user)
-    figures = figures_at(portfolios=portfolios, as_of=today)
+    figures = figures_at(portfolios=portfolios, as_of=today, with_pace=True)
     cards = goal_cards(user=request.user, today=today, portfolio=portfolio)
     context = {
         "figures": figures,

@@ -62,13 +62,18 @@ def expected_value(baseline: Decimal, target: Decimal, start: date, as_of: date)
     return baseline + (target - baseline) * Decimal(elapsed) / Decimal(total)
 
 
-def status(current: Decimal | None, expected: Decimal, target: Decimal) -> str:
-    """Achieved when the figure meets the target, on track when it is on or above the path."""
+def status(current: Decimal | None, projected: Decimal | None, target: Decimal) -> str:
+    """From the projection: achieved when the figure meets the target now, on track when
+    its projected value at 31 December does, behind otherwise.
+
+    The straight path ("expected today") is a reference to show, never the status:
+    a figure can be above the path today and still be heading below the target.
+    """
     if current is None:
         return UNKNOWN
     if current >= target:
         return ACHIEVED
-    if current >= expected:
+    if projected is not None and projected >= target:
         return ON_TRACK
     return BEHIND
 
@@ -104,13 +109,18 @@ class RatioGap:
 
 
 def ratio_gap(
-    target_ratio: Decimal, earned_ttm: Decimal, passive_ttm: Decimal, yearly_yield: Decimal
+    target_ratio: Decimal, monthly_earned: Decimal, monthly_passive: Decimal, yearly_yield: Decimal
 ) -> RatioGap:
-    """The more passive income a month the target needs, and the capital that would pay it."""
-    needed_yearly = metrics.passive_needed(target_ratio, earned_ttm, passive_ttm)
+    """The more passive income a month the target needs, and the capital that would pay it.
+
+    From monthly figures (window totals / the window's months), so that the answer
+    is right from the first day: with 5,000 earned and 800 passive a month, 25%
+    needs 0.25 x 5,000 - 800 = 450 more a month.
+    """
+    needed = metrics.passive_needed(target_ratio, monthly_earned, monthly_passive)
     return RatioGap(
-        passive_needed_monthly=metrics.monthly(needed_yearly),
-        capital_needed=metrics.capital_needed(needed_yearly, yearly_yield),
+        passive_needed_monthly=needed,
+        capital_needed=metrics.capital_needed(needed * 12, yearly_yield),
     )
 
 

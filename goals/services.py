@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from goals import progress
 from goals.models import Goal, Metric, metric_value
-from portfolio import metrics
 from portfolio.figures import Figures
 from portfolio.limits import GOAL_COLUMN_LIMIT
 from portfolio.models import Portfolio
@@ -91,8 +90,8 @@ def goal_cards(*, user, today: date, portfolio: Portfolio | None = None) -> list
                 as_of=today,
                 current=metric_value(now, goal.metric),
                 projected=metric_value(end, goal.metric),
-                earned=now.earned,
-                passive=now.passive,
+                monthly_earned=now.monthly_earned,
+                monthly_passive=now.monthly_passive,
                 yearly_yield=user.assumed_yield,
             )
         )
@@ -105,14 +104,15 @@ def goal_card(
     as_of: date,
     current: Decimal | None,
     projected: Decimal | None,
-    earned: Decimal | None,
-    passive: Decimal | None,
+    monthly_earned: Decimal | None,
+    monthly_passive: Decimal | None,
     yearly_yield: Decimal,
 ) -> GoalCard:
-    """Where ``goal`` stands at ``as_of``, from its figure then and the TTM flows.
+    """Where ``goal`` stands at ``as_of``: its figure then, its projected value at
+    31 December (the status comes from it), and the monthly flows for the gap.
 
-    The dashboard passes live figures, the e-mails a month's snapshot; ``earned`` and
-    ``passive`` are None when there is no figure at all.
+    The dashboard passes live figures, the e-mails a month's snapshot and the
+    projection from the data; the flows are None when there is no figure at all.
     """
     expected = progress.expected_value(goal.baseline, goal.target, goal.baseline_date, as_of)
     fraction = progress.fraction_done(goal.baseline, goal.target, current)
@@ -122,29 +122,29 @@ def goal_card(
         expected=expected,
         fraction=fraction,
         bar_percent=progress.bar_percent(fraction),
-        status=progress.status(current, expected, goal.target),
+        status=progress.status(current, projected, goal.target),
         projected=projected,
-        gap=_gap(goal, current, earned, passive, yearly_yield),
+        gap=_gap(goal, current, monthly_earned, monthly_passive, yearly_yield),
     )
 
 
 def _gap(
     goal: Goal,
     current: Decimal | None,
-    earned: Decimal | None,
-    passive: Decimal | None,
+    monthly_earned: Decimal | None,
+    monthly_passive: Decimal | None,
     yearly_yield: Decimal,
 ) -> progress.RatioGap | None:
-    if earned is None or passive is None:
+    if monthly_earned is None or monthly_passive is None:
         return None
     if goal.metric == Metric.WEALTH_RATIO:
         if current is None:
             # No income at all: the ratio is undefined and no amount is "needed" yet;
             # a gap of 0 would read as "your passive income already reaches this target".
             return None
-        return progress.ratio_gap(goal.target, earned, passive, yearly_yield)
+        return progress.ratio_gap(goal.target, monthly_earned, monthly_passive, yearly_yield)
     if goal.metric == Metric.MONTHLY_PASSIVE:
-        return progress.income_gap(goal.target, metrics.monthly(passive), yearly_yield)
+        return progress.income_gap(goal.target, monthly_passive, yearly_yield)
     return None
 
 

@@ -63,7 +63,8 @@ from notifications.emails import (
 from notifications.models import SentEmail
 from portfolio import formatting, metrics
 from portfolio.models import Entry, Portfolio, Snapshot
-from portfolio.months import add_months, month_period
+from portfolio.months import add_months, month_period, window_start
+from portfolio.selectors import load_owner_data
 
 Kind = SentEmail.Kind
 Status = SentEmail.Status
@@ -247,17 +248,33 @@ def _change(new: Decimal | None, old: Decimal | None) -> Decimal | None:
     return new - old
 
 
-def _goal_card(goal: Goal, snapshot: Snapshot | None, as_of: date, yearly_yield) -> GoalCard:
-    """The dashboard's goal card, read from the month's snapshot."""
-    return goal_card(
-        goal,
-        as_of=as_of,
-        current=None if snapshot is None else metric_value(snapshot, goal.metric),
-        projected=None,
-        earned=None if snapshot is None else snapshot.earned,
-        passive=None if snapshot is None else snapshot.passive,
-        yearly_yield=yearly_yield,
+def _goal_cards(user, goals: list[Goal], snapshots, month: date, as_of: date) -> list[GoalCard]:
+    """The dashboard's goal cards, read from the month's snapshots; the status from
+    the projected 31 December (four queries for the user, only when there are goals)."""
+    if not goals:
+        return []
+    year_end = date(month.year, 12, 31)
+    data = load_owner_data(
+        Portfolio.objects.filter(owner=user),
+        first=window_start(year_end),
+        last=year_end,
+        values_on=as_of,
     )
+    cards = []
+    for goal in goals:
+        snapshot = snapshots.get((goal.portfolio_id, month))
+        cards.append(
+            goal_card(
+                goal,
+                as_of=as_of,
+                current=None if snapshot is None else metric_value(snapshot, goal.metric),
+                projected=metric_value(data.figures_at(year_end, goal.portfolio_id), goal.metric),
+                monthly_earned=None if snapshot is None else snapshot.monthly_earned,
+                monthly_passive=None if snapshot is None else snapshot.monthly_passive,
+                yearly_yield=user.assumed_yield,
+            )
+        )
+    return cards
 
 
 def _chart(
@@ -304,10 +321,7 @@ def monthly_outgoing(
     def change(name: str, earlier: Snapshot | None) -> Decimal | None:
         return None if earlier is None else _change(current.figure(name), earlier.figure(name))
 
-    cards = [
-        _goal_card(goal, snapshots.get((goal.portfolio_id, month)), as_of, user.assumed_yield)
-        for goal in goals
-    ]
+    cards = _goal_cards(user, goals, snapshots, month, as_of)
     ratio_goal = next(
         (g for g in goals if g.metric == Metric.WEALTH_RATIO and g.portfolio_id is None), None
     )
@@ -323,9 +337,9 @@ def monthly_outgoing(
         "runway": current.figure("runway_months"),
         "runway_with_passive": current.figure("runway_with_passive_months"),
         "coverage": current.figure("passive_coverage"),
-        "monthly_passive": metrics.monthly(current.passive),
-        "monthly_earned": metrics.monthly(current.earned),
-        "monthly_spending": metrics.monthly(current.spending),
+        "monthly_passive": current.monthly_passive,
+        "monthly_earned": current.monthly_earned,
+        "monthly_spending": current.monthly_spending,
         "ratio_change_month": change("wealth_ratio", before),
         "ratio_change_year": change("wealth_ratio", year_start),
         "runway_change_month": change("runway_months", before),

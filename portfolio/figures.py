@@ -1,8 +1,14 @@
 """The dashboard's figures for one owner at one date, pure Python (no Django import).
 
-``compute_figures`` combines the TTM flows of ``schedule`` with the balance-sheet
-values into every metric of docs/metrics.md, by calling ``metrics``; the dashboard, the
-snapshots and the e-mails all read a ``Figures`` and never redo a formula.
+``compute_figures`` combines the window's flows (``schedule.window_totals``) with
+the balance-sheet values into every metric of docs/metrics.md, by calling
+``metrics``; the dashboard, the snapshots, the goals and the e-mails all read a
+``Figures`` and never redo a formula.
+
+Flows are totals over the owner's window: the twelve months to the as-of month,
+shortened to the months since the owner's first flow (``window_months``, 1 to
+12). Monthly figures are the total / ``window_months``. Balances are unknown
+(``None``), not zero, before the first valuation; so then are both runways.
 """
 
 from __future__ import annotations
@@ -12,37 +18,80 @@ from datetime import date
 from decimal import Decimal
 
 from portfolio import metrics
+from portfolio.months import add_months
 from portfolio.schedule import Totals
+
+# The "today's pace" line shows when the pace differs from the window's ratio by this much.
+PACE_SHOWN_FROM = Decimal("0.01")
 
 
 @dataclass(frozen=True)
 class Figures:
     as_of: date
-    earned: Decimal  # TTM
-    passive: Decimal  # TTM
-    spending: Decimal  # TTM
-    by_category: dict[str, Decimal]  # TTM
-    liquid_assets: Decimal
-    net_worth: Decimal
+    window_months: int  # the window's length n, 1 to 12
+    earned: Decimal  # window total
+    passive: Decimal  # window total
+    spending: Decimal  # window total
+    by_category: dict[str, Decimal]  # window totals
+    liquid_assets: Decimal | None  # None: no liquid holding has a value yet
+    net_worth: Decimal | None  # None: no holding has a value yet
     passive_hours: Decimal  # hours per month that the passive streams take
     wealth_ratio: Decimal | None
-    runway_months: Decimal
-    runway_with_passive_months: Decimal
+    runway_months: Decimal | None  # None: unknown (no balance recorded yet)
+    runway_with_passive_months: Decimal | None
     passive_coverage: Decimal | None
     savings_rate: Decimal | None
     passive_per_hour: Decimal | None
+    # The ratio at the monthly equivalents of the streams running today; None where
+    # not computed (history) or undefined.
+    pace_ratio: Decimal | None = None
+
+    @property
+    def window_start(self) -> date:
+        """The first day of the window's first month."""
+        return add_months(self.as_of, 1 - self.window_months)
+
+    @property
+    def full_window(self) -> bool:
+        """Twelve months: the figures need no "over N months" beside them."""
+        return self.window_months == 12
 
     @property
     def monthly_earned(self) -> Decimal:
-        return metrics.monthly(self.earned)
+        return metrics.per_month(self.earned, self.window_months)
 
     @property
     def monthly_passive(self) -> Decimal:
-        return metrics.monthly(self.passive)
+        return metrics.per_month(self.passive, self.window_months)
 
     @property
     def monthly_spending(self) -> Decimal:
-        return metrics.monthly(self.spending)
+        return metrics.per_month(self.spending, self.window_months)
+
+    @property
+    def yearly_earned(self) -> Decimal:
+        return self.monthly_earned * 12
+
+    @property
+    def yearly_passive(self) -> Decimal:
+        return self.monthly_passive * 12
+
+    @property
+    def yearly_spending(self) -> Decimal:
+        return self.monthly_spending * 12
+
+    @property
+    def balance_known(self) -> bool:
+        return self.liquid_assets is not None
+
+    @property
+    def shows_pace(self) -> bool:
+        """Whether today's pace differs from the window's ratio by a point or more."""
+        if self.pace_ratio is None or not self.pace_ratio.is_finite():
+            return False
+        if self.wealth_ratio is None or not self.wealth_ratio.is_finite():
+            return True
+        return abs(self.pace_ratio - self.wealth_ratio) >= PACE_SHOWN_FROM
 
     def figure(self, name: str) -> Decimal | None:
         """A figure by name, as ``Snapshot.figure`` gives a stored one."""
@@ -69,19 +118,38 @@ def compute_figures(
     *,
     as_of: date,
     totals: Totals,
-    liquid_assets: Decimal,
-    net_worth: Decimal,
+    liquid_assets: Decimal | None,
+    net_worth: Decimal | None,
     passive_hours: Decimal,
+    pace: Totals | None = None,
 ) -> Figures:
+    """Every figure from the window's ``totals`` and the balances at ``as_of``.
+
+    ``liquid_assets`` / ``net_worth`` are None when no (liquid) holding has a value
+    yet; ``pace`` (``schedule.pace``) gives the "today's pace" ratio.
+    """
     # Corrections (negative entries) can push a group below zero; no income or
     # spending is less than none, and the formulas rightly refuse negatives.
     earned, passive, spending = (
         max(v, Decimal(0)) for v in (totals.earned, totals.passive, totals.spending)
     )
-    monthly_spending = metrics.monthly(spending)
-    monthly_passive = metrics.monthly(passive)
+    monthly_spending = metrics.per_month(spending, totals.months)
+    monthly_passive = metrics.per_month(passive, totals.months)
+    if liquid_assets is None:
+        runway = runway_with_passive = None
+    else:
+        runway = metrics.runway_months(liquid_assets, monthly_spending)
+        runway_with_passive = metrics.runway_months(
+            liquid_assets, monthly_spending, monthly_passive
+        )
+    pace_ratio = None
+    if pace is not None:
+        pace_ratio = metrics.wealth_ratio(
+            max(pace.passive, Decimal(0)), max(pace.earned, Decimal(0))
+        )
     return Figures(
         as_of=as_of,
+        window_months=totals.months,
         earned=earned,
         passive=passive,
         spending=spending,
@@ -90,11 +158,10 @@ def compute_figures(
         net_worth=net_worth,
         passive_hours=passive_hours,
         wealth_ratio=metrics.wealth_ratio(passive, earned),
-        runway_months=metrics.runway_months(liquid_assets, monthly_spending),
-        runway_with_passive_months=metrics.runway_months(
-            liquid_assets, monthly_spending, monthly_passive
-        ),
+        runway_months=runway,
+        runway_with_passive_months=runway_with_passive,
         passive_coverage=metrics.passive_coverage(passive, spending),
         savings_rate=metrics.savings_rate(earned, passive, spending),
         passive_per_hour=metrics.passive_income_per_hour(monthly_passive, passive_hours),
+        pace_ratio=pace_ratio,
     )

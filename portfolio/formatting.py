@@ -12,6 +12,9 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 from babel.numbers import format_currency, format_decimal
 from django.conf import settings
+from django.utils.dateformat import format as date_format
+
+from portfolio.months import add_months
 
 DASH = "—"
 # Rounding for display needs as many digits as the figure has: 28 (Python's
@@ -105,3 +108,18 @@ def number(value, places: int = 1) -> str:
         return "∞"
     pattern = "#,##0" + ("." + "0" * int(places) if int(places) else "")
     return format_decimal(Decimal(value), format=pattern, locale=settings.NUMBER_LOCALE)
+
+
+def window(figures) -> str:
+    """Over how many months flows are taken: "over the twelve months to November 2026",
+    or, in an owner's first months, "over 3 months, since September 2026".
+
+    ``figures`` is a ``Figures`` (its ``as_of``) or a ``Snapshot`` (its ``month``).
+    """
+    last = getattr(figures, "as_of", None) or figures.month
+    count = figures.window_months
+    if count >= 12:
+        return f"over the twelve months to {date_format(last, 'F Y')}"
+    first = add_months(last, 1 - count)
+    unit = "month" if count == 1 else "months"
+    return f"over {count} {unit}, since {date_format(first, 'F Y')}"

@@ -81,10 +81,19 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
 
 
 def monthly(yearly: Decimal) -> Decimal:
-    """A monthly figure from a yearly (TTM) one: yearly / 12. May be negative."""
+    """A monthly figure from a yearly one: yearly / 12. May be negative."""
     yearly = checked_decimal("yearly", yearly, non_negative=False)
     with localcontext(_CTX):
         return yearly / 12
+
+
+def per_month(total: Decimal, months: int) -> Decimal:
+    """A monthly figure from the total of a window of ``months`` months. May be negative."""
+    total = checked_decimal("total", total, non_negative=False)
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        raise ValueError("months must be a whole number of months, at least 1")
+    with localcontext(_CTX):
+        return total / months
 
 
 def wealth_ratio(passive: Decimal, earned: Decimal) -> Decimal | None:
@@ -188,7 +197,7 @@ def holding_class(monthly_net: Decimal) -> str:
 
 @dataclass(frozen=True)
 class YearRow:
-    """Figures at the end of projected year ``year`` (1-based)."""
+    """Figures at the end of projected year ``year`` (1-based; 0 is today)."""
 
     year: int
     capital: Decimal
@@ -205,6 +214,37 @@ def _monthly_factor(yearly_rate: Decimal) -> Decimal:
     with localcontext(_RATE_CTX):
         factor = (1 + yearly_rate) ** (Decimal(1) / 12)
     return _CTX.plus(factor)
+
+
+def projection_today(
+    *,
+    capital: Decimal,
+    yearly_yield: Decimal,
+    earned_yearly: Decimal,
+    spending_yearly: Decimal,
+    other_passive_yearly: Decimal = ZERO,
+) -> YearRow:
+    """Row 0 of a projection: today, before any growth, by the same formulas as its rows.
+
+    From the dashboard's figures (capital = liquid assets, earned and passive =
+    monthly figures x 12, with passive = yield x capital + other passive) it holds
+    the dashboard's ratio, so that the way from today to year 1 is visible.
+    """
+    capital = checked_decimal("capital", capital)
+    yearly_yield = checked_decimal("yearly_yield", yearly_yield)
+    earned_yearly = checked_decimal("earned_yearly", earned_yearly)
+    spending_yearly = checked_decimal("spending_yearly", spending_yearly)
+    other_passive_yearly = checked_decimal("other_passive_yearly", other_passive_yearly)
+    with localcontext(_CTX):
+        passive = yearly_yield * capital + other_passive_yearly
+        return YearRow(
+            year=0,
+            capital=capital,
+            passive_yearly=passive,
+            earned_yearly=earned_yearly,
+            ratio=wealth_ratio(passive, earned_yearly),
+            runway_months=runway_months(capital, spending_yearly / 12),
+        )
 
 
 def project(

@@ -248,23 +248,27 @@ METRIC = {"max_digits": 30, "decimal_places": 6, "null": True, "blank": True}
 METRIC_PLACES = Decimal("0.000001")
 
 
-def _metric_state(name: str, *, can_be_undefined: bool = True) -> list[models.CheckConstraint]:
+def _metric_state(name: str) -> list[models.CheckConstraint]:
     """An unbounded figure has ``<name>_infinite`` set and no value; never both."""
-    checks = [
+    return [
         models.CheckConstraint(
             condition=~models.Q(**{f"{name}__isnull": False, f"{name}_infinite": True}),
             name=f"snapshot_{name}_value_or_infinite",
         )
     ]
-    if not can_be_undefined:
-        checks.append(
-            models.CheckConstraint(
-                condition=models.Q(**{f"{name}__isnull": False})
-                | models.Q(**{f"{name}_infinite": True}),
-                name=f"snapshot_{name}_never_undefined",
-            )
-        )
-    return checks
+
+
+def _runway_state(name: str) -> list[models.CheckConstraint]:
+    """A runway is known (a value, or unbounded) exactly when liquid assets are."""
+    known = models.Q(**{f"{name}__isnull": False}) | models.Q(**{f"{name}_infinite": True})
+    return [
+        *_metric_state(name),
+        models.CheckConstraint(
+            condition=(models.Q(liquid_assets__isnull=False) & known)
+            | (models.Q(liquid_assets__isnull=True) & ~known),
+            name=f"snapshot_{name}_known_with_balance",
+        ),
+    ]
 
 
 class Snapshot(models.Model):
@@ -276,7 +280,8 @@ class Snapshot(models.Model):
     full, as on the dashboard), balances are as of its last day (the current month:
     as of today in the user's time zone).
 
-    A metric (docs/metrics.md) takes one of three states, stored explicitly:
+    A metric (docs/metrics.md) takes one of three states, stored explicitly (a
+    runway's "undefined" is "unknown": no balance recorded yet):
 
     - a value: ``<metric>`` holds it, ``<metric>_infinite`` is False;
     - unbounded (``Decimal("Infinity")``, "fully passive", "free"): ``<metric>`` is
@@ -294,13 +299,16 @@ class Snapshot(models.Model):
         Portfolio, on_delete=models.CASCADE, null=True, blank=True, related_name="snapshots"
     )
     month = models.DateField(help_text="The first day of the month the figures close.")
-    earned = models.DecimalField(**TOTAL)  # TTM
-    passive = models.DecimalField(**TOTAL)  # TTM
-    spending = models.DecimalField(**TOTAL)  # TTM
-    # TTM by category, {"dividends": "1234.50", ...}: decimal strings, never floats.
+    # The window's length: 12, or fewer in the owner's first months (docs/metrics.md).
+    window_months = models.PositiveSmallIntegerField(default=12)
+    earned = models.DecimalField(**TOTAL)  # window total
+    passive = models.DecimalField(**TOTAL)  # window total
+    spending = models.DecimalField(**TOTAL)  # window total
+    # Window totals by category, {"dividends": "1234.50", ...}: decimal strings, never floats.
     by_category = models.JSONField(default=dict)
-    liquid_assets = models.DecimalField(**TOTAL)
-    net_worth = models.DecimalField(**TOTAL)
+    # NULL: unknown, no (liquid) holding had a value yet; so are both runways then.
+    liquid_assets = models.DecimalField(**TOTAL, null=True, blank=True)
+    net_worth = models.DecimalField(**TOTAL, null=True, blank=True)
     passive_hours = models.DecimalField(max_digits=10, decimal_places=1)
     wealth_ratio = models.DecimalField(**METRIC)
     wealth_ratio_infinite = models.BooleanField(default=False)
@@ -343,8 +351,12 @@ class Snapshot(models.Model):
                 name="snapshot_one_per_portfolio_and_month",
             ),
             *_metric_state("wealth_ratio"),
-            *_metric_state("runway_months", can_be_undefined=False),
-            *_metric_state("runway_with_passive_months", can_be_undefined=False),
+            *_runway_state("runway_months"),
+            *_runway_state("runway_with_passive_months"),
+            models.CheckConstraint(
+                condition=models.Q(window_months__gte=1, window_months__lte=12),
+                name="snapshot_window_months_range",
+            ),
             *_metric_state("passive_coverage"),
             *_metric_state("passive_per_hour"),
         ]
@@ -353,10 +365,26 @@ class Snapshot(models.Model):
         scope = "all portfolios" if self.portfolio_id is None else f"portfolio {self.portfolio_id}"
         return f"Snapshot {self.month:%Y-%m} of user {self.owner_id} ({scope})"
 
+    @property
+    def monthly_earned(self) -> Decimal:
+        return metrics.per_month(self.earned, self.window_months)
+
+    @property
+    def monthly_passive(self) -> Decimal:
+        return metrics.per_month(self.passive, self.window_months)
+
+    @property
+    def monthly_spending(self) -> Decimal:
+        return metrics.per_month(self.spending, self.window_months)
+
+    def monthly_of(self, category: str) -> Decimal:
+        """A category's monthly figure over the window."""
+        return metrics.per_month(Decimal(self.by_category.get(category, "0")), self.window_months)
+
     def figure(self, name: str) -> Decimal | None:
         """A metric as ``portfolio.metrics`` gives it: a Decimal, Infinity or None."""
         if name == "monthly_passive":
-            return metrics.monthly(self.passive)
+            return self.monthly_passive
         if name not in self.METRICS:
             raise ValueError(f"{name!r} is not a snapshot metric")
         if getattr(self, f"{name}_infinite", False):

@@ -30,7 +30,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from itertools import pairwise
 
 from portfolio.categories import (
     EARNED,
@@ -54,13 +53,16 @@ __all__ = [
     "StreamSpec",
     "Totals",
     "expected_in_month",
+    "first_flow",
     "month_totals",
     "monthly_equivalent",
     "monthly_net",
+    "pace",
     "passive_hours",
     "payment_dates",
-    "ttm",
-    "ttm_series",
+    "window_bounds",
+    "window_series",
+    "window_totals",
 ]
 
 ZERO = Decimal(0)
@@ -149,11 +151,12 @@ class MonthTotals(_Grouped):
 
 @dataclass(frozen=True)
 class Totals(_Grouped):
-    """Flows of the twelve calendar months ending with (``year``, ``month``)."""
+    """Flows of the ``months`` calendar months (1 to 12) ending with (``year``, ``month``)."""
 
     year: int
     month: int
     by_category: dict[str, Decimal] = field(default_factory=dict)
+    months: int = 12
 
 
 def _month_index(month: Month | date, name: str) -> int:
@@ -279,38 +282,107 @@ def month_totals(
     ]
 
 
-def ttm_series(months: Sequence[MonthTotals]) -> list[Totals]:
-    """Rolling twelve-month totals over consecutive ``MonthTotals``.
+def first_flow(streams: Iterable[StreamSpec], entry_dates: Iterable[date]) -> date | None:
+    """The earliest stream first payment or entry: where an owner's flows begin.
 
-    One ``Totals`` per month that closes a full window, i.e. from the 12th input
-    onwards: to get TTM figures from month M, pass month totals from M - 11.
+    Valuations are balances, not flows, and do not count.
     """
-    for before, after in pairwise(months):
-        if (
-            month_index(date(after.year, after.month, 1))
-            != month_index(date(before.year, before.month, 1)) + 1
-        ):
-            raise ValueError("months must be consecutive calendar months")
+    days = [s.first_date for s in streams]
+    days.extend(entry_dates)
+    return min(days, default=None)
+
+
+def window_bounds(as_of: date, flows_from: date | None) -> tuple[int, int]:
+    """(first month index, length n) of the owner's window at ``as_of``.
+
+    The twelve calendar months ending with ``as_of``'s month, shortened at the front
+    to the month of ``flows_from`` (the owner's first flow) when that is later. An
+    owner with no flow up to ``as_of``'s month has the full twelve (all of it zero).
+    """
+    last = month_index(as_of)
+    start = last - 11
+    if flows_from is not None and month_index(flows_from) <= last:
+        start = max(start, month_index(flows_from))
+    return start, last - start + 1
+
+
+def window_series(
+    streams: Sequence[StreamSpec],
+    entries: Sequence[EntrySpec],
+    first_month: Month | date,
+    last_month: Month | date,
+    *,
+    flows_from: date | None,
+) -> list[Totals]:
+    """The window totals (see ``window_bounds``) closing each month from ``first_month``
+    to ``last_month``; ``flows_from`` is the owner's first flow (``first_flow``).
+
+    ``entries`` must hold every entry of the eleven months before ``first_month`` on.
+
+    In a window shorter than a stream's period (a quarterly stream in one or two
+    months, a yearly one in fewer than twelve) the stream counts its monthly
+    equivalent for each month of the window in which it is active, so that a
+    yearly dividend first paid this month is a twelfth of it, not all of it;
+    unless entries linked to it fall in the window, which then count as always.
+    """
+    lo = _month_index(first_month, "first_month")
+    hi = _month_index(last_month, "last_month")
+    if lo - 11 < _month_index((1, 1), "first_month"):
+        raise ValueError("first_month must be on or after 0001-12")
+    months = month_totals(streams, entries, _from_index(lo - 11), _from_index(hi))
+    lumpy = [s for s in streams if s.frequency in (QUARTERLY, HALF_YEARLY, YEARLY)]
+    confirmed = {(e.stream_id, month_index(e.date)) for e in entries if e.stream_id is not None}
     series = []
     with localcontext(_CTX):
-        for end in range(11, len(months)):
+        for last in range(lo, hi + 1):
+            start, length = window_bounds(from_index(last), flows_from)
             window: dict[str, Decimal] = defaultdict(lambda: ZERO)
-            for month in months[end - 11 : end + 1]:
+            for month in months[start - (lo - 11) : last - (lo - 11) + 1]:
                 for category, amount in month.by_category.items():
                     window[category] += amount
-            last = months[end]
-            series.append(Totals(last.year, last.month, by_category=dict(window)))
+            for stream in lumpy:
+                if length >= _STEP_MONTHS[stream.frequency] or any(
+                    (stream.id, index) in confirmed for index in range(start, last + 1)
+                ):
+                    continue
+                active = range(
+                    max(start, month_index(stream.first_date)),
+                    min(last, month_index(stream.end_date) if stream.end_date else last) + 1,
+                )
+                expected = sum(
+                    (expected_in_month(stream, *_from_index(index)) for index in active),
+                    start=ZERO,
+                )
+                window[stream.category] += monthly_equivalent(stream) * len(active) - expected
+            year, number = _from_index(last)
+            series.append(Totals(year, number, by_category=dict(window), months=length))
     return series
 
 
-def ttm(streams: Iterable[StreamSpec], entries: Iterable[EntrySpec], as_of: date) -> Totals:
-    """Trailing twelve months: the twelve calendar months ending with ``as_of``'s
-    month, that month counted in full from its expected and actual flows."""
-    last = _month_index(as_of, "as_of")
-    if last - 11 < _month_index((1, 1), "as_of"):
-        raise ValueError("as_of must be on or after 0001-12-01")
-    months = month_totals(streams, entries, _from_index(last - 11), _from_index(last))
-    return ttm_series(months)[0]
+def window_totals(
+    streams: Sequence[StreamSpec],
+    entries: Sequence[EntrySpec],
+    as_of: date,
+    *,
+    flows_from: date | None,
+) -> Totals:
+    """The owner's window at ``as_of`` (``window_bounds``), ``as_of``'s month counted in
+    full from its expected and actual flows."""
+    return window_series(streams, entries, as_of, as_of, flows_from=flows_from)[0]
+
+
+def pace(streams: Iterable[StreamSpec], as_of: date) -> Totals:
+    """Monthly equivalents of the streams running on ``as_of``: one month "at today's pace".
+
+    What the figures will settle at once today's streams have run for a while: a
+    newly bought asset shows at once. One-off flows are not a pace and count nothing.
+    """
+    by_category: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    with localcontext(_CTX):
+        for stream in streams:
+            if stream.first_date <= as_of and (stream.end_date is None or stream.end_date >= as_of):
+                by_category[stream.category] += monthly_equivalent(stream)
+    return Totals(as_of.year, as_of.month, by_category=dict(by_category), months=1)
 
 
 def passive_hours(streams: Iterable[StreamSpec], as_of: date) -> Decimal:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 
 from portfolio import months, schedule
 from portfolio.figures import Figures, compute_figures
@@ -30,13 +30,19 @@ def holdings_with_value(portfolios: QuerySet[Portfolio] | Iterable[Portfolio], a
     )
 
 
-def balance_sheet(holdings: Iterable[Holding]) -> tuple[Decimal, Decimal]:
-    """(liquid assets, net worth) of holdings from ``holdings_with_value``."""
-    zero = Decimal(0)
-    values = [(h.liquid, h.value or zero) for h in holdings]
-    net_worth = sum((value for _, value in values), start=zero)
-    liquid = sum((value for is_liquid, value in values if is_liquid), start=zero)
-    return liquid, net_worth
+def balance_sheet(holdings: Iterable[Holding]) -> tuple[Decimal | None, Decimal | None]:
+    """(liquid assets, net worth) of holdings from ``holdings_with_value``.
+
+    A holding has no value before its first valuation (unknown, not zero): with no
+    valued liquid holding, liquid assets are None; with no valued holding at all,
+    so is net worth.
+    """
+    values = [(h.liquid, h.value) for h in holdings if h.value is not None]
+    if not values:
+        return None, None
+    net_worth = sum((value for _, value in values), start=Decimal(0))
+    liquid = [value for is_liquid, value in values if is_liquid]
+    return (sum(liquid, start=Decimal(0)) if liquid else None), net_worth
 
 
 def has_any_data(portfolios) -> bool:
@@ -68,35 +74,54 @@ class OwnerData:
     streams: list[schedule.StreamSpec]
     entries: list[schedule.EntrySpec]
     holdings: list[Holding]
+    # Each portfolio's earliest entry ever (older ones than ``entries`` hold too):
+    # with the streams' first payments, where the owner's window may begin.
+    first_entries: dict[int, date]
 
-    def figures_at(self, as_of: date, portfolio_id: int | None = None) -> Figures:
-        """Figures at ``as_of`` of one loaded portfolio, or of all of them (``None``)."""
+    def figures_at(
+        self, as_of: date, portfolio_id: int | None = None, *, with_pace: bool = False
+    ) -> Figures:
+        """Figures at ``as_of`` of one loaded portfolio, or of all of them (``None``);
+        ``with_pace`` adds the ratio at today's streams (for the dashboard)."""
 
         def mine(row) -> bool:
             return portfolio_id is None or row.portfolio_id == portfolio_id
 
         streams = [s for s in self.streams if mine(s)]
         entries = [e for e in self.entries if mine(e)]
+        firsts = [day for pk, day in self.first_entries.items() if portfolio_id in (None, pk)]
         liquid, net_worth = balance_sheet(h for h in self.holdings if mine(h))
         return compute_figures(
             as_of=as_of,
-            totals=schedule.ttm(streams, entries, as_of),
+            totals=schedule.window_totals(
+                streams, entries, as_of, flows_from=schedule.first_flow(streams, firsts)
+            ),
             liquid_assets=liquid,
             net_worth=net_worth,
             passive_hours=schedule.passive_hours(streams, as_of),
+            pace=schedule.pace(streams, as_of) if with_pace else None,
         )
 
 
 def load_owner_data(portfolios, *, first: date, last: date, values_on: date) -> OwnerData:
-    """Three queries: streams, entries dated ``first``..``last``, holdings valued on a day."""
+    """Four queries: streams, entries dated ``first``..``last``, each portfolio's first
+    entry, holdings valued on a day."""
+    first_entries = (
+        Entry.objects.filter(portfolio__in=portfolios)
+        .order_by()
+        .values("portfolio_id")
+        .annotate(first=Min("date"))
+        .values_list("portfolio_id", "first")
+    )
     return OwnerData(
         streams=stream_specs(portfolios),
         entries=entry_specs(portfolios, first, last),
         holdings=list(holdings_with_value(portfolios, values_on)),
+        first_entries=dict(first_entries),
     )
 
 
-def figures_at(*, portfolios, as_of: date) -> Figures:
+def figures_at(*, portfolios, as_of: date, with_pace: bool = False) -> Figures:
     """Every dashboard figure for ``portfolios`` (one, or all of a user's) at ``as_of``."""
     data = load_owner_data(
         portfolios,
@@ -104,4 +129,21 @@ def figures_at(*, portfolios, as_of: date) -> Figures:
         last=months.month_end(as_of),
         values_on=as_of,
     )
-    return data.figures_at(as_of)
+    return data.figures_at(as_of, with_pace=with_pace)
+
+
+def liquid_income_at(data: OwnerData, figures: Figures, portfolio_id: int | None = None) -> Decimal:
+    """Yearly passive income of the streams linked to liquid holdings, over the same
+    window as ``figures`` (the capital's recorded income, for the projection)."""
+    liquid_holdings = {h.pk for h in data.holdings if h.liquid}
+
+    def mine(row) -> bool:
+        return portfolio_id is None or row.portfolio_id == portfolio_id
+
+    streams = [s for s in data.streams if mine(s) and s.holding_id in liquid_holdings]
+    ids = {s.id for s in streams}
+    entries = [e for e in data.entries if e.stream_id in ids]
+    totals = schedule.window_totals(
+        streams, entries, figures.as_of, flows_from=figures.window_start
+    )
+    return max(totals.passive, Decimal(0)) / totals.months * 12

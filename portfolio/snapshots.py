@@ -2,8 +2,8 @@
 
 The recompute is set-based. ``snapshots_recompute(user_ids=..., since=...)`` loads a
 batch of users' streams, entries and valuations in a fixed number of queries,
-computes every month with the pure core (``schedule.month_totals`` and
-``ttm_series``, then ``figures.compute_figures``, so no formula lives here) and
+computes every month with the pure core (``schedule.window_series``, then
+``figures.compute_figures``, so no formula lives here) and
 upserts the rows with ``INSERT ... ON CONFLICT (natural key) WHERE ... DO UPDATE``.
 
 Why it is idempotent and safe with many workers:
@@ -87,11 +87,17 @@ class _Scope:
     entries: list[schedule.EntrySpec] = field(default_factory=list)
     # holding id -> (liquid, [(date, value)] by date)
     holdings: dict[int, tuple[bool, list[tuple[date, Decimal]]]] = field(default_factory=dict)
-    first: date | None = None  # the earliest date of any of its rows
+    first: date | None = None  # the earliest date of any of its rows: where history starts
+    first_flow: date | None = None  # the earliest stream or entry: where windows may start
 
-    def saw(self, day: date | None) -> None:
-        if day is not None and (self.first is None or day < self.first):
+    def saw(self, day: date | None, *, flow: bool = True) -> None:
+        """Note a row's date; valuations (``flow=False``) are balances, not flows."""
+        if day is None:
+            return
+        if self.first is None or day < self.first:
             self.first = day
+        if flow and (self.first_flow is None or day < self.first_flow):
+            self.first_flow = day
 
 
 def _load(
@@ -156,18 +162,19 @@ def _load(
     for holding_id, portfolio_id, liquid, day, value in valuations:
         for scope in both(portfolio_id):
             scope.holdings.setdefault(holding_id, (liquid, []))[1].append((day, value))
-            scope.saw(day)
+            scope.saw(day, flow=False)
     return users, scopes
 
 
 # --- Computing -------------------------------------------------------------------
 
 
-def _balances(scope: _Scope, as_of_days: list[date]) -> list[tuple[Decimal, Decimal]]:
+def _balances(scope: _Scope, as_of_days: list[date]) -> list[tuple[Decimal | None, Decimal | None]]:
     """(liquid assets, net worth) on each of ``as_of_days`` (ascending): each holding
-    counts its latest valuation on or before the day, as ``selectors.balance_sheet``."""
-    liquid = [Decimal(0)] * len(as_of_days)
-    net = [Decimal(0)] * len(as_of_days)
+    counts its latest valuation on or before the day, as ``selectors.balance_sheet``;
+    None (unknown) while no (liquid) holding has a value."""
+    liquid: list[Decimal | None] = [None] * len(as_of_days)
+    net: list[Decimal | None] = [None] * len(as_of_days)
     for is_liquid, valuations in scope.holdings.values():
         position, value = 0, None
         for i, day in enumerate(as_of_days):
@@ -175,18 +182,21 @@ def _balances(scope: _Scope, as_of_days: list[date]) -> list[tuple[Decimal, Deci
                 value = valuations[position][1]
                 position += 1
             if value is not None:
-                net[i] += value
+                net[i] = (net[i] or Decimal(0)) + value
                 if is_liquid:
-                    liquid[i] += value
+                    liquid[i] = (liquid[i] or Decimal(0)) + value
     return list(zip(liquid, net, strict=True))
 
 
 def _figures(scope: _Scope, first: int, last: int, today: date) -> list[Figures]:
     """Figures of months ``first``..``last`` (month indexes), ``last`` being today's."""
-    months = schedule.month_totals(
-        scope.streams, scope.entries, from_index(first - 11), from_index(last)
+    series = schedule.window_series(
+        scope.streams,
+        scope.entries,
+        from_index(first),
+        from_index(last),
+        flows_from=scope.first_flow,
     )
-    series = schedule.ttm_series(months)
     # Flows count each month in full (as the dashboard does for the current month);
     # balances are at the month's end, or today for the current month.
     as_of_days = [_as_of(index, today, last) for index in range(first, last + 1)]
@@ -226,6 +236,7 @@ def _row(scope: _Scope, month: date, figures: Figures, computed_at: datetime) ->
         "owner_id": scope.user_id,
         "portfolio_id": scope.portfolio_id,
         "month": month,
+        "window_months": figures.window_months,
         "earned": figures.earned,
         "passive": figures.passive,
         "spending": figures.spending,

@@ -16,15 +16,15 @@ from hypothesis import strategies as st
 from portfolio.categories import CATEGORIES, FREQUENCIES
 from portfolio.schedule import (
     EntrySpec,
-    MonthTotals,
     StreamSpec,
     expected_in_month,
+    first_flow,
     month_totals,
     monthly_equivalent,
     monthly_net,
     payment_dates,
-    ttm,
-    ttm_series,
+    window_series,
+    window_totals,
 )
 
 D = Decimal
@@ -223,36 +223,40 @@ def test_month_totals_refuse_a_reversed_range():
         month_totals([], [], (2024, 13), (2025, 1))
 
 
-# --- trailing twelve months ----------------------------------------------------------------
+# --- the window: twelve months, or fewer since the first flow ------------------------------
 
 
-def test_ttm_counts_the_as_of_month_in_full():
+def test_a_full_window_counts_the_as_of_month_in_full():
     late = stream(id=4, category="rent", amount="500", first=date(2024, 6, 30))
     entries = [
         EntrySpec(date(2024, 6, 29), D("20"), "fees"),
         EntrySpec(date(2023, 7, 1), D("7"), "fees"),
         EntrySpec(date(2023, 6, 30), D("1000"), "fees"),  # thirteen months back
     ]
-    totals = ttm([SALARY, late], entries, date(2024, 6, 1))
-    assert (totals.year, totals.month) == (2024, 6)
+    flows_from = first_flow([SALARY, late], [e.date for e in entries])
+    assert flows_from == date(2023, 6, 30)
+    totals = window_totals([SALARY, late], entries, date(2024, 6, 1), flows_from=flows_from)
+    assert (totals.year, totals.month, totals.months) == (2024, 6, 12)
     assert totals.earned == D("18000.00")  # January to June 2024
     assert totals.passive == D("500")
     assert totals.spending == D("27")
 
 
-def test_ttm_series_rolls_over_complete_windows():
-    months = month_totals([SALARY], [], (2024, 1), (2025, 6))
-    series = ttm_series(months)
+def test_the_window_series_rolls_month_by_month():
+    series = window_series([SALARY], [], (2024, 12), (2025, 6), flows_from=SALARY.first_date)
     assert len(series) == 7
     assert [(t.year, t.month) for t in series][:2] == [(2024, 12), (2025, 1)]
-    assert all(t.earned == D("36000.00") for t in series)
-    assert ttm_series(months[:11]) == []
+    assert all(t.earned == D("36000.00") and t.months == 12 for t in series)
 
 
-def test_ttm_series_refuses_gaps():
-    months = [MonthTotals(2024, m) for m in range(1, 13)]
-    with pytest.raises(ValueError, match="consecutive"):
-        ttm_series(months[:5] + months[6:] + [MonthTotals(2025, 1)])
+def test_the_window_starts_at_the_first_flow():
+    # Salary from January 2024: in March the window is January to March, n = 3.
+    series = window_series([SALARY], [], (2024, 1), (2024, 3), flows_from=SALARY.first_date)
+    assert [(t.month, t.months, t.earned) for t in series] == [
+        (1, 1, D("3000.00")),
+        (2, 2, D("6000.00")),
+        (3, 3, D("9000.00")),
+    ]
 
 
 def test_month_totals_scale_to_many_streams_and_entries():
@@ -266,7 +270,7 @@ def test_month_totals_scale_to_many_streams_and_entries():
     ]
     started = time.perf_counter()
     months = month_totals(streams, entries, (2015, 1), (2024, 12))
-    series = ttm_series(months)
+    series = window_series(streams, entries, (2015, 12), (2024, 12), flows_from=date(2015, 1, 1))
     assert len(months) == 120 and len(series) == 109
     assert time.perf_counter() - started < 5  # about 0.2 s; a per-month rescan takes far longer
 
@@ -382,7 +386,7 @@ def test_payments_stay_within_the_month_and_the_active_range(s, year, month):
     as_of=st.dates(min_value=date(1991, 1, 1), max_value=date(2110, 12, 31)),
     data=st.data(),
 )
-def test_month_totals_follow_the_rule_and_ttm_is_their_sum(streams_, as_of, data):
+def test_month_totals_follow_the_rule_and_a_full_window_is_their_sum(streams_, as_of, data):
     entries_ = data.draw(st.lists(entries(around=as_of), max_size=20))
     index = as_of.year * 12 + as_of.month - 1
     first = ((index - 11) // 12, (index - 11) % 12 + 1)
@@ -395,7 +399,8 @@ def test_month_totals_follow_the_rule_and_ttm_is_their_sum(streams_, as_of, data
             k: v for k, v in expected.items() if v
         }
 
-    totals = ttm(streams_, entries_, as_of)
+    totals = window_totals(streams_, entries_, as_of, flows_from=None)
+    assert totals.months == 12
     for attribute in ("earned", "passive", "spending"):
         assert getattr(totals, attribute) == sum(getattr(m, attribute) for m in months)
 
@@ -407,7 +412,7 @@ def test_sums_never_drift_a_cent(amounts, as_of):
         for i, amount in enumerate(amounts)
     ]
     exact_cents = sum(int(a * 100) for a in amounts)
-    assert ttm([], entries_, as_of).spending * 100 == exact_cents
+    assert window_totals([], entries_, as_of, flows_from=None).spending * 100 == exact_cents
 
 
 @given(s=streams())

@@ -109,7 +109,7 @@ def test_series_come_from_the_snapshots_as_strings(owner, history):
     assert data["ratio"][-1] == "0.041667"  # (1,200 + 300) / 36,000, stored to 6 places
     assert data["net_worth"][-1] == "10000.00"
     assert data["liquid_assets"][-1] == "10000.00"
-    assert data["runway"][0] == "60"  # 10,000 / (2,000 / 12)
+    assert data["runway"][0] == "5"  # 10,000 / 2,000: January 2025 is a window of one month
     assert [s["category"] for s in data["passive"]] == ["dividends", "rent"]
     assert data["passive"][0]["values"][-1] == "100.00"  # 1,200 a year / 12
     assert data["passive"][1]["values"][-1] == "25.00"  # 300 so far / 12
@@ -133,7 +133,9 @@ def test_unbounded_and_undefined_figures(owner):
 
     assert data["months"] == ["2026-01", "2026-02", "2026-03"]
     assert data["ratio"] == [None, "Infinity", "Infinity"]  # nothing at all, then fully passive
-    assert data["runway"] == ["Infinity"] * 3  # no spending: free
+    # No holding has a value: the runway is unknown (a gap), not free and not 0.
+    assert data["runway"] == [None] * 3
+    assert data["liquid_assets"] == [None] * 3
 
 
 def test_the_goal_path_and_target_of_this_and_past_years(owner, history):
@@ -197,7 +199,7 @@ def test_dashboard_draws_four_charts_each_with_its_table(client_owner, owner, hi
     assert data["months"][-1] == "2026-03"
     # The tables hold the same numbers, newest month first.
     assert re.search(r"March 2026</th><td class=\"num\">4\.2%</td>", content)
-    assert "60.0 months" in content  # January 2025's runway
+    assert "5.0 months" in content  # January 2025's runway
     assert "$10,000.00" in content
     assert "data-chart-range hidden" in content  # the range buttons wait for the script
     # No inline script: every <script> is a file or JSON data (CSP script-src 'self').

@@ -223,13 +223,14 @@ def test_a_portfolio_page_shows_only_that_portfolio(client_owner, owner, portfol
 
     assert figures(response) == {
         "wealth_ratio": "fully passive",
-        "runway_months": "0.0 months",
-        "runway_with_passive_months": "free",
+        # The website is not liquid: no liquid balance, so both runways are unknown.
+        "runway_months": "—",
+        "runway_with_passive_months": "—",
         "passive_coverage": "400.0%",
         "savings_rate": "75.0%",
         "passive_per_hour": "no hours needed",
         "net_worth": "$15,000.00",
-        "liquid_assets": "$0.00",
+        "liquid_assets": "—",
         "earned": "$0.00",
         "passive": "$2,400.00",
         "spending": "$600.00",

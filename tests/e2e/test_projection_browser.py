@@ -25,6 +25,6 @@ def test_the_projection_draws_and_updates(live_server, client_owner, page):
         page.wait_for_function(f"() => Chart.getChart('{canvas}') !== undefined")
         assert page.evaluate(PAINTED, canvas) > 2_000, canvas
     labels = page.evaluate("() => Chart.getChart('projection-income-chart').data.labels")
-    assert len(labels) == 12
-    assert page.locator("#projection-table tbody tr").count() == 12
+    assert len(labels) == 13 and labels[0] == "Today"  # today, then twelve years
+    assert page.locator("#projection-table tbody tr").count() == 13
     assert problems == []

@@ -131,26 +131,27 @@ def test_achieved_early_in_the_year():
     baseline, target = D("0.05"), D("0.10")
     expected = progress.expected_value(baseline, target, dt.date(2026, 1, 1), dt.date(2026, 2, 1))
     assert expected < D("0.06")
-    assert progress.status(D("0.105"), expected, target) == progress.ACHIEVED
+    assert progress.status(D("0.105"), D("0.105"), target) == progress.ACHIEVED
     fraction = progress.fraction_done(baseline, target, D("0.105"))
     assert fraction == D("1.1")
     assert progress.bar_percent(fraction) == 100
 
 
 @pytest.mark.parametrize(
-    ("current", "status"),
+    ("current", "projected", "status"),
     [
-        (None, progress.UNKNOWN),
-        (D("0.04"), progress.BEHIND),
-        (D("0.0749"), progress.BEHIND),
-        (D("0.075"), progress.ON_TRACK),  # exactly on the path
-        (D("0.09"), progress.ON_TRACK),
-        (D("0.10"), progress.ACHIEVED),
-        (INF, progress.ACHIEVED),
+        (None, D("0.2"), progress.UNKNOWN),
+        (D("0.04"), D("0.09"), progress.BEHIND),
+        (D("0.09"), D("0.0999"), progress.BEHIND),  # above any path today, short at year end
+        (D("0.04"), D("0.10"), progress.ON_TRACK),  # exactly reaches the target
+        (D("0.04"), INF, progress.ON_TRACK),
+        (D("0.04"), None, progress.BEHIND),  # no figure at year end
+        (D("0.10"), D("0.05"), progress.ACHIEVED),
+        (INF, None, progress.ACHIEVED),
     ],
 )
-def test_status_against_the_path(current, status):
-    assert progress.status(current, expected=D("0.075"), target=D("0.10")) == status
+def test_status_comes_from_the_projected_year_end(current, projected, status):
+    assert progress.status(current, projected, target=D("0.10")) == status
 
 
 def test_every_status_has_a_label():
@@ -210,21 +211,21 @@ def test_no_suggestion_when_fully_passive():
 
 
 def test_ratio_gap_hand_worked():
-    # Earned 48,000 and passive 2,400 a year (5%); 10% needs 4,800: 2,400 more a
-    # year, 200 a month, which 60,000 pays at 4%.
-    gap = progress.ratio_gap(D("0.10"), D("48000"), D("2400"), D("0.04"))
+    # Earned 4,000 and passive 200 a month (5%); 10% needs 400: 200 more a month,
+    # 2,400 a year, which 60,000 pays at 4%.
+    gap = progress.ratio_gap(D("0.10"), D("4000"), D("200"), D("0.04"))
     assert gap.passive_needed_monthly == D("200")
     assert gap.capital_needed == D("60000")
 
 
 def test_ratio_gap_is_zero_once_the_target_is_met():
-    gap = progress.ratio_gap(D("0.10"), D("48000"), D("6000"), D("0.04"))
+    gap = progress.ratio_gap(D("0.10"), D("4000"), D("500"), D("0.04"))
     assert gap == progress.RatioGap(D(0), D(0))
 
 
 def test_ratio_gap_refuses_a_yield_of_zero():
     with pytest.raises(ValueError, match="yearly_yield"):
-        progress.ratio_gap(D("0.10"), D("48000"), D("2400"), D("0"))
+        progress.ratio_gap(D("0.10"), D("4000"), D("200"), D("0"))
 
 
 def test_income_gap_hand_worked():
@@ -305,8 +306,8 @@ def test_suggestion_is_the_smallest_whole_point_that_doubles_or_adds_one_point(c
 
 @given(rates.filter(lambda r: r >= 0), money, money, yields)
 def test_ratio_gap_is_passive_needed_and_capital_needed_of_metrics(target, earned, passive, yld):
-    gap = progress.ratio_gap(target, earned, passive, yld)
-    yearly = metrics.passive_needed(target, earned, passive)
-    assert gap.passive_needed_monthly == metrics.monthly(yearly)
-    assert gap.capital_needed == metrics.capital_needed(yearly, yld)
+    gap = progress.ratio_gap(target, earned, passive, yld)  # monthly figures
+    monthly = metrics.passive_needed(target, earned, passive)
+    assert gap.passive_needed_monthly == monthly
+    assert gap.capital_needed == metrics.capital_needed(monthly * 12, yld)
     assert gap.passive_needed_monthly >= 0

@@ -92,11 +92,13 @@ def test_starts_from_the_users_current_figures(client_owner, owner):
         "capital": D("10000.00"),  # the cash, not the house
         "monthly_saving": D("3100.00"),  # (60,000 + 13,200 - 36,000) / 12
         "yearly_return": D("0.06"),
-        "yearly_yield": owner.assumed_yield,
+        # The cash pays nothing recorded (the dividends are not linked to a liquid
+        # holding): no yield is assumed, and all passive income is "other".
+        "yearly_yield": D("0.0000"),
         "reinvest": True,
         "earned_yearly": D("60000.00"),
         "wage_growth": D("0.03"),
-        "other_passive_yearly": D("12000.00"),  # rent; dividends come from the yield
+        "other_passive_yearly": D("13200.00"),  # rent and dividends
         "passive_growth": D("0.05"),
         "spending_yearly": D("36000.00"),
     }
@@ -104,8 +106,13 @@ def test_starts_from_the_users_current_figures(client_owner, owner):
     assert rows == project(**form.initial)
     assert len(rows) == 30
     html = response.content.decode()
-    assert 'value="4%"' in html  # the assumed yield, shown as a percentage
     assert re.search(r'<input type="checkbox" name="reinvest"[^>]* checked', html)
+    # Today's row is the dashboard: 13,200 / 60,000 = 22%.
+    assert response.context["today_row"].ratio == D("0.22")
+    assert re.search(r'data-figure="today_ratio">22.0%<', html)
+    # The honest note, and the assumed yield one click away.
+    assert "of liquid assets pays no income you have recorded" in html
+    assert "yearly_yield=4%25" in html
 
 
 def test_an_empty_account_still_projects(client_owner):
@@ -131,13 +138,14 @@ def test_the_assumptions_in_the_address_give_the_headline_table_and_chart(client
     assert re.search(r'data-figure="ratio_year">Never within 5 years<', html)
     assert re.search(r'data-figure="covered_year">2027<', html)
     assert html.count('<td class="num">75.0%</td>') == 5
+    assert re.search(r'data-figure="today_ratio">75.0%<', html)
 
     data = chart_data(response)
-    assert data["labels"] == ["2027", "2028", "2029", "2030", "2031"]
-    assert data["capital"] == ["100000.00"] * 5  # decimal strings, never floats
-    assert data["passive"] == ["15000.00"] * 5
-    assert data["earned"] == ["20000.00"] * 5
-    assert data["ratio"] == ["75.0"] * 5
+    assert data["labels"] == ["Today", "2027", "2028", "2029", "2030", "2031"]
+    assert data["capital"] == ["100000.00"] * 6  # decimal strings, never floats
+    assert data["passive"] == ["15000.00"] * 6
+    assert data["earned"] == ["20000.00"] * 6
+    assert data["ratio"] == ["75.0"] * 6
     assert data["currency"] == "USD"
 
 
@@ -152,7 +160,7 @@ def test_the_ratio_reaches_100_percent_when_other_passive_income_has_doubled(cli
 def test_without_earned_income_the_ratio_is_fully_passive(client_owner):
     response = client_owner.get(URL, {**PARAMS, "earned_yearly": "0"})
     assert response.context["ratio_row"].year == 1
-    assert chart_data(response)["ratio"] == [None] * 5  # unbounded: no point on the line
+    assert chart_data(response)["ratio"] == [None] * 6  # unbounded: no point on the line
     assert "fully passive" in response.content.decode()
 
 
@@ -177,7 +185,7 @@ def test_the_largest_figures_still_render(client_owner):
     }
     response = client_owner.get(URL, params)
     assert response.status_code == 200
-    assert len(chart_data(response)["capital"]) == 50
+    assert len(chart_data(response)["capital"]) == 51  # today and 50 years
 
 
 @pytest.mark.parametrize(
@@ -226,7 +234,7 @@ def test_one_portfolio_only(client_owner, owner, portfolio, figures):
     StreamFactory(portfolio=company, category="business_profit", amount=D("500"))
 
     everything = client_owner.get(URL).context["form"].initial
-    assert everything["other_passive_yearly"] == D("18000.00")
+    assert everything["other_passive_yearly"] == D("19200.00")
 
     response = client_owner.get(URL, {"portfolio": company.pk})
     assert response.status_code == 200
@@ -262,3 +270,28 @@ def test_queries_do_not_grow_with_the_years(client_owner, django_assert_max_num_
     client_owner.get(URL, PARAMS)  # warm up the session and the user
     with django_assert_max_num_queries(12):
         client_owner.get(URL, {**PARAMS, "years": "50"})
+
+
+@pytest.mark.usefixtures("figures")
+def test_the_recorded_yield_of_liquid_assets_is_the_default(client_owner, portfolio):
+    # 100 a month of interest linked to the 10,000 of cash: 1,200 / 10,000 = 12%.
+    cash = portfolio.holdings.get(kind="cash")
+    StreamFactory(portfolio=portfolio, category="interest", amount=D("100"), holding=cash)
+    response = client_owner.get(URL)
+    initial = response.context["form"].initial
+    assert initial["yearly_yield"] == D("0.12")
+    assert initial["other_passive_yearly"] == D("13200.00")  # rent and unlinked dividends
+    # Today: 0.12 x 10,000 + 13,200 = 14,400 against 60,000 earned = 24%, the dashboard's.
+    assert response.context["today_row"].ratio == D("0.24")
+    assert "pays no income you have recorded" not in response.content.decode()
+
+
+def test_an_address_with_some_assumptions_takes_the_defaults_for_the_others(client_owner):
+    response = client_owner.get(URL, {"years": "3", "yearly_yield": "4%"})
+    form = response.context["form"]
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["years"] == 3
+    assert form.cleaned_data["yearly_yield"] == D("0.04")
+    assert form.cleaned_data["yearly_return"] == D("0.06")
+    assert form.cleaned_data["reinvest"] is True  # a link, not the form: the default
+    assert len(response.context["rows"]) == 3

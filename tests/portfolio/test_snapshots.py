@@ -135,17 +135,21 @@ def test_months_against_hand_computed_figures(owner, history):
     assert list(mine) == [f"2025-{m:02}" for m in range(1, 13)] + ["2026-01", "2026-02", "2026-03"]
     assert result.rows_written == 30  # 15 months, of the user and of the one portfolio
 
-    january = mine["2025-01"]  # TTM Feb 2024 - Jan 2025: one month of everything
+    january = mine["2025-01"]  # the first month of flows: a window of one month
     assert (january.earned, january.passive, january.spending) == (D("3000"), D(0), D("2000"))
     assert (january.liquid_assets, january.net_worth) == (D("10000"), D("10000"))
     assert january.figure("wealth_ratio") == D(0)
-    assert january.figure("runway_months") == D("60")  # 10,000 / (2,000 / 12)
+    assert january.window_months == 1
+    assert january.figure("runway_months") == D("5")  # 10,000 / 2,000 a month
     assert january.figure("passive_coverage") == D(0)
     assert january.figure("savings_rate") == D("0.333333")  # 1,000 / 3,000
     assert january.figure("passive_per_hour") is None  # no passive income, no hours
     assert january.passive_per_hour_infinite is False
 
-    june = mine["2025-06"]  # six salaries and the bonus; dividends of March and June
+    # Six months since the first flow: six salaries and the bonus; the quarterly
+    # dividends of March and June (a window of six is not shorter than a quarter).
+    june = mine["2025-06"]
+    assert june.window_months == 6
     assert (june.earned, june.passive, june.spending) == (D("19200"), D("600"), D("12000"))
     assert june.by_category == {
         "bonus": "1200.00",
@@ -155,8 +159,8 @@ def test_months_against_hand_computed_figures(owner, history):
     }
     assert (june.liquid_assets, june.net_worth) == (D("10000"), D("60000"))
     assert june.figure("wealth_ratio") == D("0.031250")  # 600 / 19,200
-    assert june.figure("runway_months") == D("10")  # 10,000 / 1,000
-    assert june.figure("runway_with_passive_months") == D("10.526316")  # 10,000 / 950
+    assert june.figure("runway_months") == D("5")  # 10,000 / (12,000 / 6)
+    assert june.figure("runway_with_passive_months") == D("5.263158")  # 10,000 / 1,900
     assert june.figure("passive_coverage") == D("0.05")
     assert june.figure("savings_rate") == D("0.393939")  # 7,800 / 19,800
     assert june.figure("passive_per_hour") == D("Infinity")  # passive income, no hours
@@ -166,7 +170,8 @@ def test_months_against_hand_computed_figures(owner, history):
     assert mine["2025-07"].liquid_assets == D("16000")
     assert august.net_worth == D("66000")
 
-    current = mine["2026-03"]  # TTM April 2025 - March 2026, balances as of today
+    current = mine["2026-03"]  # twelve months, April 2025 - March 2026; balances as of today
+    assert current.window_months == 12
     assert (current.earned, current.passive, current.spending) == (
         D("37200"),
         D("1200"),
