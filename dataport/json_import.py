@@ -316,6 +316,7 @@ _FIELDS: dict[str, dict[str, tuple[Reader, Any]]] = {
         "kind": (_choice(Holding.Kind.choices, "a holding kind"), _REQUIRED),
         "liquid": (_bool, _REQUIRED),
         "note": (_text(_max_length(Holding, "note"), blank=True), ""),
+        "secured_against": (_ref, None),  # absent from older exports
     },
     "valuations": {
         "holding": (_id, _REQUIRED),
@@ -466,6 +467,7 @@ def _check(raw: dict[str, Any], checker: _Checker) -> Document | None:
         tables[table] = _check_records(table, raw.get(table, []), fields, checker)
 
     _check_references(tables, checker)
+    _check_secured_against(tables["holdings"], checker)
     return None if checker.problems else Document(preferences, tables)
 
 
@@ -631,6 +633,29 @@ def _check_references(tables: dict[str, list[dict[str, Any]]], checker: _Checker
             once(keys, record["kind"], where, f"a second {record['kind']} milestone")
 
 
+def _check_secured_against(holdings: list[dict[str, Any]], checker: _Checker) -> None:
+    """A loan is secured against another holding of its portfolio that is not a loan."""
+    by_id = {record["id"]: record for record in holdings}
+    for index, record in enumerate(holdings):
+        ref = record["secured_against"]
+        if ref is None:
+            continue
+        where = f"holdings[{index}].secured_against"
+        target = by_id.get(ref)
+        if record["kind"] != Holding.Kind.LOAN:
+            checker.add(
+                where, f"only a loan can be secured against a holding, not a {record['kind']}"
+            )
+        elif target is None:
+            checker.add(where, f"refers to holding {ref}, which is not in the document")
+        elif target is record:
+            checker.add(where, "a loan cannot be secured against itself")
+        elif target["portfolio"] != record["portfolio"]:
+            checker.add(where, f"holding {ref} is in another portfolio than the loan")
+        elif target["kind"] == Holding.Kind.LOAN:
+            checker.add(where, f"holding {ref} is a loan; a loan is secured against a non-loan")
+
+
 # --- Writing -------------------------------------------------------------------------
 
 
@@ -698,6 +723,16 @@ def _write(user, document: Document) -> ImportSummary:
             liquid=r["liquid"],
             note=r["note"],
         ),
+    )
+    # Once every holding has its key: a loan may come before what it is secured against.
+    Holding.objects.bulk_update(
+        [
+            Holding(pk=holding_pk[r["id"]], secured_against_id=holding_pk[r["secured_against"]])
+            for r in tables["holdings"]
+            if r["secured_against"] is not None
+        ],
+        ["secured_against"],
+        batch_size=BATCH_SIZE,
     )
     Valuation.objects.bulk_create(
         (
