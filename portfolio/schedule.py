@@ -219,8 +219,8 @@ def monthly_equivalent(stream: StreamSpec) -> Decimal:
 def monthly_net(streams: Iterable[StreamSpec]) -> Decimal:
     """Monthly net cash flow of streams: income (earned, passive) minus outgoing.
 
-    Pass the streams linked to one holding to get its cash flow for
-    ``metrics.holding_class``.
+    A holding's cash flow for ``metrics.holding_class`` is ``holding_monthly_nets``,
+    which adds the streams of the loans secured against it.
     """
     with localcontext(_CTX):
         net = ZERO
