@@ -55,11 +55,12 @@ PREFERENCE_FIELDS: tuple[str, ...] = (
 )
 
 # Every list of the document, in the order written and read, with its fields. A
-# reference ("portfolio", "holding", "stream", "goal") is the document id of a
-# record of that list, or null where the model allows none.
+# reference ("portfolio", "holding", "stream", "goal"; a holding's "secured_against"
+# is a holding) is the document id of a record of that list, or null where the
+# model allows none.
 TABLES: dict[str, tuple[str, ...]] = {
     "portfolios": ("id", "name"),
-    "holdings": ("id", "portfolio", "name", "kind", "liquid", "note"),
+    "holdings": ("id", "portfolio", "name", "kind", "liquid", "note", "secured_against"),
     "valuations": ("holding", "date", "value"),
     "streams": (
         "id",
@@ -156,7 +157,7 @@ def _collect(user) -> dict[str, list[Record]]:
     for row in (
         Holding.objects.filter(portfolio__owner=user)
         .order_by("pk")
-        .values("pk", "portfolio_id", "name", "kind", "liquid", "note")
+        .values("pk", "portfolio_id", "name", "kind", "liquid", "note", "secured_against_id")
     ):
         tables["holdings"].append(
             {
@@ -165,6 +166,9 @@ def _collect(user) -> dict[str, list[Record]]:
                 **row,
             }
         )
+    # A loan may be secured against a holding added after it: numbered only now.
+    for record in tables["holdings"]:
+        record["secured_against"] = holding_id(record.pop("secured_against_id"))
 
     for row in (
         Valuation.objects.filter(holding__portfolio__owner=user)

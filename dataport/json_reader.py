@@ -28,6 +28,7 @@ from dataport.export import FORMAT, PREFERENCE_FIELDS, TABLES, VERSION
 from dataport.json_schema import FIELDS, REQUIRED, BadValue, Reader, kind_of, preference, shown
 from goals.models import Milestone
 from portfolio.limits import GOAL_YEARS_AHEAD, HOURS_MAX, goal_import_years
+from portfolio.models import Holding
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 20
@@ -245,6 +246,7 @@ def _check_rules(tables: dict[str, list[Record]], checker: _Checker, today: date
     goals = _unique_ids("goals", tables["goals"], checker)
     _check_portfolios(tables["portfolios"], checker)
     _check_holdings(tables["holdings"], checker, portfolios=portfolios)
+    _check_secured_against(tables["holdings"], checker, holdings=holdings)
     _check_valuations(tables["valuations"], checker, holdings=holdings)
     _check_streams(tables["streams"], checker, portfolios=portfolios, holdings=holdings)
     _check_entries(tables["entries"], checker, portfolios=portfolios, streams=streams)
@@ -285,6 +287,30 @@ def _check_holdings(
             f"{where}.name",
             f"“{shown(record['name'])}” is the name of two holdings of one portfolio",
         )
+
+
+def _check_secured_against(
+    records: list[Record], checker: _Checker, *, holdings: dict[int, Record]
+) -> None:
+    """A loan is secured against another holding of its portfolio that is not a loan."""
+    for index, record in enumerate(records):
+        ref = record["secured_against"]
+        if ref is None:
+            continue
+        where = f"holdings[{index}].secured_against"
+        target = holdings.get(ref)
+        if record["kind"] != Holding.Kind.LOAN:
+            checker.add(
+                where, f"only a loan can be secured against a holding, not a {record['kind']}"
+            )
+        elif target is None:
+            checker.add(where, f"refers to holding {ref}, which is not in the document")
+        elif target is record:
+            checker.add(where, "a loan cannot be secured against itself")
+        elif target["portfolio"] != record["portfolio"]:
+            checker.add(where, f"holding {ref} is in another portfolio than the loan")
+        elif target["kind"] == Holding.Kind.LOAN:
+            checker.add(where, f"holding {ref} is a loan; a loan is secured against a non-loan")
 
 
 def _check_valuations(

@@ -224,6 +224,7 @@ FIELDS: dict[str, dict[str, tuple[Reader, Any]]] = {
         "kind": (_choice(Holding.Kind.choices, "a holding kind"), REQUIRED),
         "liquid": (_bool, REQUIRED),
         "note": (_text(_max_length(Holding, "note"), blank=True), ""),
+        "secured_against": (_ref, None),  # absent from older exports
     },
     "valuations": {
         "holding": (_id, REQUIRED),

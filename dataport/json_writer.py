@@ -117,6 +117,16 @@ def _write(user, document: Document) -> ImportSummary:
             note=r["note"],
         ),
     )
+    # Once every holding has its key: a loan may come before what it is secured against.
+    Holding.objects.bulk_update(
+        [
+            Holding(pk=holding_pk[r["id"]], secured_against_id=holding_pk[r["secured_against"]])
+            for r in tables["holdings"]
+            if r["secured_against"] is not None
+        ],
+        ["secured_against"],
+        batch_size=BATCH_SIZE,
+    )
     Valuation.objects.bulk_create(
         (
             Valuation(holding_id=holding_pk[r["holding"]], date=r["date"], value=r["value"])

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 
 from portfolio import categories
 from portfolio.limits import (
@@ -154,8 +155,15 @@ class HoldingForm(forms.ModelForm):
 
     class Meta:
         model = Holding
-        fields = ["name", "kind", "liquidity", "note"]
+        fields = ["name", "kind", "liquidity", "secured_against", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        labels = {"secured_against": "Secured against"}
+        error_messages = {
+            "secured_against": {
+                "invalid_choice": "Choose one of this portfolio's other holdings that is not "
+                "a loan."
+            },
+        }
 
     def __init__(self, *args, portfolio: Portfolio, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,6 +176,24 @@ class HoldingForm(forms.ModelForm):
                 self.initial["liquidity"] = LIQUID_YES if self.instance.liquid else LIQUID_NO
         else:
             self.fields["value_date"].initial = today
+        self._secured_against_field(portfolio)
+
+    def _secured_against_field(self, portfolio: Portfolio) -> None:
+        """Offered for a loan (or a new holding, which may be one), among the portfolio's
+        other holdings that are not loans; left out when there is nothing to choose."""
+        field = self.fields["secured_against"]
+        field.queryset = (
+            Holding.objects.filter(portfolio=portfolio)
+            .exclude(kind=Holding.Kind.LOAN)
+            .exclude(pk=self.instance.pk)
+            .order_by(Lower("name"), "pk")
+        )
+        field.empty_label = "Nothing"
+        if not self.instance.pk:
+            field.help_text = "For a loan or mortgage only: " + field.help_text
+        editing_other_kind = self.instance.pk and self.instance.kind != Holding.Kind.LOAN
+        if editing_other_kind or not field.queryset.exists():
+            del self.fields["secured_against"]
 
     def clean_name(self) -> str:
         return _clean_unique_name(self, Holding, "holding")

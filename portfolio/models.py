@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -65,6 +66,18 @@ class Holding(models.Model):
 
     # What can be sold within days without a large loss (docs/metrics.md, "Liquid assets").
     LIQUID_KINDS = frozenset({Kind.CASH, Kind.DEPOSIT, Kind.MONEY_FUND, Kind.BONDS, Kind.LISTED})
+    # The passive income a holding of each kind usually pays; the rest pay "other passive".
+    INCOME_CATEGORY_BY_KIND = {
+        Kind.LISTED: "dividends",
+        Kind.CASH: "interest",
+        Kind.DEPOSIT: "interest",
+        Kind.MONEY_FUND: "interest",
+        Kind.BONDS: "interest",
+        Kind.PROPERTY: "rent",
+        Kind.ROYALTY: "royalties",
+        Kind.BUSINESS: "business_profit",
+        Kind.WEBSITE: "advertising",
+    }
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="holdings")
     name = models.CharField(max_length=100)
@@ -73,6 +86,17 @@ class Holding(models.Model):
         help_text="Liquid holdings count towards your runway (months of freedom)."
     )
     note = models.CharField(max_length=500, blank=True)
+    # A loan's streams (its payments) count in the cash flow of the holding it is
+    # secured against: a home with a mortgage costs its mortgage payments.
+    secured_against = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="loans",
+        help_text="For a loan or mortgage: the holding it is secured against, "
+        "whose cash flow then includes the loan's payments.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -80,6 +104,12 @@ class Holding(models.Model):
         constraints = [
             models.UniqueConstraint(
                 "portfolio", Lower("name"), name="holding_name_unique_per_portfolio"
+            ),
+            # Same portfolio, a loan secured against a non-loan: checked in clean(),
+            # as a CHECK cannot look at another row.
+            models.CheckConstraint(
+                condition=~models.Q(secured_against=models.F("id")),
+                name="holding_not_secured_against_itself",
             ),
         ]
 
@@ -89,6 +119,41 @@ class Holding(models.Model):
     @classmethod
     def liquid_by_default(cls, kind: str) -> bool:
         return kind in cls.LIQUID_KINDS
+
+    @property
+    def income_category(self) -> str:
+        """The passive category its income most likely is, to pre-fill a new stream."""
+        return self.INCOME_CATEGORY_BY_KIND.get(self.kind, "other_passive")
+
+    def clean(self) -> None:
+        """A loan is secured against another, non-loan holding of its own portfolio,
+        and nothing is secured against a loan."""
+        super().clean()
+        target = self.secured_against
+        if target is not None:
+            if self.kind != self.Kind.LOAN:
+                raise ValidationError(
+                    {"secured_against": "Only a loan or mortgage can be secured against a holding."}
+                )
+            if target.pk == self.pk and self.pk is not None:
+                raise ValidationError(
+                    {"secured_against": "A loan cannot be secured against itself."}
+                )
+            if target.portfolio_id != self.portfolio_id:
+                raise ValidationError(
+                    {"secured_against": "Choose a holding of this loan's portfolio."}
+                )
+            if target.kind == self.Kind.LOAN:
+                raise ValidationError(
+                    {"secured_against": "A loan cannot be secured against another loan."}
+                )
+        if self.kind == self.Kind.LOAN and self.pk is not None and self.loans.exists():
+            raise ValidationError(
+                {
+                    "kind": "Loans are secured against this holding, so it cannot be a loan: "
+                    "unlink them first."
+                }
+            )
 
 
 class Valuation(models.Model):

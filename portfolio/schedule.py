@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
@@ -54,6 +54,7 @@ __all__ = [
     "Totals",
     "expected_in_month",
     "first_flow",
+    "holding_monthly_nets",
     "month_totals",
     "monthly_equivalent",
     "monthly_net",
@@ -221,8 +222,8 @@ def monthly_equivalent(stream: StreamSpec) -> Decimal:
 def monthly_net(streams: Iterable[StreamSpec]) -> Decimal:
     """Monthly net cash flow of streams: income (earned, passive) minus outgoing.
 
-    Pass the streams linked to one holding to get its cash flow for
-    ``metrics.holding_class``.
+    A holding's cash flow for ``metrics.holding_class`` is ``holding_monthly_nets``,
+    which adds the streams of the loans secured against it.
     """
     with localcontext(_CTX):
         net = ZERO
@@ -230,6 +231,28 @@ def monthly_net(streams: Iterable[StreamSpec]) -> Decimal:
             amount = monthly_equivalent(stream)
             net += -amount if GROUP_OF[stream.category] == OUTGOING else amount
         return net
+
+
+def holding_monthly_nets(
+    streams: Iterable[StreamSpec], *, secured_against: Mapping[int, int], as_of: date
+) -> dict[int, Decimal]:
+    """Monthly net cash flow of each holding (docs/metrics.md), from streams running on
+    ``as_of``: those linked to it plus those linked to the loans secured against it.
+
+    ``secured_against`` maps a loan's holding id to the holding it is secured
+    against; a loan keeps its own streams too. A holding with no running stream,
+    of its own or of its loans, is absent: nothing is recorded for it.
+    """
+    linked: dict[int, list[StreamSpec]] = defaultdict(list)
+    for stream in streams:
+        # A stream that has ended (a repaid loan, a sold flat's rent) no longer
+        # makes its holding an asset or a liability.
+        if stream.holding_id is None or (stream.end_date is not None and stream.end_date < as_of):
+            continue
+        linked[stream.holding_id].append(stream)
+        if (home := secured_against.get(stream.holding_id)) is not None:
+            linked[home].append(stream)
+    return {holding_id: monthly_net(specs) for holding_id, specs in linked.items()}
 
 
 def month_totals(

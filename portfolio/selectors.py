@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 
 from portfolio import months, schedule
 from portfolio.figures import Figures, compute_figures
@@ -43,6 +43,28 @@ def balance_sheet(holdings: Iterable[Holding]) -> tuple[Decimal | None, Decimal 
     net_worth = sum((value for _, value in values), start=Decimal(0))
     liquid = [value for is_liquid, value in values if is_liquid]
     return (sum(liquid, start=Decimal(0)) if liquid else None), net_worth
+
+
+def holding_streams(holdings: Iterable[Holding]) -> list[Stream]:
+    """Streams linked to ``holdings`` or to loans secured against them, each with its
+    holding loaded: one query, whatever the number of holdings."""
+    ids = [holding.pk for holding in holdings]
+    linked = Q(holding_id__in=ids) | Q(holding__secured_against_id__in=ids)
+    return list(Stream.objects.filter(linked).select_related("holding"))
+
+
+def holding_cash_flows(streams: Iterable[Stream], as_of: date) -> dict[int, Decimal]:
+    """Monthly net cash flow by holding id (its loans' streams included) of streams
+    from ``holding_streams``; a holding with nothing running linked is absent."""
+    streams = list(streams)
+    secured_against = {
+        s.holding_id: s.holding.secured_against_id
+        for s in streams
+        if s.holding is not None and s.holding.secured_against_id is not None
+    }
+    return schedule.holding_monthly_nets(
+        [s.spec() for s in streams], secured_against=secured_against, as_of=as_of
+    )
 
 
 def has_any_data(portfolios) -> bool:

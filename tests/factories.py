@@ -256,7 +256,9 @@ def full_account(user):
         portfolio=personal, name='=HYPERLINK("http://x.example")', kind="listed", note="+SUM(A1)"
     )
     home = HoldingFactory(portfolio=personal, name="Home", kind="property")
-    mortgage = HoldingFactory(portfolio=personal, name="Mortgage", kind="loan", note="-fixed")
+    mortgage = HoldingFactory(
+        portfolio=personal, name="Mortgage", kind="loan", note="-fixed", secured_against=home
+    )
     shop = HoldingFactory(portfolio=company, name="Shop", kind="website", liquid=True)
     for holding, values in [
         (cash, [("2024-01-01", "6000.00"), ("2025-06-30", "8200.50"), ("2026-02-01", "7000.00")]),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.shortcuts import redirect, render
 from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -17,22 +17,22 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from portfolio import metrics, months, schedule, selectors, services
 from portfolio.formatting import money
 from portfolio.forms import HoldingForm, ValuationForm
-from portfolio.models import Holding, Stream
+from portfolio.models import Holding
 from portfolio.saving import save_unique
 from portfolio.views.ownership import get_holding, get_portfolio, get_valuation
 
 NAME_TAKEN = "This portfolio already has a holding with this name."
 
 
-def _monthly_nets(streams: Iterable[Stream], today: date) -> dict[int, Decimal]:
-    """Monthly net cash flow per holding id, from the streams still running."""
-    by_holding: dict[int, list[schedule.StreamSpec]] = defaultdict(list)
-    for stream in streams:
-        # A stream that has ended (a repaid loan, a sold flat's rent) no longer
-        # makes its holding an asset or a liability.
-        if stream.holding_id is not None and (stream.end_date is None or stream.end_date >= today):
-            by_holding[stream.holding_id].append(stream.spec())
-    return {holding_id: schedule.monthly_net(specs) for holding_id, specs in by_holding.items()}
+def _asks_for_income(holding: Holding, value: Decimal | None, nets: dict) -> bool:
+    """Something of value with no flow linked to it, perhaps because none was recorded:
+    "Does it pay you?" (a loan never pays you; a balanced holding has its flows)."""
+    return (
+        holding.kind != Holding.Kind.LOAN
+        and value is not None
+        and value > 0
+        and holding.pk not in nets
+    )
 
 
 def _date(day: date) -> str:
@@ -44,12 +44,15 @@ def _date(day: date) -> str:
 def holding_list(request, pk: int):
     portfolio = get_portfolio(request, pk)
     today = months.user_today(request.user)
-    holdings = list(selectors.holdings_with_value([portfolio], today))
-    nets = _monthly_nets(Stream.objects.filter(portfolio=portfolio, holding__isnull=False), today)
+    holdings = list(
+        selectors.holdings_with_value([portfolio], today).select_related("secured_against")
+    )
+    nets = selectors.holding_cash_flows(selectors.holding_streams(holdings), today)
     by_kind: dict[str, list[Holding]] = defaultdict(list)
     for holding in holdings:
         holding.monthly_net = nets.get(holding.pk, schedule.ZERO)
         holding.cash_flow_class = metrics.holding_class(holding.monthly_net)
+        holding.asks_for_income = _asks_for_income(holding, holding.value, nets)
         by_kind[holding.kind].append(holding)
     groups = [
         {"label": kind.label, "holdings": by_kind[kind], "total": _total(by_kind[kind])}
@@ -105,16 +108,20 @@ def _detail(request, holding: Holding, valuation_form: ValuationForm):
     today = months.user_today(request.user)
     valuations = list(holding.valuations.all())
     current = next((v for v in valuations if v.date <= today), None)
-    streams = list(holding.streams.all())
+    # Its own streams, then those of the loans secured against it.
+    streams = selectors.holding_streams([holding])
+    streams.sort(key=lambda stream: stream.holding_id != holding.pk)
     rows = [
         {
             "stream": stream,
             "monthly": schedule.monthly_equivalent(stream.spec()),
             "ended": stream.end_date is not None and stream.end_date < today,
+            "loan": None if stream.holding_id == holding.pk else stream.holding,
         }
         for stream in streams
     ]
-    monthly_net = _monthly_nets(streams, today).get(holding.pk, schedule.ZERO)
+    nets = selectors.holding_cash_flows(streams, today)
+    monthly_net = nets.get(holding.pk, schedule.ZERO)
     return render(
         request,
         "portfolio/holdings/detail.html",
@@ -127,6 +134,8 @@ def _detail(request, holding: Holding, valuation_form: ValuationForm):
             "stream_rows": rows,
             "monthly_net": monthly_net,
             "cash_flow_class": metrics.holding_class(monthly_net),
+            "asks_for_income": _asks_for_income(holding, current and current.value, nets),
+            "loans": list(holding.loans.order_by(Lower("name"), "pk")),
             "valuation_form": valuation_form,
         },
     )
@@ -166,7 +175,7 @@ def holding_delete(request, pk: int):
     holding = get_holding(request, pk)
     if request.method == "POST":
         portfolio = holding.portfolio
-        with transaction.atomic():  # valuations go, linked streams are unlinked
+        with transaction.atomic():  # valuations go, linked streams and loans are unlinked
             holding.delete()
         messages.success(request, f"Holding “{holding.name}” deleted.")
         return redirect("portfolio:holding_list", portfolio.pk)
@@ -179,6 +188,7 @@ def holding_delete(request, pk: int):
             "holding": holding,
             "stream_count": holding.streams.count(),
             "valuation_count": holding.valuations.count(),
+            "loan_count": holding.loans.count(),
         },
     )
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from portfolio import categories, metrics, months, schedule, services
 from portfolio.forms import StreamForm
-from portfolio.models import Stream
+from portfolio.models import Holding, Portfolio, Stream
 from portfolio.saving import save_unique
 from portfolio.views.entries import month_label
 from portfolio.views.ownership import get_portfolio, get_stream
@@ -79,11 +79,23 @@ def _save(form: StreamForm) -> Stream | None:
     return save_unique(form, message=NAME_TAKEN)
 
 
+def _prefill(request, portfolio: Portfolio) -> dict:
+    """Initial holding and category from the query string (``?holding=3&category=rent``,
+    the holdings' "Does it pay you?" link); a holding of another portfolio is ignored."""
+    initial: dict = {}
+    holding = request.GET.get("holding", "")
+    if holding.isascii() and holding.isdigit() and len(holding) < 19:  # a bigint key
+        initial["holding"] = Holding.objects.filter(portfolio=portfolio, pk=int(holding)).first()
+    if request.GET.get("category") in categories.GROUP_OF:
+        initial["category"] = request.GET["category"]
+    return {name: value for name, value in initial.items() if value is not None}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def stream_create(request, pk: int):
     portfolio = get_portfolio(request, pk)
-    initial = {"first_date": months.user_today(request.user)}
+    initial = {"first_date": months.user_today(request.user), **_prefill(request, portfolio)}
     form = StreamForm(request.POST or None, portfolio=portfolio, initial=initial)
     if (
         request.method == "POST"

@@ -106,6 +106,11 @@ def test_json_holds_every_table_with_decimal_strings_and_document_ids(client_own
             assert tuple(record) == fields
 
     fund = next(h for h in document["holdings"] if h["kind"] == "listed")
+    home, mortgage = (
+        next(h for h in document["holdings"] if h["name"] == n) for n in ("Home", "Mortgage")
+    )
+    assert mortgage["secured_against"] == home["id"]
+    assert home["secured_against"] is None
     dividend = next(s for s in document["streams"] if s["name"] == "Fund dividend")
     assert dividend == {
         "id": dividend["id"],

@@ -227,6 +227,52 @@ def test_references_are_remapped_to_the_new_rows(owner):
     assert (milestone.goal, milestone.key) == (goal, str(goal.pk))
 
 
+def test_a_round_trip_keeps_the_loan_secured_against_the_home(owner):
+    full_account(owner)
+    fresh = UserFactory()
+    import_into(fresh, data_export.export_json(owner))
+    mortgage = Holding.objects.get(portfolio__owner=fresh, name="Mortgage")
+    assert mortgage.secured_against.name == "Home"
+    assert mortgage.secured_against.portfolio == mortgage.portfolio
+    assert (
+        Holding.objects.filter(portfolio__owner=fresh, secured_against__isnull=False).count() == 1
+    )
+
+
+def test_a_loan_listed_before_what_secures_it_is_linked(owner):
+    document = valid_document()
+    document["holdings"][:0] = [
+        {
+            "id": 20,
+            "portfolio": 7,
+            "name": "Mortgage",
+            "kind": "loan",
+            "liquid": False,
+            "secured_against": 21,
+        },
+        {
+            "id": 21,
+            "portfolio": 7,
+            "name": "Home",
+            "kind": "property",
+            "liquid": False,
+            "secured_against": None,
+        },
+    ]
+    import_into(owner, encode(document))
+    mortgage = Holding.objects.get(portfolio__owner=owner, name="Mortgage")
+    assert mortgage.secured_against == Holding.objects.get(portfolio__owner=owner, name="Home")
+    homes = [h for h in exported(owner)["holdings"] if h["name"] in ("Mortgage", "Home")]
+    assert [h["secured_against"] for h in homes] == [homes[1]["id"], None]
+
+
+def test_a_document_without_secured_against_still_imports(owner):
+    document = valid_document()
+    assert all("secured_against" not in h for h in document["holdings"])
+    import_into(owner, encode(document))
+    assert not Holding.objects.filter(portfolio__owner=owner, secured_against__isnull=False)
+
+
 def test_a_goal_achieved_whose_goal_was_deleted_gets_a_key_that_is_no_goal_id(owner):
     document = valid_document()
     document["milestones"] = [{"kind": "goal_achieved", "goal": None, "occurred_on": "2025-05-01"}]
@@ -344,6 +390,14 @@ def documents(draw) -> dict:
         }
         for i in range(draw(st.integers(0, 4)))
     ]
+    for holding in holdings:
+        homes = [
+            h["id"]
+            for h in holdings
+            if h["portfolio"] == holding["portfolio"] and h["kind"] != "loan"
+        ]
+        secured = draw(st.sampled_from([None, *homes])) if holding["kind"] == "loan" else None
+        holding["secured_against"] = secured
     valuations = [
         {"holding": h["id"], "date": day.isoformat(), "value": draw(_MONEY)}
         for h in holdings
@@ -474,7 +528,13 @@ def canonical(document: dict) -> dict:
         name: {record["id"]: n for n, record in enumerate(document[name], 1)}
         for name in ("portfolios", "holdings", "streams", "goals")
     }
-    refs = {"portfolio": "portfolios", "holding": "holdings", "stream": "streams", "goal": "goals"}
+    refs = {
+        "portfolio": "portfolios",
+        "holding": "holdings",
+        "secured_against": "holdings",
+        "stream": "streams",
+        "goal": "goals",
+    }
     for name in data_export.TABLES:
         for record in document[name]:
             if "id" in record:
@@ -611,6 +671,72 @@ BAD_DOCUMENTS = {
     "stream to another portfolio's holding": (
         _set("streams.1.holding", 4),
         "streams[1].holding: holding 4 is in another portfolio than the stream.",
+    ),
+    "loan secured against a missing holding": (
+        _add(
+            "holdings",
+            {
+                "id": 8,
+                "portfolio": 7,
+                "name": "Loan",
+                "kind": "loan",
+                "liquid": False,
+                "secured_against": 99,
+            },
+        ),
+        "holdings[2].secured_against: refers to holding 99, which is not in the document.",
+    ),
+    "loan secured against another portfolio's holding": (
+        _add(
+            "holdings",
+            {
+                "id": 8,
+                "portfolio": 7,
+                "name": "Loan",
+                "kind": "loan",
+                "liquid": False,
+                "secured_against": 4,
+            },
+        ),
+        "holdings[2].secured_against: holding 4 is in another portfolio than the loan.",
+    ),
+    "a holding that is not a loan secured against one": (
+        _set("holdings.0.secured_against", 4),
+        "holdings[0].secured_against: only a loan can be secured against a holding, not a listed.",
+    ),
+    "loan secured against a loan": (
+        lambda d: d["holdings"].extend(
+            [
+                {
+                    "id": 8,
+                    "portfolio": 7,
+                    "name": "Loan",
+                    "kind": "loan",
+                    "liquid": False,
+                    "secured_against": 10,
+                },
+                {"id": 10, "portfolio": 7, "name": "Loan 2", "kind": "loan", "liquid": False},
+            ]
+        ),
+        "holdings[2].secured_against: holding 10 is a loan; a loan is secured against a non-loan.",
+    ),
+    "loan secured against itself": (
+        _add(
+            "holdings",
+            {
+                "id": 8,
+                "portfolio": 7,
+                "name": "Loan",
+                "kind": "loan",
+                "liquid": False,
+                "secured_against": 8,
+            },
+        ),
+        "holdings[2].secured_against: a loan cannot be secured against itself.",
+    ),
+    "secured against as text": (
+        _set("holdings.0.secured_against", "4"),
+        "holdings[0].secured_against: expected a whole number",
     ),
     "entry to a missing stream": (
         _set("entries.0.stream", 99),

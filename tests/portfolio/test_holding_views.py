@@ -111,16 +111,23 @@ def test_list_query_count_does_not_grow(client_owner, portfolio):
     url = reverse("portfolio:holding_list", args=[portfolio.pk])
 
     def add(n):
+        home = None
         for i in range(n):
-            holding = HoldingFactory(portfolio=portfolio, kind=["cash", "property", "loan"][i % 3])
+            kind = ["cash", "property", "loan"][i % 3]
+            # Every loan is secured against the property made just before it.
+            secured = home if kind == "loan" else None
+            holding = HoldingFactory(portfolio=portfolio, kind=kind, secured_against=secured)
+            home = holding if kind == "property" else home
             ValuationFactory(holding=holding, date=dt.date(2026, 1, 1))
             ValuationFactory(holding=holding, date=dt.date(2026, 2, 1))
-            StreamFactory(portfolio=portfolio, holding=holding, category="rent")
+            category = "loan_payments" if kind == "loan" else "rent"
+            StreamFactory(portfolio=portfolio, holding=holding, category=category)
 
-    add(1)
-    one = _queries(client_owner, url)
-    add(29)
-    assert _queries(client_owner, url) == one
+    add(3)
+    three = _queries(client_owner, url)
+    add(30)
+    assert _queries(client_owner, url) == three
+    assert Holding.objects.filter(secured_against__isnull=False).count() == 11
 
 
 def test_list_of_strangers_portfolio_is_404(client_owner, stranger):
