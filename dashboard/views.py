@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard.charts import dashboard_charts
 from goals import progress
+from goals.models import Goal
 from goals.services import goal_cards
 from portfolio.models import Portfolio
 from portfolio.months import user_today
@@ -25,13 +26,19 @@ def render_dashboard(request, *, portfolios, portfolio=None):
     today = user_today(request.user)
     figures = figures_at(portfolios=portfolios, as_of=today, with_pace=True)
     cards = goal_cards(user=request.user, today=today, portfolio=portfolio)
+    suggestion = None
+    if portfolio is None:
+        # The user-level dashboard invites a goal for the year (next year's, in
+        # December) while there is none.
+        suggestion = progress.suggest_goal(
+            ratio=figures.wealth_ratio, monthly_earned=figures.monthly_earned, today=today
+        )
+        if suggestion and Goal.objects.filter(owner=request.user, year=suggestion.year).exists():
+            suggestion = None
     context = {
         "figures": figures,
         "goal_cards": cards,
-        # The user-level dashboard invites a goal for the year when there is none.
-        "goal_suggestion": None
-        if cards or portfolio
-        else progress.suggest_ratio_target(figures.wealth_ratio),
+        "goal_suggestion": suggestion,
         "portfolio": portfolio,
         # Where the guided first step adds things: this portfolio, or the first one.
         "start_portfolio": portfolio or portfolios.first(),

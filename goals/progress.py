@@ -100,6 +100,45 @@ def suggest_ratio_target(current: Decimal | None) -> Decimal | None:
     return (target / ONE_POINT).to_integral_value(rounding="ROUND_CEILING") * ONE_POINT
 
 
+# What the goal invitation proposes.
+DOUBLE = "double"  # double the ratio (capped at 100%, at least a point more)
+FIRST_INCOME = "first_income"  # a ratio of 0: a first passive income, in money
+ASK_EARNED = "ask_earned"  # no earned income recorded: ask for it, not for a ratio
+
+
+@dataclass(frozen=True)
+class GoalSuggestion:
+    year: int
+    kind: str
+    target: Decimal | None = None  # the ratio to aim at
+    monthly_passive: Decimal | None = None  # for FIRST_INCOME: the income that reaches it
+
+
+def suggest_goal(
+    *, ratio: Decimal | None, monthly_earned: Decimal, today: date
+) -> GoalSuggestion | None:
+    """The yearly goal to invite, as it makes sense where it is shown.
+
+    In the year's last month the invitation is for next year. Without earned income
+    a ratio means nothing yet: ask for it. At a ratio of 0, "double it" is still 0:
+    propose a first point, in money ("about $50 a month"). Fully passive: nothing.
+    """
+    year = today.year + 1 if today.month == 12 else today.year
+    if ratio is not None and ratio.is_infinite():
+        return None
+    if ratio is None or monthly_earned <= 0:
+        return GoalSuggestion(year=year, kind=ASK_EARNED)
+    target = suggest_ratio_target(ratio)
+    if ratio <= 0:
+        return GoalSuggestion(
+            year=year,
+            kind=FIRST_INCOME,
+            target=target,
+            monthly_passive=metrics.passive_needed(target, monthly_earned, Decimal(0)),
+        )
+    return GoalSuggestion(year=year, kind=DOUBLE, target=target)
+
+
 @dataclass(frozen=True)
 class RatioGap:
     """What reaching a ratio target takes, a month at a time."""

@@ -159,8 +159,15 @@ def _recipients(users: QuerySet, month: date, *, operator: bool = False) -> Quer
         new_year_taken=_taken(Kind.NEW_YEAR, str(next_month.year), operator=operator),
     )
     return users.annotate(
-        # Something to report: last month's figures.
-        monthly_due=_flag(Q(email_monthly_progress=True, has_snapshot=True, monthly_taken=False)),
+        # Something to report: figures of a month that ended after the account was made.
+        monthly_due=_flag(
+            Q(
+                email_monthly_progress=True,
+                has_snapshot=True,
+                monthly_taken=False,
+                date_joined__lt=datetime.combine(next_month, time.min, tzinfo=UTC),
+            )
+        ),
         # Nothing recorded for a month the user had an account in.
         reminder_due=_flag(
             Q(
@@ -377,7 +384,14 @@ def reminder_outgoing(user, month: date, portfolio: Portfolio | None) -> Outgoin
 
 def new_year_outgoing(user, year: int, december: Snapshot | None) -> Outgoing:
     ratio = None if december is None else december.figure("wealth_ratio")
-    suggestion = None if ratio is None else progress.suggest_ratio_target(ratio)
+    invite = progress.suggest_goal(
+        ratio=ratio,
+        monthly_earned=Decimal(0) if december is None else december.monthly_earned,
+        today=date(year, 1, 1),
+    )
+    # As on the dashboard: no ratio to raise without earned income; a first income in
+    # money at a ratio of 0; otherwise double it.
+    suggestion = invite.target if invite is not None else None
     goal_url = reverse("goals:goal_create")
     if suggestion is not None:
         # As the dashboard's invitation does: the goal form opens filled in.
@@ -392,6 +406,10 @@ def new_year_outgoing(user, year: int, december: Snapshot | None) -> Outgoing:
         "year": year,
         "ratio": ratio,
         "suggestion": suggestion,
+        "first_income": invite.monthly_passive if invite is not None else None,
+        "ask_earned": december is not None
+        and invite is not None
+        and invite.kind == progress.ASK_EARNED,
         "fully_passive": ratio is not None and ratio.is_infinite(),
         "goal_url": absolute_url(goal_url),
     }

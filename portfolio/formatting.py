@@ -123,3 +123,10 @@ def window(figures) -> str:
     first = add_months(last, 1 - count)
     unit = "month" if count == 1 else "months"
     return f"over {count} {unit}, since {date_format(first, 'F Y')}"
+
+
+def runway(value) -> str:
+    """A runway for text that has no room for a note: unknown is said in words, never 0."""
+    if value is None:
+        return "unknown (no balance recorded yet)"
+    return months(value)

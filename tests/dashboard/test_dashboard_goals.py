@@ -116,7 +116,7 @@ def test_runway_goal_card_has_no_income_sentence(client_owner, owner, streams):
 def test_without_a_goal_the_dashboard_invites_one_with_the_suggestion(client_owner, streams):
     response = client_owner.get(reverse(DASHBOARD))
     content = response.content.decode()
-    assert response.context["goal_suggestion"] == Decimal("0.10")
+    assert response.context["goal_suggestion"].target == Decimal("0.10")
     assert "Set your goal for 2026" in content
     assert "Your wealth ratio is 5.0%" in content
     assert "raise it to <strong>10%</strong> by 31 December" in content
@@ -230,3 +230,33 @@ def test_ratio_goal_without_any_income_claims_nothing(client_owner, owner):
     assert goal_figures(content)["current"] == "—"
     # No income at all: the ratio is undefined, so no passive income "reaches" the target.
     assert "already reaches this target" not in content
+
+
+# --- Invitations that make sense where they are shown -------------------------------------
+
+
+def test_in_december_the_invitation_is_for_next_year(client_owner, owner, streams):
+    GoalFactory(owner=owner, year=2026)  # this year's goal is set: next year's is invited
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC), tick=False):
+        client_owner.force_login(owner)
+        content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    assert "Set your goal for 2027" in content
+    assert "by 31 December 2027" in content
+    assert "raise it to" in content and "by 31 December 2026" not in content
+
+
+def test_without_earned_income_the_invitation_asks_for_it(client_owner, portfolio):
+    StreamFactory(portfolio=portfolio, category="living_expenses", amount=Decimal("900"))
+    response = client_owner.get(reverse(DASHBOARD))
+    content = response.content.decode()
+    assert response.context["goal_suggestion"].kind == "ask_earned"
+    assert "Add your earned income" in content
+    assert "raise it to" not in content and "Your wealth ratio is —" not in content
+
+
+def test_at_a_ratio_of_zero_the_invitation_is_a_first_income_in_money(client_owner, portfolio):
+    StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("5000"))
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    assert "A first goal: a first 1%" in content
+    assert "about <strong>$50 a month</strong>" in content  # 1% of 5,000
+    assert "doubles it" not in content

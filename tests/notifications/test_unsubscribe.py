@@ -27,6 +27,9 @@ def csrf_client() -> Client:
 
 @pytest.fixture
 def message(mail, owner):
+    # An account older than the month reported on: no e-mail is about a month before it.
+    owner.date_joined = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+    owner.save(update_fields=["date_joined"])
     add_snapshots(owner, [JANUARY])
     with at(dt.datetime(2026, 2, 1, 8, 1, tzinfo=dt.UTC)):
         emails_send_month_start(user_ids=[owner.pk], month=JANUARY)
