@@ -33,7 +33,9 @@ def message(mail, owner):
     add_snapshots(owner, [JANUARY])
     with at(dt.datetime(2026, 2, 1, 8, 1, tzinfo=dt.UTC)):
         emails_send_month_start(user_ids=[owner.pk], month=JANUARY)
-    return mail.wait_for("owner@example.com")
+    mail.wait_for("owner@example.com", count=2)  # the monthly e-mail and the log reminder
+    (monthly,) = [m for m in mail.to("owner@example.com") if "wealth ratio" in m["Subject"]]
+    return monthly
 
 
 def switches(user) -> tuple[bool, bool, bool, bool]:
