@@ -1,11 +1,48 @@
-"""allauth adapter: lets an operator close sign-ups on a private instance."""
+"""allauth adapter: closes sign-ups on a private instance, and makes allauth's
+e-mails speak as Wealth Ratio.
+
+Without the Sites framework allauth names the site after the request's host
+("Hello from 127.0.0.1:8000!") and builds its links on that host. Every e-mail
+the product sends names the product and links to ``SITE_URL`` instead, the same
+address the progress e-mails use, so an operator sets the public address once.
+"""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+
+SITE_NAME = "Wealth Ratio"
+# The links allauth puts in the context of the e-mails it sends.
+LINK_KEYS = ("activate_url", "password_reset_url", "signup_url")
+
+
+def on_site(url: str) -> str:
+    """``url`` with the scheme and host of ``SITE_URL`` (path and query kept)."""
+    site = urlsplit(settings.SITE_URL)
+    bits = urlsplit(url)
+    return urlunsplit((site.scheme, site.netloc, site.path + bits.path, bits.query, bits.fragment))
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return settings.SIGNUPS_OPEN
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        context = {
+            **context,
+            # What allauth's own templates read, for any e-mail not overridden in
+            # templates/account/email/.
+            "current_site": SimpleNamespace(
+                name=SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc
+            ),
+            "site_name": SITE_NAME,
+            "site_url": settings.SITE_URL,
+        }
+        for key in LINK_KEYS:
+            if context.get(key):
+                context[key] = on_site(context[key])
+        super().send_mail(template_prefix, email, context)

@@ -54,8 +54,9 @@ ALLOWED_HOSTS = env.list(
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS is required.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
-# The public address used in e-mails and links made outside a request (Celery tasks).
-SITE_URL = env.str("SITE_URL", "http://localhost:8000").rstrip("/")
+# The public address every e-mail links to (allauth's and the progress e-mails, made
+# outside any request). The default is the address `make run` serves (config/devrun.py).
+SITE_URL = env.str("SITE_URL", f"http://127.0.0.1:{env.int('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

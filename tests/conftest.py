@@ -42,6 +42,12 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    # The links in e-mails, whatever PORT the shell running the tests has set.
+    settings.SITE_URL = "http://localhost:8000"
+
+
 @pytest.fixture(scope="session")
 def _test_cache_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cache")

@@ -21,7 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 EMAIL = "browser.person@example.com"
 
 
-def test_sign_up_verify_log_in_and_turn_on_two_factor(live_server, smtp_server, page, capsys):
+def test_sign_up_verify_log_in_and_turn_on_two_factor(
+    live_server, smtp_server, settings, page, capsys
+):
+    settings.SITE_URL = live_server.url  # where the e-mail's links point
     shots: list[Path] = []
 
     def screenshot(name: str) -> None:

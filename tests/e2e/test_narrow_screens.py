@@ -1,0 +1,168 @@
+"""Every page of a user with data fits a 390 px phone screen, and keyboards see where they are.
+
+Screenshots of each page go to ``artifacts_dir()`` as ``narrow-<page>.png``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tests.e2e.conftest import artifacts_dir, log_in, page_errors
+from tests.factories import (
+    EntryFactory,
+    GoalFactory,
+    HoldingFactory,
+    StreamFactory,
+    ValuationFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTH = 390
+
+
+@pytest.fixture
+def account(owner, portfolio):
+    """Long names, badges and every column the lists can show."""
+    today = date.today()
+    fund = HoldingFactory(
+        portfolio=portfolio, name="World equity index fund (accumulating)", kind="listed"
+    )
+    ValuationFactory(holding=fund, date=today - timedelta(days=30), value=Decimal("1234567.89"))
+    flat = HoldingFactory(portfolio=portfolio, name="Rented flat", kind="property")
+    ValuationFactory(holding=flat, date=today - timedelta(days=30), value=Decimal("310000.00"))
+    loan = HoldingFactory(portfolio=portfolio, name="Mortgage on the rented flat", kind="loan")
+    ValuationFactory(holding=loan, date=today - timedelta(days=30), value=Decimal("-180000.00"))
+    StreamFactory(portfolio=portfolio, name="Salary from the employer", amount=Decimal("4200.00"))
+    StreamFactory(
+        portfolio=portfolio,
+        name="Rent from the flat",
+        category="rent",
+        amount=Decimal("1350.00"),
+        holding=flat,
+        hours_per_month=Decimal("30"),
+    )
+    StreamFactory(
+        portfolio=portfolio,
+        name="Fund dividends",
+        category="dividends",
+        amount=Decimal("2100.00"),
+        frequency="quarterly",
+        holding=fund,
+        first_date=today.replace(day=1) - timedelta(days=400),
+        end_date=today - timedelta(days=40),
+    )
+    StreamFactory(
+        portfolio=portfolio,
+        name="Mortgage payment",
+        category="loan_payments",
+        amount=Decimal("950.00"),
+        holding=loan,
+    )
+    EntryFactory(
+        portfolio=portfolio,
+        date=today.replace(day=1),
+        amount=Decimal("1249.99"),
+        category="living_expenses",
+        note="Groceries, the plumber and a birthday present for a friend",
+    )
+    GoalFactory(owner=owner, year=today.year)
+    return {"fund": fund}
+
+
+def pages(portfolio, fund) -> dict[str, str]:
+    return {
+        "dashboard": reverse("dashboard:dashboard"),
+        "portfolios": reverse("portfolio:portfolio_list"),
+        "portfolio": reverse("dashboard:portfolio", args=[portfolio.pk]),
+        "holdings": reverse("portfolio:holding_list", args=[portfolio.pk]),
+        "holding": reverse("portfolio:holding_detail", args=[fund.pk]),
+        "streams": reverse("portfolio:stream_list", args=[portfolio.pk]),
+        "entries": reverse("portfolio:entry_list", args=[portfolio.pk]),
+        "goals": reverse("goals:goal_list"),
+        "projection": reverse("portfolio:projection"),
+        "settings": reverse("accounts:settings"),
+    }
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": WIDTH, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_no_page_is_wider_than_a_phone(live_server, portfolio, account, client_owner, phone):
+    log_in(phone, live_server, client_owner)
+    problems = page_errors(phone)
+    too_wide = {}
+    for name, path in pages(portfolio, account["fund"]).items():
+        phone.goto(live_server.url + path)
+        phone.screenshot(path=str(artifacts_dir() / f"narrow-{name}.png"), full_page=True)
+        width = phone.evaluate("() => document.documentElement.scrollWidth")
+        if width > WIDTH:
+            too_wide[name] = width
+    assert too_wide == {}
+    assert problems == []
+
+
+@pytest.mark.parametrize("name", ["holdings", "streams", "entries"])
+def test_the_lists_become_stacked_rows_with_labels_badges_and_actions(
+    live_server, portfolio, account, client_owner, phone, name
+):
+    log_in(phone, live_server, client_owner)
+    phone.goto(live_server.url + pages(portfolio, account["fund"])[name])
+    table = phone.locator("main table.table-stack")
+    assert table.count() > 0
+    # The header is left to screen readers: a 1 px box.
+    assert table.locator("thead").first.bounding_box()["height"] <= 1
+    cell = table.locator("tbody td[data-label]").first
+    assert cell.evaluate("(td) => getComputedStyle(td).display") in {"block", "flow-root"}
+    label = cell.get_attribute("data-label")
+    assert label
+    assert cell.evaluate("(td) => getComputedStyle(td, '::before').content") == f'"{label}"'
+    # Every badge and every row action shows, inside the screen.
+    for locator in (table.locator(".badge"), table.locator("td.actions a, td.actions button")):
+        assert locator.count() > 0
+        for index in range(locator.count()):
+            item = locator.nth(index)
+            item.scroll_into_view_if_needed()
+            assert item.is_visible()
+            box = item.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, item.inner_text()
+
+
+def test_the_focus_ring_on_the_portfolio_tabs_is_whole(
+    live_server, portfolio, account, client_owner, phone
+):
+    log_in(phone, live_server, client_owner)
+    phone.goto(live_server.url + reverse("portfolio:stream_list", args=[portfolio.pk]))
+    tabs = phone.locator("nav.tabs ul a")
+    for _ in range(40):
+        phone.keyboard.press("Tab")
+        if phone.evaluate("() => !!document.activeElement.closest('nav.tabs ul')"):
+            break
+    assert phone.evaluate("() => document.activeElement.textContent") == "Overview"
+    for index in range(tabs.count()):
+        if index:
+            phone.keyboard.press("Tab")
+        whole = phone.evaluate(
+            """() => {
+              const link = document.activeElement;
+              const style = getComputedStyle(link);
+              if (style.outlineStyle === "none") return "no ring";
+              const grow = parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset);
+              const ring = link.getBoundingClientRect();
+              const box = link.closest("ul").getBoundingClientRect();
+              return ring.left - grow >= box.left && ring.right + grow <= box.right
+                && ring.top - grow >= box.top && ring.bottom + grow <= box.bottom;
+            }"""
+        )
+        assert whole is True, tabs.nth(index).inner_text()
+    phone.screenshot(path=str(artifacts_dir() / "narrow-tabs-focus.png"))
