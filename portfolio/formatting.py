@@ -8,7 +8,7 @@ functions, called by views, e-mails and (as filters) by templates through the
 from __future__ import annotations
 
 import functools
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from babel.numbers import format_currency, format_decimal
 from django.conf import settings
@@ -19,7 +19,7 @@ from portfolio.months import add_months
 DASH = "—"
 # Rounding for display needs as many digits as the figure has: 28 (Python's
 # default) is too few for 10^27 with cents, which a 50-year projection can reach.
-_DISPLAY = Context(prec=60)
+_DISPLAY = Context(prec=60, rounding=ROUND_HALF_UP)
 
 
 def _wide(function):
@@ -53,7 +53,7 @@ def money_whole(value, currency: str = "USD") -> str:
     """An amount without cents, for large round figures such as capital needed."""
     if not _finite(value):
         return DASH
-    whole = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    whole = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return format_currency(
         whole, currency, locale=settings.NUMBER_LOCALE, format="¤#,##0", currency_digits=False
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.support.smtp import free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

@@ -323,7 +323,7 @@ def test_help_page_renders_the_metrics_doc(client):
     assert '<h1 id="the-figures-explained">The figures explained</h1>' in content
     assert '<h2 id="wealth-ratio">Wealth ratio</h2>' in content
     assert "<strong>Financial Wealth Ratio</strong>" in content
-    assert "<pre><code>wealth ratio = passive income (TTM)" in content
+    assert "<pre><code>wealth ratio = passive income ÷ earned income, over your window" in content
     assert "## " not in content
 
 

@@ -35,7 +35,8 @@ EMAIL = "reader@example.com"
 @pytest.fixture
 def monthly_html(smtp_server) -> str:
     """The HTML part of a real monthly e-mail, its cid: images inlined as data: URIs."""
-    user = UserFactory(email=EMAIL)
+    # An account older than January 2026, the month the e-mail reports on.
+    user = UserFactory(email=EMAIL, date_joined=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
     portfolio = user.portfolios.get()
     StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("5000"))
     StreamFactory(portfolio=portfolio, category="dividends", amount=Decimal("250"))
@@ -56,7 +57,8 @@ def monthly_html(smtp_server) -> str:
     with time_machine.travel(dt.datetime(2026, 2, 1, 8, 30, tzinfo=dt.UTC), tick=False):
         snapshots_recompute(user_ids=[user.pk])
         emails_send_month_start(user_ids=[user.pk], month=dt.date(2026, 1, 1))
-    message = smtp_server.wait_for(EMAIL)
+    smtp_server.wait_for(EMAIL, count=2)  # the monthly e-mail and the log reminder
+    (message,) = [m for m in smtp_server.to(EMAIL) if "wealth ratio" in m["Subject"]]
     html = message.get_body(preferencelist=("html",)).get_content()
     for part in message.walk():
         if part.get_content_maintype() == "image":

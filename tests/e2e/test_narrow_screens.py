@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from tests.e2e.conftest import artifacts_dir, log_in, page_errors
+from tests.e2e.helpers import artifacts_dir, log_in, page_errors
 from tests.factories import (
     EntryFactory,
     GoalFactory,

@@ -23,7 +23,7 @@ INF = Decimal("Infinity")
         (Decimal("0"), "USD", "$0.00"),
         (7, "USD", "$7.00"),
         (Decimal("2.675"), "USD", "$2.68"),
-        (Decimal("2.665"), "USD", "$2.66"),  # half-even, exactly as the Decimal says
+        (Decimal("2.665"), "USD", "$2.67"),  # a half rounds up, as by hand
     ],
 )
 def test_money(value, currency, shown):
@@ -44,7 +44,7 @@ def test_money_of_no_amount_is_a_dash(value):
     ("value", "currency", "shown"),
     [
         (Decimal("1234.49"), "USD", "$1,234"),
-        (Decimal("1234.5"), "USD", "$1,234"),  # half-even
+        (Decimal("1234.5"), "USD", "$1,235"),  # a half rounds up
         (Decimal("1235.5"), "EUR", "€1,236"),
         (Decimal("60000"), "USD", "$60,000"),
         (Decimal("-2.6"), "USD", "-$3"),
@@ -59,7 +59,7 @@ def test_money_whole(value, currency, shown):
     ("value", "shown"),
     [
         (Decimal("0.05"), "5.0%"),
-        (Decimal("0.0525"), "5.2%"),  # half-even at one place
+        (Decimal("0.0525"), "5.3%"),  # a half rounds up at one place
         (Decimal("0.0535"), "5.4%"),
         (Decimal("0.05251"), "5.3%"),
         (Decimal("0.0666666666"), "6.7%"),

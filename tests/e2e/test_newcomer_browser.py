@@ -1,0 +1,125 @@
+"""A newcomer's first day, in a real browser: the household of the product's own example,
+entered through the forms with their default dates, must read back the hand-computed
+figures on the dashboard, the holdings, the goal card and the projection.
+
+Salary 5,000 a month, an online shop paying 800, living costs 4,000, 1,300,000 in
+index funds, all starting today: a window of one month, so
+ratio 800 / 5,000 = 16.0%, runway 1,300,000 / 4,000 = 325.0 months, with passive
+income 1,300,000 / 3,200 = 406.25 months, coverage 20.0%, savings rate
+1,800 / 5,800 = 31.0%. A goal of 16% -> 25% is behind (projected 16% at 31 December)
+and needs 0.25 x 5,000 - 800 = 450 a month more.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.e2e.helpers import artifacts_dir, page_errors
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+EMAIL = "newcomer@example.com"
+
+
+def test_a_newcomers_household_reads_back_the_hand_computed_figures(
+    live_server, smtp_server, settings, page, capsys
+):
+    settings.SITE_URL = live_server.url
+    problems = page_errors(page)
+    url = live_server.url
+
+    def submit():
+        with page.expect_navigation():
+            page.locator("main form [type=submit]").last.click()
+
+    def figure(name: str) -> str:
+        return page.locator(f'[data-figure="{name}"]').first.inner_text().strip()
+
+    # Sign up, verify from the real e-mail, log in.
+    page.goto(f"{url}/accounts/signup/")
+    page.fill("main [name=email]", EMAIL)
+    page.fill("main [name=password1]", PASSWORD)
+    page.fill("main [name=password2]", PASSWORD)
+    submit()
+    link = smtp_server.link(smtp_server.wait_for(EMAIL), "/accounts/confirm-email/")
+    page.goto(link)
+    submit()
+    page.goto(f"{url}/accounts/login/")
+    page.fill("main [name=login]", EMAIL)
+    page.fill("main [name=password]", PASSWORD)
+    submit()
+    assert page.url == f"{url}/dashboard/"
+    portfolio = get_user_model().objects.get(email=EMAIL).portfolios.get()
+
+    def add_stream(name: str, category: str, amount: str, holding: str | None = None):
+        page.goto(f"{url}/portfolios/{portfolio.pk}/streams/new/")
+        page.fill("main [name=name]", name)
+        page.select_option("main [name=category]", category)
+        page.fill("main [name=amount]", amount)
+        if holding:
+            page.select_option("main [name=holding]", label=holding)
+        submit()  # frequency and first payment: the form's defaults (monthly, today)
+
+    def add_holding(name: str, kind: str, value: str, secured_against: str | None = None):
+        page.goto(f"{url}/portfolios/{portfolio.pk}/holdings/new/")
+        page.fill("main [name=name]", name)
+        page.select_option("main [name=kind]", kind)
+        page.fill("main [name=value]", value)
+        if secured_against:
+            page.select_option("main [name=secured_against]", label=secured_against)
+        submit()  # liquid by kind, valued today: the defaults
+
+    add_stream("Salary", "salary", "5000")
+    add_stream("Online shop", "business_profit", "800")
+    add_stream("Living costs", "living_expenses", "4000")
+    add_holding("Index funds", "listed", "1300000")
+
+    page.goto(f"{url}/dashboard/")
+    assert figure("wealth_ratio") == "16.0%"
+    assert figure("runway_months") == "325.0 months"
+    assert figure("runway_with_passive_months") == "406.3 months"  # 406.25
+    assert figure("passive_coverage") == "20.0%"
+    assert figure("savings_rate") == "31.0%"
+    assert "over 1 month, since" in page.inner_text("main")
+
+    # A home with a mortgage secured against it, and the mortgage's payments: a liability.
+    add_holding("Home", "property", "400000")
+    add_holding("Mortgage", "loan", "-250000", secured_against="Home")
+    add_stream("Mortgage payment", "loan_payments", "1500", holding="Mortgage")
+    page.goto(f"{url}/portfolios/{portfolio.pk}/holdings/")
+    home = page.locator("tr", has=page.get_by_role("link", name="Home", exact=True))
+    assert "Liability" in home.inner_text()
+
+    # A goal from 16% to 25% this year: behind, and 450 a month more passive income.
+    page.goto(f"{url}/goals/new/")
+    page.select_option("main [name=metric]", "wealth_ratio")
+    page.fill("main [name=target]", "25%")
+    page.fill("main [name=baseline]", "16%")
+    submit()
+    page.goto(f"{url}/dashboard/")
+    card = page.locator(".goal-card").first
+    assert "Behind" in card.inner_text()
+    assert "$450" in card.locator('[data-goal="action"]').inner_text()
+
+    # The projection starts from today's row, at the dashboard's ratio.
+    page.goto(f"{url}/projection/")
+    assert figure("today_ratio") == "16.0%"
+
+    shots = []
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{url}/dashboard/")
+        path = artifacts_dir() / f"newcomer-dashboard-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        shots.append(path)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"the dashboard is {scroll_width} px wide at {width} px"
+    assert [p for p in problems if not re.search(r"favicon", p)] == []
+    with capsys.disabled():
+        print()
+        for path in shots:
+            print(f"screenshot: {path}")
