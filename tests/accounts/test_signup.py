@@ -148,7 +148,7 @@ def test_weak_or_mismatched_passwords_are_refused(client, password1, password2, 
 def test_a_private_instance_can_close_sign_ups(client, settings):
     settings.SIGNUPS_OPEN = False
     response = sign_up(client)
-    assert "Sign Up Closed" in response.text
+    assert "Signing up is closed" in response.text
     assert not User.objects.filter(email=NEW).exists()
 
 
