@@ -28,6 +28,12 @@ def on_site(url: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # The product's one wording for getting in is "Log in" and "Sign up".
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": "Too many failed attempts to log in. Try again later.",
+    }
+
     def is_open_for_signup(self, request) -> bool:
         return settings.SIGNUPS_OPEN
 

@@ -8,7 +8,12 @@ from django import forms
 
 from accounts.fields import PercentField
 from accounts.models import User
-from accounts.validators import currency_choices, time_zone_choices
+from accounts.validators import (
+    currency_choices,
+    currency_label,
+    current_currencies,
+    time_zone_choices,
+)
 
 
 class SignupForm(forms.Form):
@@ -45,6 +50,10 @@ EMAIL_CHOICES = [
 
 
 class AccountSettingsForm(forms.ModelForm):
+    """The user's preferences. The currency list holds the currencies in use today
+    and, for a user who chose one since withdrawn, that one: they keep it until they
+    pick another."""
+
     currency = forms.ChoiceField(label="Base currency", choices=currency_choices)
     time_zone = forms.ChoiceField(label="Time zone", choices=time_zone_choices)
     assumed_yield = PercentField(
@@ -65,15 +74,25 @@ class AccountSettingsForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["currency", "time_zone", "assumed_yield"]
+        # The currency is set in save(), not by the model form: the model's
+        # validator refuses a withdrawn currency, which a user may keep.
+        fields = ["time_zone", "assumed_yield"]
+
+    field_order = ["currency", "time_zone", "assumed_yield", "emails"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        kept = self.instance.currency
+        self.initial.setdefault("currency", kept)
+        if kept not in current_currencies():
+            label = f"{currency_label(kept)} (no longer in use)"
+            self.fields["currency"].choices = [(kept, label), *currency_choices()]
         self.initial.setdefault(
             "emails", [name for name, _ in EMAIL_CHOICES if getattr(self.instance, name)]
         )
 
     def save(self, commit: bool = True) -> User:
+        self.instance.currency = self.cleaned_data["currency"]
         chosen = set(self.cleaned_data["emails"])
         for name, _ in EMAIL_CHOICES:
             setattr(self.instance, name, name in chosen)

@@ -3,19 +3,41 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date
 from functools import cache
 
-from babel.numbers import get_currency_name, list_currencies
+from babel import Locale
+from babel.numbers import get_currency_name, get_territory_currencies, list_currencies
 from django.core.exceptions import ValidationError
 
 
 @cache
+def current_currencies() -> frozenset[str]:
+    """ISO 4217 codes that are legal tender in some territory today, per CLDR.
+
+    This leaves out withdrawn currencies (the Soviet rouble SUR, the Andorran
+    peseta ADP, the German mark DEM...), codes for testing and for no currency
+    (XTS, XXX), precious metals (XAU, XAG, XPT, XPD), fund and accounting units
+    (XDR, XSU, XUA, BOV, CLF...) and the European bond units (XBA to XBD). Built
+    once per process: a currency is withdrawn a few times a decade.
+    """
+    today = date.today()
+    return frozenset(
+        code
+        for territory in Locale("en").territories
+        for code in get_territory_currencies(territory, today, tender=True)
+    )
+
+
+@cache
 def currency_choices() -> list[tuple[str, str]]:
-    """Every ISO 4217 currency CLDR knows, as (code, "CODE — name")."""
-    return [
-        (code, f"{code} — {get_currency_name(code, locale='en')}")
-        for code in sorted(list_currencies())
-    ]
+    """Every current ISO 4217 currency, as (code, "CODE — name")."""
+    return [(code, currency_label(code)) for code in sorted(current_currencies())]
+
+
+def currency_label(code: str) -> str:
+    """ "EUR — Euro"."""
+    return f"{code} — {get_currency_name(code, locale='en')}"
 
 
 @cache
@@ -29,12 +51,21 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 
 def validate_currency(value: str) -> None:
-    if value not in list_currencies():
+    """A currency in use today (``current_currencies``); a user who chose one that
+    has since been withdrawn keeps it (see ``AccountSettingsForm``)."""
+    if value in current_currencies():
+        return
+    if value in list_currencies():
         raise ValidationError(
-            "%(value)s is not an ISO 4217 currency code (for example EUR, USD, GBP).",
-            code="invalid_currency",
+            "%(value)s is not a currency in use today (for example EUR, USD, GBP).",
+            code="withdrawn_currency",
             params={"value": value},
         )
+    raise ValidationError(
+        "%(value)s is not an ISO 4217 currency code (for example EUR, USD, GBP).",
+        code="invalid_currency",
+        params={"value": value},
+    )
 
 
 def validate_time_zone(value: str) -> None:

@@ -42,7 +42,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dataport.models import EntryImport
-from portfolio import categories, snapshots
+from portfolio import categories, months, snapshots
 from portfolio.forms import MoneyField
 from portfolio.limits import FIRST_YEAR, LAST_YEAR
 from portfolio.models import Entry, Portfolio
@@ -247,7 +247,8 @@ def _read_date(text: str, errors: list[str]) -> date | None:
             raise ValueError
         day = date.fromisoformat(text)
     except ValueError:
-        errors.append(f"Bad date “{_shown(text)}”: write it as YYYY-MM-DD, e.g. 2025-01-31.")
+        problem = months.day_past_month_end(text) or "write it as YYYY-MM-DD, e.g. 2025-01-31."
+        errors.append(f"Bad date “{_shown(text)}”: {problem}")
         return None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         errors.append(f"Bad date “{text}”: it must be between {FIRST_YEAR} and {LAST_YEAR}.")

@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
-from portfolio import categories
+from portfolio import categories, months
 from portfolio.limits import (
     FIRST_YEAR,
     HOURS_MAX,
@@ -92,13 +92,24 @@ class MoneyField(forms.DecimalField):
 
 
 class DayField(forms.DateField):
-    """A date between 1900 and 2200, typed in the browser's date picker."""
+    """A date between 1900 and 2200, typed in the browser's date picker.
+
+    A day past the end of its month ("2026-11-31") is told as such ("November has
+    30 days."), not as a format error: the format was right."""
 
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     default_error_messages = {
         "invalid": "Enter a date as YYYY-MM-DD.",
         "out_of_range": f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.",
     }
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if isinstance(value, str) and (message := months.day_past_month_end(value)):
+                raise ValidationError(message, code="day_past_month_end") from error
+            raise
 
     def validate(self, value) -> None:
         super().validate(value)
@@ -200,7 +211,8 @@ class HoldingForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("value") is not None and not cleaned.get("value_date"):
+        value_date_missing = not cleaned.get("value_date") and "value_date" not in self.errors
+        if cleaned.get("value") is not None and value_date_missing:
             self.add_error("value_date", "Enter the date of this value.")
         return cleaned
 
@@ -236,7 +248,12 @@ class StreamForm(forms.ModelForm):
         allow_zero=False,
         help_text="Paid on each payment date, in your base currency.",
     )
-    first_date = DayField(label="First payment")
+    first_date = DayField(
+        label="First payment",
+        help_text="The date of the first payment. A date in the past (when it really "
+        "started) gives complete figures at once; a date today starts your figures "
+        "from today.",
+    )
     end_date = DayField(
         label="Last payment", required=False, help_text="Leave empty if it goes on."
     )
@@ -279,7 +296,7 @@ class StreamForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.portfolio = portfolio
         holding = self.fields["holding"]
-        holding.queryset = Holding.objects.filter(portfolio=portfolio)
+        holding.queryset = Holding.objects.filter(portfolio=portfolio).order_by(Lower("name"), "pk")
         holding.empty_label = "None"
 
     def clean_name(self) -> str:

@@ -14,6 +14,22 @@ from datetime import UTC, date, datetime
 from portfolio.limits import FIRST_YEAR, LAST_YEAR
 
 _YEAR_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# Fixed English names: the calendar module's follow the process locale.
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def month_index(day: date) -> int:
@@ -64,6 +80,24 @@ def parse_month(text: str) -> date | None:
     if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
         return None
     return date(year, month, 1)
+
+
+def day_past_month_end(text: str) -> str | None:
+    """For "YYYY-MM-DD" naming a day its month does not have ("2026-11-31"), the
+    sentence that says so: "November has 30 days." February names its year
+    ("February 2027 has 28 days."), the only month whose length changes.
+    None for a real day and for text of any other shape."""
+    match = _YEAR_MONTH_DAY.fullmatch(text.strip())
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not (year >= 1 and 1 <= month <= 12):
+        return None
+    length = calendar.monthrange(year, month)[1]
+    if day <= length:
+        return None
+    name = MONTH_NAMES[month - 1]
+    return f"{name} {year} has {length} days." if month == 2 else f"{name} has {length} days."
 
 
 def month_period(month: date) -> str:

@@ -9,7 +9,7 @@ from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-TOO_MANY = "Too many failed login attempts. Try again later."
+TOO_MANY = "Too many failed attempts to log in. Try again later."
 
 
 def attempt(client, login, password):

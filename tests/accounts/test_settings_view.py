@@ -70,6 +70,55 @@ def test_bad_input_gets_a_message_and_changes_nothing(client_owner, owner, field
     assert "Your settings were saved." not in response.text
 
 
+def test_the_currency_list_holds_current_currencies_only(client_owner):
+    response = client_owner.get(URL)
+    assert '<option value="EUR">EUR — Euro</option>' in response.text
+    for code in ["SUR", "ADP", "XTS", "XXX", "XAU", "XDR", "XBA"]:
+        assert f'<option value="{code}"' not in response.text
+
+
+@pytest.mark.parametrize("code", ["SUR", "XAU"])
+def test_a_withdrawn_currency_cannot_be_chosen(client_owner, owner, code):
+    before = preferences(owner)
+    response = client_owner.post(URL, {**VALID, "currency": code})
+    assert response.status_code == 200
+    assert f"Select a valid choice. {code} is not one of the available choices." in response.text
+    assert preferences(owner) == before
+
+
+def test_a_user_keeps_a_currency_no_longer_offered(client_owner, owner):
+    # Chosen when the list was longer (or set before it was checked).
+    owner.currency = "HRK"
+    owner.save(update_fields=["currency"])
+
+    page = client_owner.get(URL)
+    assert (
+        '<option value="HRK" selected>HRK — Croatian Kuna (no longer in use)</option>' in page.text
+    )
+
+    response = client_owner.post(URL, {**VALID, "currency": "HRK"}, follow=True)
+    assert "Your settings were saved." in response.text
+    assert preferences(owner) == ("HRK", "America/New_York", Decimal("0.035"))
+
+    # Once they move to a current currency, the old one is no longer offered.
+    client_owner.post(URL, {**VALID, "currency": "EUR"})
+    assert preferences(owner)[0] == "EUR"
+    assert '<option value="HRK"' not in client_owner.get(URL).text
+
+
+def test_a_user_with_a_withdrawn_currency_may_not_pick_another_withdrawn_one(client_owner, owner):
+    owner.currency = "HRK"
+    owner.save(update_fields=["currency"])
+    response = client_owner.post(URL, {**VALID, "currency": "DEM"})
+    assert "Select a valid choice. DEM is not one of the available choices." in response.text
+    assert preferences(owner)[0] == "HRK"
+
+
+def test_the_fields_keep_their_order(client_owner):
+    form = client_owner.get(URL).context["form"]
+    assert list(form.fields) == ["currency", "time_zone", "assumed_yield", "emails"]
+
+
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_other_methods_get_405(client_owner, owner, method):
     before = preferences(owner)

@@ -39,6 +39,8 @@ def test_the_form_asks_for_currency_and_time_zone(client):
         assert f'name="{name}"' in response.text
     assert '<option value="EUR">' in response.text
     assert '<option value="Europe/Paris">' in response.text
+    for code in ("SUR", "ADP", "XTS", "XXX", "XAU"):  # withdrawn or not a currency
+        assert f'<option value="{code}"' not in response.text
 
 
 def test_sign_up_verify_by_email_then_log_in(client, smtp_server):
@@ -89,7 +91,14 @@ def test_sign_up_verify_by_email_then_log_in(client, smtp_server):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("currency", "XYZ"), ("currency", ""), ("time_zone", "Mars/Base"), ("time_zone", "")],
+    [
+        ("currency", "XYZ"),
+        ("currency", ""),
+        ("currency", "SUR"),  # the Soviet rouble: withdrawn
+        ("currency", "XTS"),  # a code for testing, not a currency
+        ("time_zone", "Mars/Base"),
+        ("time_zone", ""),
+    ],
 )
 def test_unknown_currency_or_time_zone_is_refused_and_nobody_is_created(
     client, smtp_server, field, value
@@ -139,7 +148,7 @@ def test_weak_or_mismatched_passwords_are_refused(client, password1, password2, 
 def test_a_private_instance_can_close_sign_ups(client, settings):
     settings.SIGNUPS_OPEN = False
     response = sign_up(client)
-    assert "Sign Up Closed" in response.text
+    assert "Signing up is closed" in response.text
     assert not User.objects.filter(email=NEW).exists()
 
 

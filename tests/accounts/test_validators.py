@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 
 from accounts.validators import (
     currency_choices,
+    current_currencies,
     time_zone_choices,
     validate_currency,
     validate_time_zone,
 )
 
 
-@pytest.mark.parametrize("code", ["EUR", "USD", "GBP", "JPY", "CHF"])
+@pytest.mark.parametrize("code", ["EUR", "USD", "GBP", "JPY", "CHF", "XOF", "XAF", "XCD"])
 def test_known_currencies_pass(code):
     validate_currency(code)
 
@@ -28,6 +29,48 @@ def test_unknown_currencies_are_refused_with_a_message(code):
         f"{code} is not an ISO 4217 currency code (for example EUR, USD, GBP)."
     ]
     assert caught.value.error_list[0].code == "invalid_currency"
+
+
+WITHDRAWN_OR_SPECIAL = [
+    "SUR",  # Soviet rouble
+    "ADP",  # Andorran peseta
+    "DEM",  # German mark
+    "HRK",  # Croatian kuna, replaced by the euro in 2023
+    "XTS",  # for testing
+    "XXX",  # no currency
+    "XAU",  # gold
+    "XAG",  # silver
+    "XPT",  # platinum
+    "XPD",  # palladium
+    "XDR",  # special drawing rights
+    "XBA",  # European bond units
+    "XBB",
+    "XBC",
+    "XBD",
+    "XSU",  # sucre
+    "XUA",  # ADB unit of account
+    "BOV",  # funds codes
+    "CLF",
+    "USN",
+]
+
+
+@pytest.mark.parametrize("code", WITHDRAWN_OR_SPECIAL)
+def test_withdrawn_and_special_codes_are_refused_with_a_message(code):
+    with pytest.raises(ValidationError) as caught:
+        validate_currency(code)
+    assert caught.value.messages == [
+        f"{code} is not a currency in use today (for example EUR, USD, GBP)."
+    ]
+    assert caught.value.error_list[0].code == "withdrawn_currency"
+
+
+def test_currency_choices_offer_current_currencies_only():
+    codes = {code for code, _label in currency_choices()}
+    assert codes == current_currencies()
+    assert not codes & set(WITHDRAWN_OR_SPECIAL)
+    assert {"EUR", "USD", "GBP", "JPY", "INR", "BRL", "ZAR", "XOF"} <= codes
+    assert all(len(code) == 3 and code.isupper() for code in codes)
 
 
 @pytest.mark.parametrize("name", ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"])

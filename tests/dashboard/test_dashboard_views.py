@@ -339,3 +339,12 @@ def test_every_anchor_the_dashboard_links_to_exists_on_the_help_page(client_owne
 
 def test_help_page_only_answers_get(client):
     assert client.post(reverse(HELP)).status_code == 405
+
+
+def test_the_first_steps_open_the_stream_form_on_a_fitting_category(client_owner, portfolio):
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    create = reverse("portfolio:stream_create", args=[portfolio.pk])
+    assert f'href="{create}?category=salary">Add your salary' in content
+    assert f'href="{create}?category=dividends">Add what your assets pay you' in content
+    form = client_owner.get(f"{create}?category=salary").context["form"]
+    assert form["category"].value() == "salary"

@@ -127,6 +127,23 @@ def test_every_problem_of_a_row_is_named(line, problem):
     assert any(problem in error for error in row.errors), row.errors
 
 
+@pytest.mark.parametrize(
+    ("day", "problem"),
+    [
+        ("2026-11-31", "Bad date “2026-11-31”: November has 30 days."),
+        ("2027-02-29", "Bad date “2027-02-29”: February 2027 has 28 days."),
+        ("2028-02-30", "Bad date “2028-02-30”: February 2028 has 29 days."),
+        ("2025-01-32", "Bad date “2025-01-32”: January has 31 days."),
+    ],
+)
+def test_a_day_past_the_end_of_its_month_is_told_as_such(day, problem):
+    assert one_row(f"{day},10,salary").errors == (problem,)
+
+
+def test_a_leap_day_is_a_good_date():
+    assert one_row("2028-02-29,10,salary").date == dt.date(2028, 2, 29)
+
+
 def test_all_problems_of_a_row_are_listed_in_column_order():
     row = one_row("2025-13-01,abc,nope,ghost")
     assert [error.split(" “")[0] for error in row.errors] == [
@@ -427,6 +444,11 @@ class TestPages:
         ]:
             assert problem in html
         assert confirm_url(portfolio, file_hash) not in html
+
+        # The good row's problem cell is empty: nothing for a screen reader to read.
+        good_row = re.search(r"<tr>\s*<td class=\"num\">2</td>.*?</tr>", html, re.S)[0]
+        assert re.search(r"<td></td>\s*</tr>$", good_row), good_row
+        assert "None" not in good_row
 
         only = client_owner.get(preview_url(portfolio, file_hash), {"show": "problems"})
         assert [row.line for row in only.context["preview"].rows] == [3]

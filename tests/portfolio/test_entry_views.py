@@ -64,6 +64,19 @@ def test_list_newest_first_with_stream_and_note(client_owner, portfolio):
         assert text in content
 
 
+def test_list_category_filter_is_grouped(client_owner, portfolio):
+    response = client_owner.get(list_url(portfolio), {"category": "rent"})
+    content = response.content.decode()
+    select = content[content.index('<select id="filter-category"') :]
+    select = select[: select.index("</select>")]
+    labels = [part.split('"')[0] for part in select.split('<optgroup label="')[1:]]
+    assert labels == ["Earned", "Passive", "Outgoing"]
+    passive = select[select.index('<optgroup label="Passive">') :]
+    passive = passive[: passive.index("</optgroup>")]
+    assert '<option value="rent" selected>Rent</option>' in passive
+    assert 'value="salary"' not in passive
+
+
 def test_list_filters_by_month_and_category(client_owner, portfolio):
     EntryFactory(portfolio=portfolio, date=dt.date(2026, 9, 30), category="rent")
     EntryFactory(portfolio=portfolio, date=dt.date(2026, 10, 1), category="rent")
@@ -258,7 +271,8 @@ def test_create_takes_the_category_of_the_stream(client_owner, portfolio):
         ({"amount": "-0.00"}, "Enter an amount other than zero"),
         ({"amount": ""}, "This field is required"),
         ({"date": "1899-12-31"}, "between 1900 and 2200"),
-        ({"date": "2026-02-30"}, "Enter a date as YYYY-MM-DD"),
+        ({"date": "2026-02-30"}, "February 2026 has 28 days."),
+        ({"date": "30/02/2026"}, "Enter a date as YYYY-MM-DD"),
         ({"category": "lottery"}, "Choose one of the categories"),
         ({"category": ""}, "Choose a category, or a stream to take it from"),
         ({"stream": "999999"}, "Choose one of this portfolio&#x27;s streams"),

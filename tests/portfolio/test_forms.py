@@ -106,7 +106,8 @@ def test_day_accepts_the_range(text):
         ("1899-12-31", "Enter a date between 1900 and 2200."),
         ("2201-01-01", "Enter a date between 1900 and 2200."),
         ("0001-01-01", "Enter a date between 1900 and 2200."),
-        ("2026-02-29", "Enter a date as YYYY-MM-DD."),
+        ("2026-13-01", "Enter a date as YYYY-MM-DD."),
+        ("2026-11-00", "Enter a date as YYYY-MM-DD."),
         ("tomorrow", "Enter a date as YYYY-MM-DD."),
     ],
 )
@@ -114,6 +115,53 @@ def test_day_refuses(text, message):
     with pytest.raises(ValidationError) as error:
         DayField().clean(text)
     assert error.value.messages == [message]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-11-31", "November has 30 days."),
+        ("2027-02-29", "February 2027 has 28 days."),
+        ("2026-02-29", "February 2026 has 28 days."),
+        ("2028-02-30", "February 2028 has 29 days."),
+        (" 2026-04-31 ", "April has 30 days."),
+        ("2026-01-32", "January has 31 days."),
+    ],
+)
+def test_day_past_the_end_of_its_month_says_how_long_the_month_is(text, message):
+    with pytest.raises(ValidationError) as error:
+        DayField().clean(text)
+    assert error.value.messages == [message]
+    assert error.value.code == "day_past_month_end"
+
+
+def test_day_accepts_a_leap_day():
+    assert DayField().clean("2028-02-29") == dt.date(2028, 2, 29)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("form_class", "field", "data"),
+    [
+        ("StreamForm", "first_date", {}),
+        ("StreamForm", "end_date", {}),
+        ("EntryForm", "date", {"category": "fees"}),
+        ("ValuationForm", "date", {"value": "100"}),
+        ("HoldingForm", "value_date", {"value": "100"}),
+    ],
+)
+def test_every_date_field_tells_a_day_past_the_month_end(portfolio, form_class, field, data):
+    if form_class == "StreamForm":
+        form = StreamForm(stream_data(**{field: "2026-11-31"}), portfolio=portfolio)
+    elif form_class == "EntryForm":
+        form = EntryForm(entry_data(date="2026-11-31", **data), portfolio=portfolio)
+    elif form_class == "ValuationForm":
+        form = ValuationForm({"date": "2026-11-31", **data})
+    else:
+        form = HoldingForm(
+            holding_data(value_date="2026-11-31", **data), portfolio=portfolio, today=TODAY
+        )
+    assert form.errors[field] == ["November has 30 days."]
 
 
 # --- HoldingForm ---------------------------------------------------------------------------------
@@ -197,6 +245,53 @@ def stream_data(**overrides):
 def test_stream_form_category_select_has_optgroups(portfolio):
     choices = StreamForm(portfolio=portfolio).fields["category"].choices
     assert [label for label, _ in choices[1:]] == ["Earned", "Passive", "Outgoing"]
+
+
+@pytest.mark.django_db
+def test_stream_form_offers_holdings_by_name(portfolio):
+    # The model orders holdings by kind first; the select is read by name.
+    HoldingFactory(portfolio=portfolio, name="zebra savings", kind="cash")
+    HoldingFactory(portfolio=portfolio, name="Flat", kind="property")
+    HoldingFactory(portfolio=portfolio, name="apple shares", kind="listed")
+    HoldingFactory(portfolio=portfolio, name="Bonds", kind="bonds")
+    field = StreamForm(portfolio=portfolio).fields["holding"]
+    assert [label for _, label in field.choices] == [
+        "None",
+        "apple shares",
+        "Bonds",
+        "Flat",
+        "zebra savings",
+    ]
+
+
+@pytest.mark.django_db
+def test_holding_form_offers_what_a_loan_is_secured_against_by_name(portfolio):
+    HoldingFactory(portfolio=portfolio, name="zebra savings", kind="cash")
+    HoldingFactory(portfolio=portfolio, name="Flat", kind="property")
+    HoldingFactory(portfolio=portfolio, name="apple shares", kind="listed")
+    field = HoldingForm(portfolio=portfolio, today=TODAY).fields["secured_against"]
+    assert [label for _, label in field.choices] == [
+        "Nothing",
+        "apple shares",
+        "Flat",
+        "zebra savings",
+    ]
+
+
+def test_stream_form_first_payment_help_says_a_past_date_gives_complete_figures():
+    help_text = StreamForm.base_fields["first_date"].help_text
+    assert help_text == (
+        "The date of the first payment. A date in the past (when it really started) "
+        "gives complete figures at once; a date today starts your figures from today."
+    )
+
+
+@pytest.mark.django_db
+def test_entry_form_category_select_has_optgroups(portfolio):
+    choices = EntryForm(portfolio=portfolio).fields["category"].choices
+    assert choices[0] == ("", "Same as the stream")
+    assert [label for label, _ in choices[1:]] == ["Earned", "Passive", "Outgoing"]
+    assert ("dividends", "Dividends") in choices[2][1]
 
 
 @pytest.mark.django_db

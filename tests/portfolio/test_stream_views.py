@@ -136,6 +136,37 @@ def test_create_form_has_grouped_categories(client_owner, portfolio):
     assert '<optgroup label="Outgoing">' in content
 
 
+@pytest.mark.parametrize("category", ["salary", "dividends", "living_expenses"])
+def test_create_takes_the_category_from_the_query_string(client_owner, portfolio, category):
+    # The dashboard's "Add your salary" links here with ?category=salary.
+    url = reverse("portfolio:stream_create", args=[portfolio.pk])
+    response = client_owner.get(url, {"category": category})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form["category"].value() == category
+    assert form["holding"].value() is None
+    assert form["first_date"].value() == dt.date(2026, 10, 15)
+    assert f'<option value="{category}" selected>' in response.content.decode()
+
+
+@pytest.mark.parametrize("category", ["Salary", "SALARY", "wages", "salary ", "earned", ""])
+def test_create_ignores_an_unknown_category_in_the_query_string(client_owner, portfolio, category):
+    url = reverse("portfolio:stream_create", args=[portfolio.pk])
+    response = client_owner.get(url, {"category": category})
+    assert response.status_code == 200
+    assert not response.context["form"]["category"].value()
+    assert '<option value="" selected>Choose a category</option>' in response.content.decode()
+
+
+def test_create_form_offers_holdings_by_name(client_owner, portfolio):
+    HoldingFactory(portfolio=portfolio, name="Savings", kind="cash")
+    HoldingFactory(portfolio=portfolio, name="Flat", kind="property")
+    HoldingFactory(portfolio=portfolio, name="ETF", kind="listed")
+    response = client_owner.get(reverse("portfolio:stream_create", args=[portfolio.pk]))
+    content = response.content.decode()
+    assert content.index(">ETF<") < content.index(">Flat<") < content.index(">Savings<")
+
+
 def test_create_saves_a_stream(client_owner, portfolio):
     holding = HoldingFactory(portfolio=portfolio, name="ETF")
     url = reverse("portfolio:stream_create", args=[portfolio.pk])
