@@ -25,8 +25,30 @@ from portfolio.schedule import Totals
 PACE_SHOWN_FROM = Decimal("0.01")
 
 
+class WindowFlows:
+    """Monthly figures of window totals: ``earned``, ``passive`` and ``spending`` over
+    ``window_months`` months. Shared by ``Figures`` and the stored ``Snapshot``."""
+
+    earned: Decimal
+    passive: Decimal
+    spending: Decimal
+    window_months: int
+
+    @property
+    def monthly_earned(self) -> Decimal:
+        return metrics.per_month(self.earned, self.window_months)
+
+    @property
+    def monthly_passive(self) -> Decimal:
+        return metrics.per_month(self.passive, self.window_months)
+
+    @property
+    def monthly_spending(self) -> Decimal:
+        return metrics.per_month(self.spending, self.window_months)
+
+
 @dataclass(frozen=True)
-class Figures:
+class Figures(WindowFlows):
     as_of: date
     window_months: int  # the window's length n, 1 to 12
     earned: Decimal  # window total
@@ -55,18 +77,6 @@ class Figures:
     def full_window(self) -> bool:
         """Twelve months: the figures need no "over N months" beside them."""
         return self.window_months == 12
-
-    @property
-    def monthly_earned(self) -> Decimal:
-        return metrics.per_month(self.earned, self.window_months)
-
-    @property
-    def monthly_passive(self) -> Decimal:
-        return metrics.per_month(self.passive, self.window_months)
-
-    @property
-    def monthly_spending(self) -> Decimal:
-        return metrics.per_month(self.spending, self.window_months)
 
     @property
     def yearly_earned(self) -> Decimal:

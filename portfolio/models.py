@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from portfolio import categories, metrics
+from portfolio.figures import WindowFlows
 from portfolio.limits import (
     HOURS_DIGITS,
     HOURS_MAX,
@@ -336,7 +337,7 @@ def _runway_state(name: str) -> list[models.CheckConstraint]:
     ]
 
 
-class Snapshot(models.Model):
+class Snapshot(WindowFlows, models.Model):
     """The figures of one owner at one month end, as the recompute job computed them.
 
     One row per user and month (``portfolio`` NULL: all the user's portfolios summed)
@@ -429,18 +430,6 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         scope = "all portfolios" if self.portfolio_id is None else f"portfolio {self.portfolio_id}"
         return f"Snapshot {self.month:%Y-%m} of user {self.owner_id} ({scope})"
-
-    @property
-    def monthly_earned(self) -> Decimal:
-        return metrics.per_month(self.earned, self.window_months)
-
-    @property
-    def monthly_passive(self) -> Decimal:
-        return metrics.per_month(self.passive, self.window_months)
-
-    @property
-    def monthly_spending(self) -> Decimal:
-        return metrics.per_month(self.spending, self.window_months)
 
     def monthly_of(self, category: str) -> Decimal:
         """A category's monthly figure over the window."""
