@@ -89,6 +89,11 @@ class Charts:
         return self.rows[0].month if self.rows else None
 
     @property
+    def has_passive(self) -> bool:
+        """Whether any month has passive income to draw (else the bars are an empty axis)."""
+        return bool(self.passive_categories)
+
+    @property
     def has_balance(self) -> bool:
         """Whether any month has a recorded balance (before the first valuation, none)."""
         return any(r.liquid_assets is not None or r.net_worth is not None for r in self.rows)

@@ -130,13 +130,20 @@
     }
     var low = Math.min.apply(null, values);
     var high = Math.max.apply(null, values);
-    var pad = Math.max((high - low) * 0.1, Math.abs(high) * 0.05, 0.005);
+    // A tenth of the span or of the value, so that 0.05% does not sit under an axis
+    // to 0.6%; a percentage point around a ratio that is 0 throughout.
+    var pad = Math.max((high - low) * 0.1, Math.abs(high) * 0.1) || 0.01;
     var min = low - pad;
     if (low >= 0 && min < 0) {
       min = 0;
     }
     return { suggestedMin: min, suggestedMax: high + pad };
   }
+
+  /* Money and months from 0 up (and down to a negative net worth when there is
+   * one), with some room above the highest value so a flat line never sits on the
+   * top edge; Chart.js keeps 0 as the bottom when it is. */
+  var FROM_ZERO = { beginAtZero: true, grace: "5%" };
 
   function line(label, values, colour, extra) {
     var dataset = {
@@ -247,7 +254,7 @@
       return {
         type: "bar",
         data: { labels: data.labels, datasets: datasets },
-        options: options(units("money", data.currency), true, { beginAtZero: true }),
+        options: options(units("money", data.currency), true, FROM_ZERO),
       };
     },
     runway: function (data) {
@@ -260,7 +267,7 @@
             line("With passive income", data.runway_with_passive, palette[0]),
           ],
         },
-        options: options(units("number"), false, { beginAtZero: true }),
+        options: options(units("number"), false, FROM_ZERO),
       };
     },
     balance: function (data) {
@@ -273,8 +280,7 @@
             line("Liquid assets", data.liquid_assets, palette[0]),
           ],
         },
-        // From 0 up, and down to a negative net worth when there is one.
-        options: options(units("money", data.currency), false, { beginAtZero: true }),
+        options: options(units("money", data.currency), false, FROM_ZERO),
       };
     },
   };

@@ -300,6 +300,20 @@ def test_no_balance_yet_no_runway_or_balance_chart(client_owner, owner):
     assert "data-charts-no-balance" in content
 
 
+def test_no_passive_income_yet_no_empty_bars(client_owner, owner):
+    with_data(owner)
+    make_snapshots(owner, 3)
+    owner.snapshots.update(by_category={})
+
+    response = client_owner.get(reverse(DASHBOARD))
+
+    assert not response.context["charts"].has_passive
+    content = response.content.decode()
+    assert 'id="chart-passive"' not in content
+    assert "data-charts-no-passive" in content
+    assert 'id="chart-ratio"' in content
+
+
 @pytest.mark.parametrize("months", [0, 1, 3])
 def test_a_pending_recompute_says_so_and_loads_the_script_that_waits(client_owner, owner, months):
     with_data(owner)
@@ -312,9 +326,7 @@ def test_a_pending_recompute_says_so_and_loads_the_script_that_waits(client_owne
     assert f'data-status-url="{reverse("dashboard:status")}"' in content
     assert "js/charts.js" in content
     # The scripts sit outside the section the script replaces.
-    assert content.index("</section>", content.index("data-charts")) < content.index(
-        "js/charts.js"
-    )
+    assert content.index("</section>", content.index("data-charts")) < content.index("js/charts.js")
 
 
 def test_another_users_marker_is_not_a_pending_recompute(client_owner, owner, stranger):
