@@ -109,7 +109,9 @@
         return text;
       },
       tooltip: function (value) {
-        return write(value, kind === "money" ? 2 : 1);
+        // Cents for money; a tenth of a unit, or a hundredth below 1 (a 0.05% ratio).
+        var digits = kind === "money" || Math.abs(value * scale) < 1 ? 2 : 1;
+        return write(value, digits);
       },
     };
   }

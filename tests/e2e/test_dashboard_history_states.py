@@ -2,8 +2,9 @@
 one month gets a sentence, a pending recompute a note that clears itself without a
 reload, and without JavaScript the tables show with no empty chart boxes.
 
-Screenshots (``ARTIFACTS_DIR``): the demo account's charts at 1280 and 390 px wide,
-all years and the last one, the pending note and the one-month sentence.
+Screenshots (``ARTIFACTS_DIR``): the demo account's charts at 1280 and 390 px wide
+(all years and the last one), a first year with small amounts at both widths, the
+pending note, the one-month sentence and the page without JavaScript.
 """
 
 from __future__ import annotations
