@@ -1,13 +1,20 @@
 """The dashboard's history charts, built from snapshots only.
 
-Two queries whatever the length of the history: the owner's snapshots, and their
-wealth ratio goals of this and past years. Nothing is recomputed during a page
-request: a month not yet snapshotted is simply not drawn.
+Three queries whatever the length of the history: the owner's snapshots, their
+wealth ratio goals of this and past years, and whether a recompute is pending.
+Nothing is recomputed during a page request: a month not yet snapshotted is
+simply not drawn.
 
 ``dashboard_charts`` returns ``data`` for ``json_script`` (money and figures as
 decimal strings, "Infinity" for an unbounded figure, null for an undefined one;
 ``static/js/charts.js`` draws it) and ``rows`` for the tables that sit beside the
 charts, holding the same numbers as Decimals for the template's filters.
+
+Below ``MIN_MONTHS`` of history the template says when the history starts instead
+of drawing axes around a single point (``Charts.too_short``). ``pending`` says that
+the user's snapshots are being recomputed (a ``SnapshotQueue`` marker exists): the
+page shows a note, and ``static/js/charts.js`` asks ``dashboard:status`` until the
+marker is gone, then redraws the charts.
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ from django.utils.dateformat import format as format_date
 from goals import progress
 from goals.models import Goal, Metric
 from portfolio import categories
-from portfolio.models import Portfolio, Snapshot
+from portfolio.models import Portfolio, Snapshot, SnapshotQueue
 from portfolio.months import month_end, user_today
 
 CENT = Decimal("0.01")
+# A line needs two points: with fewer months the charts would be empty axes.
+MIN_MONTHS = 2
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -65,9 +74,34 @@ class Charts:
     rows: list[MonthRow] = field(default_factory=list)
     passive_categories: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
     has_goals: bool = False
+    pending: bool = False  # the user's snapshots are being recomputed
 
     def __bool__(self) -> bool:
         return bool(self.rows)
+
+    @property
+    def too_short(self) -> bool:
+        """Some history, but too little to draw: the template says when it starts."""
+        return 0 < len(self.rows) < MIN_MONTHS
+
+    @property
+    def first_month(self) -> date | None:
+        return self.rows[0].month if self.rows else None
+
+    @property
+    def has_passive(self) -> bool:
+        """Whether any month has passive income to draw (else the bars are an empty axis)."""
+        return bool(self.passive_categories)
+
+    @property
+    def has_balance(self) -> bool:
+        """Whether any month has a recorded balance (before the first valuation, none)."""
+        return any(r.liquid_assets is not None or r.net_worth is not None for r in self.rows)
+
+
+def recompute_pending(user) -> bool:
+    """Whether ``user``'s snapshots are stale and a recompute is queued."""
+    return SnapshotQueue.objects.filter(user=user).exists()
 
 
 def _goal_lines(goal: Goal, months: list[date]) -> tuple[list, list]:
@@ -92,8 +126,9 @@ def dashboard_charts(*, user, portfolio: Portfolio | None = None) -> Charts:
     snapshots = list(
         Snapshot.objects.filter(owner=user, portfolio=portfolio).order_by("month")
     )  # uses the partial unique index of (owner, month) or (portfolio, month)
+    pending = recompute_pending(user)
     if not snapshots:
-        return Charts(data={})
+        return Charts(data={}, pending=pending)
     months = [s.month for s in snapshots]
     this_year = user_today(user).year
     goals = list(
@@ -160,5 +195,9 @@ def dashboard_charts(*, user, portfolio: Portfolio | None = None) -> Charts:
         "liquid_assets": [_money(r.liquid_assets) for r in rows],
     }
     return Charts(
-        data=data, rows=rows, passive_categories=passive_categories, has_goals=bool(goals)
+        data=data,
+        rows=rows,
+        passive_categories=passive_categories,
+        has_goals=bool(goals),
+        pending=pending,
     )

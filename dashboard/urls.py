@@ -6,6 +6,7 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/status/", views.status, name="status"),
     path("portfolios/<int:pk>/", views.portfolio_dashboard, name="portfolio"),
     path("help/metrics/", views.metrics_help, name="metrics_help"),
 ]

@@ -7,11 +7,13 @@ from functools import cache
 import markdown
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from dashboard.charts import dashboard_charts
+from dashboard.charts import dashboard_charts, recompute_pending
 from goals import progress
 from goals.models import Goal
 from goals.services import goal_cards
@@ -43,7 +45,7 @@ def render_dashboard(request, *, portfolios, portfolio=None):
         # Where the guided first step adds things: this portfolio, or the first one.
         "start_portfolio": portfolio or portfolios.first(),
         "has_data": has_any_data(portfolios),
-        # History charts read snapshots only: two queries, whatever the history's length.
+        # History charts read snapshots only: three queries, whatever the history's length.
         "charts": dashboard_charts(user=request.user, portfolio=portfolio),
         "tab": "overview",
     }
@@ -65,6 +67,15 @@ def portfolio_dashboard(request, pk: int):
     return render_dashboard(
         request, portfolios=Portfolio.objects.filter(pk=portfolio.pk), portfolio=portfolio
     )
+
+
+@login_required
+@require_GET
+@never_cache
+def status(request):
+    """Whether the user's history is being recomputed; static/js/charts.js asks it
+    every few seconds while the page says so, then redraws the charts."""
+    return JsonResponse({"pending": recompute_pending(request.user)})
 
 
 @cache

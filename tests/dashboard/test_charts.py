@@ -18,6 +18,7 @@ from django.urls import reverse
 from dashboard import charts
 from portfolio import snapshots
 from portfolio.metrics import INFINITY
+from portfolio.models import SnapshotQueue
 from tests.factories import (
     EntryFactory,
     GoalFactory,
@@ -183,6 +184,57 @@ def test_no_snapshots_no_charts(owner):
     assert not charts.dashboard_charts(user=owner)
 
 
+@pytest.mark.parametrize(("months", "too_short"), [(0, False), (1, True), (2, False)])
+def test_below_two_months_the_history_is_too_short_to_draw(owner, months, too_short):
+    make_snapshots(owner, months)
+    built = charts.dashboard_charts(user=owner)
+    assert built.too_short is too_short
+    assert built.first_month == (date(2026, 4 - months, 1) if months else None)
+
+
+NO_BALANCE = {
+    "liquid_assets": None,
+    "net_worth": None,
+    "runway_months": None,
+    "runway_with_passive_months": None,
+}
+
+
+def test_before_the_first_valuation_there_is_no_balance_to_draw(owner):
+    make_snapshots(owner, 3)
+    assert charts.dashboard_charts(user=owner).has_balance
+    owner.snapshots.filter(month__lt=date(2026, 3, 1)).update(**NO_BALANCE)
+    assert charts.dashboard_charts(user=owner).has_balance  # the last month has one
+    owner.snapshots.update(**NO_BALANCE)
+    assert not charts.dashboard_charts(user=owner).has_balance
+
+
+def test_pending_while_the_users_own_marker_exists(owner, stranger):
+    make_snapshots(owner, 3)
+    assert not charts.dashboard_charts(user=owner).pending
+    mark(stranger)
+    assert not charts.dashboard_charts(user=owner).pending
+    mark(owner)
+    assert charts.dashboard_charts(user=owner).pending
+    assert charts.dashboard_charts(user=stranger).pending  # with no history yet, too
+    assert charts.recompute_pending(owner)
+
+
+def mark(user) -> None:
+    """The marker of a pending recompute, written directly (no task queued)."""
+    now = dt.datetime.now(dt.UTC)
+    SnapshotQueue.objects.update_or_create(
+        user=user,
+        defaults={"dirty_since": date(2026, 3, 1), "first_requested_at": now, "requested_at": now},
+    )
+
+
+def with_data(user) -> None:
+    """A stream, so the dashboard shows its figures and charts; no marker left pending."""
+    StreamFactory(portfolio=user.portfolios.get(), first_date=date(2026, 1, 1))
+    SnapshotQueue.objects.filter(user=user).delete()
+
+
 # --- The page -------------------------------------------------------------------------------
 
 
@@ -193,7 +245,7 @@ def test_dashboard_draws_four_charts_each_with_its_table(client_owner, owner, hi
     content = response.content.decode()
     for name in ("ratio", "passive", "runway", "balance"):
         assert f'id="chart-{name}"' in content
-    assert content.count('<details class="chart-table">') == 4
+    assert content.count('<details class="chart-table" open>') == 4  # folded by charts.js
     assert 'id="chart-data" type="application/json"' in content
     data = json.loads(re.search(r'id="chart-data"[^>]*>(.*?)</script>', content, re.S)[1])
     assert data["months"][-1] == "2026-03"
@@ -207,6 +259,81 @@ def test_dashboard_draws_four_charts_each_with_its_table(client_owner, owner, hi
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert "vendor/chart.umd-4.6.1.min.js" in content
     assert "js/charts.js" in content
+
+
+def test_one_month_of_history_gets_a_sentence_instead_of_empty_axes(client_owner, owner):
+    with_data(owner)
+    make_snapshots(owner, 1)
+
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+
+    assert "data-charts-too-short" in content
+    assert (
+        "Your history starts in March 2026; the charts draw from the second month on. "
+        "The figures above are today's." in content
+    )
+    assert "<canvas" not in content
+    assert "chart-data" not in content
+    assert "data-chart-range" not in content
+    assert "js/charts.js" not in content  # nothing to draw and nothing to wait for
+    assert "data-charts-pending" not in content
+
+
+def test_two_months_of_history_are_drawn(client_owner, owner):
+    with_data(owner)
+    make_snapshots(owner, 2)
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+    assert "data-charts-too-short" not in content
+    assert content.count("<canvas") == 4
+
+
+def test_no_balance_yet_no_runway_or_balance_chart(client_owner, owner):
+    with_data(owner)
+    make_snapshots(owner, 3)
+    owner.snapshots.update(**NO_BALANCE)
+
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+
+    assert 'id="chart-ratio"' in content
+    assert 'id="chart-runway"' not in content
+    assert 'id="chart-balance"' not in content
+    assert "data-charts-no-balance" in content
+
+
+def test_no_passive_income_yet_no_empty_bars(client_owner, owner):
+    with_data(owner)
+    make_snapshots(owner, 3)
+    owner.snapshots.update(by_category={})
+
+    response = client_owner.get(reverse(DASHBOARD))
+
+    assert not response.context["charts"].has_passive
+    content = response.content.decode()
+    assert 'id="chart-passive"' not in content
+    assert "data-charts-no-passive" in content
+    assert 'id="chart-ratio"' in content
+
+
+@pytest.mark.parametrize("months", [0, 1, 3])
+def test_a_pending_recompute_says_so_and_loads_the_script_that_waits(client_owner, owner, months):
+    with_data(owner)
+    make_snapshots(owner, months)
+    mark(owner)
+
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()
+
+    assert re.search(r'<p class="charts-pending"[^>]*>Figures are being updated…</p>', content)
+    assert f'data-status-url="{reverse("dashboard:status")}"' in content
+    assert "js/charts.js" in content
+    # The scripts sit outside the section the script replaces.
+    assert content.index("</section>", content.index("data-charts")) < content.index("js/charts.js")
+
+
+def test_another_users_marker_is_not_a_pending_recompute(client_owner, owner, stranger):
+    with_data(owner)
+    make_snapshots(owner, 3)
+    mark(stranger)
+    assert "data-charts-pending" not in client_owner.get(reverse(DASHBOARD)).content.decode()
 
 
 def test_charts_read_snapshots_and_never_recompute(client_owner, owner):
