@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
+    "config.middleware.PrivateCacheControlMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
