@@ -283,6 +283,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# A monitor sending "Authorization: Bearer <HEALTH_TOKEN>" sees /health/'s details
+# (so do staff users); everyone else gets a bare 200 or 503.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN")
+
 # --- Static files, i18n -------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
