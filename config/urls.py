@@ -21,3 +21,5 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "config.middleware.server_error"
