@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
+    "config.middleware.PrivateCacheControlMiddleware",
+    "config.middleware.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -213,6 +215,14 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+# Which address a rate limit counts: behind a reverse proxy every request comes from
+# the proxy, so without these one person's failures would lock everybody out. Count
+# only the proxies you run (each appends to X-Forwarded-For), or name the header your
+# proxy sets to the client's address (e.g. X-Real-IP); never trust what a client sends.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER")
+if ALLAUTH_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Wealth Ratio"
 
@@ -273,6 +283,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# A monitor sending "Authorization: Bearer <HEALTH_TOKEN>" sees /health/'s details
+# (so do staff users); everyone else gets a bare 200 or 503.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN")
 
 # --- Static files, i18n -------------------------------------------------------
 STATIC_URL = "static/"

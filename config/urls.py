@@ -1,8 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
 from config.health import health
+
+# The admin signs in through allauth's pages, so two-factor and the log-in rate
+# limits hold there too; its own password form would skip both.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
@@ -16,3 +21,5 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "config.middleware.server_error"

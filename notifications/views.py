@@ -27,7 +27,9 @@ def unsubscribe(request, token: str):
             request, "notifications/unsubscribe_invalid.html", {"expired": expired}, status=400
         )
     field = emails.PREFERENCE_FIELDS[kind]
-    context = {"email": user.email, "kind_name": emails.KIND_NAMES[kind]}
+    # The kind of e-mail, never the address: whoever holds a forwarded link need not
+    # learn whose it is.
+    context = {"kind_name": emails.KIND_NAMES[kind]}
     if request.method == "POST":
         get_user_model().objects.filter(pk=user.pk).update(**{field: False})
         return render(request, "notifications/unsubscribe_done.html", context)
