@@ -37,6 +37,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return settings.SIGNUPS_OPEN
 
+    def get_reauthentication_methods(self, user):
+        # allauth 65.22 offers a code by e-mail to confirm access, worded "sign-in".
+        methods = super().get_reauthentication_methods(user)
+        for method in methods:
+            if method["id"] == "reauthenticate_by_code":
+                method["description"] = "Send me a code to log in"
+        return methods
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         context = {
             **context,
