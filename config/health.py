@@ -49,7 +49,8 @@ def health(request):
     except Exception as exc:  # any failure means unhealthy, whatever its kind
         checks["database"] = f"error: {exc.__class__.__name__}"
     try:
-        last_beat = cache.get(HEARTBEAT_CACHE_KEY)
+        # The cache fails open (config/cache.py); here an outage must show.
+        last_beat = getattr(cache, "get_strict", cache.get)(HEARTBEAT_CACHE_KEY)
         checks["cache"] = "ok"
     except Exception as exc:
         last_beat = None

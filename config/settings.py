@@ -134,9 +134,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache (rate limits), Celery broker ---------------------------------
 REDIS_URL = env.str("REDIS_URL", required=PRODUCTION)
+# A dead Redis must cost a request milliseconds, not the kernel's connect timeout.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
 if REDIS_URL:
+    # Fails open: with Redis down, log-in works and rate limits stop counting, with
+    # a warning logged (config/cache.py, docs/production.md).
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
     }
     CELERY_BROKER_URL = REDIS_URL
 else:

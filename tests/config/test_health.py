@@ -105,6 +105,20 @@ def test_an_unreachable_cache_gives_503(monitor, settings):
     assert body["cache"].startswith("error: ")
 
 
+def test_the_fail_open_cache_still_reports_its_outage(monitor, settings):
+    # The production cache treats an outage as a miss; the health page must not.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+        }
+    }
+    response = monitor.get(reverse("health"))
+    assert response.status_code == 503
+    assert response.json()["cache"].startswith("error: ")
+
+
 def test_a_failing_database_gives_503(monitor, monkeypatch):
     def broken_cursor(*args, **kwargs):
         raise connection.Database.OperationalError("the database is gone")
