@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
@@ -562,14 +563,55 @@ def _upsert_marker(user_id: int, since: date, using: str) -> int:
         return cursor.fetchone()[0]
 
 
-def _enqueue(user_id: int, version: int) -> None:
+# Publishing a task while the broker is down: one quick retry, then give up. The
+# user's save must not wait for the broker; the marker is committed, so the sweep
+# (``tasks.sweep_stale_markers``, every five minutes) sends the task again later.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.2,
+}
+# A marker whose task should have run by now: the debounce, plus slack for busy workers.
+STALE_AFTER = MAX_DEBOUNCE
+
+
+#: Set per request by ``portfolio.middleware.ChartsLaterMiddleware``: a list that a
+#: failed publish appends to, so the user can be told their charts update later.
+publish_failures: ContextVar[list[int] | None] = ContextVar("publish_failures", default=None)
+
+
+def enqueue(user_id: int, version: int, *, countdown: float = DEBOUNCE_SECONDS) -> bool:
+    """Queue ``recompute_user`` for the marker's ``version``; False if the broker refused."""
     from portfolio.tasks import recompute_user  # tasks import this module
 
     try:
-        recompute_user.apply_async((user_id, version), countdown=DEBOUNCE_SECONDS)
+        recompute_user.apply_async(
+            (user_id, version),
+            countdown=countdown,
+            retry=True,
+            retry_policy=PUBLISH_RETRY_POLICY,
+        )
     except Exception:
-        # The marker is committed: the nightly job recomputes this user anyway.
+        # The marker is committed: the sweep (or the nightly job) sends it again.
         logger.exception("Could not queue the snapshot recompute of user %s", user_id)
+        failures = publish_failures.get()
+        if failures is not None:
+            failures.append(user_id)
+        return False
+    return True
+
+
+def _enqueue(user_id: int, version: int) -> None:
+    enqueue(user_id, version)
+
+
+def stale_markers(now: datetime | None = None) -> models.QuerySet[SnapshotQueue]:
+    """Markers of active users whose debounced task should have run: it was lost."""
+    now = timezone.now() if now is None else now
+    return SnapshotQueue.objects.filter(
+        requested_at__lt=now - STALE_AFTER, user__is_active=True
+    ).order_by("requested_at")
 
 
 def recompute_dirty(

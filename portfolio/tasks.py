@@ -99,3 +99,33 @@ def recompute_all(self, batch_size: int = snapshots.BATCH_SIZE) -> int:
         ]
     ).apply_async()
     return len(ids)
+
+
+# Markers re-sent per run at most: a long outage is caught up over a few runs (and
+# by the nightly job), never in one burst that floods the queue.
+SWEEP_LIMIT = 1000
+
+
+@shared_task(
+    name="snapshots.sweep_stale_markers",
+    base=RetryingTask,
+    bind=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def sweep_stale_markers(self, limit: int = SWEEP_LIMIT) -> int:
+    """Every five minutes: re-send the recompute of markers whose task was lost.
+
+    A task is lost when the broker was down as the change was saved (publishing
+    gives up fast, see ``snapshots.enqueue``). A marker older than
+    ``snapshots.STALE_AFTER`` gets ``recompute_user`` with its current version, at
+    once; a task that was only late is harmless to repeat: the first to run clears
+    the marker and the other finds nothing to do.
+    """
+    sent = 0
+    for user_id, version in snapshots.stale_markers().values_list("user_id", "version")[:limit]:
+        if snapshots.enqueue(user_id, version, countdown=0):
+            sent += 1
+    if sent:
+        logger.info("Re-sent the snapshot recompute of %s users with stale markers", sent)
+    return sent
