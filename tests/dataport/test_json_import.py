@@ -214,6 +214,20 @@ def test_a_document_without_portfolios_keeps_the_accounts_and_sets_preferences(o
     assert list(owner.portfolios.values_list("name", flat=True)) == ["Personal"]
 
 
+def test_an_imported_change_of_an_email_choice_raises_its_version(owner):
+    """Unsubscribe links from before the import then no longer undo it."""
+    same = {"email_milestones": True, "currency": "CHF"}
+    document = {"format": "wealthratio-export", "version": 1, "user": same}
+    import_into(owner, encode(document))
+    owner.refresh_from_db()
+    assert (owner.currency, owner.email_preferences_version) == ("CHF", 0)
+    document["user"] = {"email_milestones": False, "email_new_year": False}
+    import_into(owner, encode(document))
+    owner.refresh_from_db()
+    assert (owner.email_milestones, owner.email_new_year) == (False, False)
+    assert owner.email_preferences_version == 1
+
+
 def test_references_are_remapped_to_the_new_rows(owner):
     import_into(owner, encode(valid_document()))
     dividend = Stream.objects.get(portfolio__owner=owner, name="Dividend")
