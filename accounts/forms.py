@@ -94,8 +94,9 @@ class AccountSettingsForm(forms.ModelForm):
     def save(self, commit: bool = True) -> User:
         self.instance.currency = self.cleaned_data["currency"]
         chosen = set(self.cleaned_data["emails"])
-        for name, _ in EMAIL_CHOICES:
-            setattr(self.instance, name, name in chosen)
+        # Raises the version of the choices if one changes: older unsubscribe links
+        # then no longer undo what was chosen here.
+        self.instance.set_email_preferences({name: name in chosen for name, _ in EMAIL_CHOICES})
         return super().save(commit=commit)
 
 

@@ -65,12 +65,38 @@ class User(AbstractUser):
     email_log_reminder = models.BooleanField("reminder to record last month", default=True)
     email_milestones = models.BooleanField("milestones", default=True)
     email_new_year = models.BooleanField("new-year goal invitation", default=True)
+    # Raised by one whenever any of the switches above changes. Each unsubscribe link
+    # carries the number of its day, so a link from before a newer choice (e-mails
+    # turned back on, say) cannot switch them off again.
+    email_preferences_version = models.PositiveIntegerField(
+        "version of the e-mail choices", default=0, editable=False
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
     objects = UserManager()
+
+    EMAIL_PREFERENCES = (
+        "email_monthly_progress",
+        "email_log_reminder",
+        "email_milestones",
+        "email_new_year",
+    )
+
+    def set_email_preferences(self, choices: dict[str, bool]) -> list[str]:
+        """Set some of ``EMAIL_PREFERENCES``; raise the version if any changes.
+
+        Returns the fields to save (empty when nothing changed).
+        """
+        changed = [name for name, on in choices.items() if getattr(self, name) != on]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(self, name, choices[name])
+        self.email_preferences_version += 1
+        return [*changed, "email_preferences_version"]
 
     class Meta:
         constraints = [

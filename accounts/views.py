@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -23,6 +24,21 @@ def account_settings(request):
     return render(request, "accounts/settings.html", {"form": form})
 
 
+def _delete_sessions_of(user) -> None:
+    """Every stored session logged in as ``user``: those of other browsers too.
+
+    A session row names its user only inside its encoded data, so each is decoded;
+    an undecodable one decodes to nothing and is left alone.
+    """
+    user_id = str(user.pk)
+    keys = [
+        session.session_key
+        for session in Session.objects.iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == user_id
+    ]
+    Session.objects.filter(session_key__in=keys).delete()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_delete(request):
@@ -31,8 +47,10 @@ def account_delete(request):
         user = request.user
         # Every row of the user's data hangs off the user with on_delete=CASCADE, which
         # Django carries out in many statements (not the database's ON DELETE): one
-        # transaction, so all of it goes or none. Log out only once it is gone.
+        # transaction, so all of it goes or none, with the sessions of the user's
+        # other browsers. Log out only once it is gone.
         with transaction.atomic():
+            _delete_sessions_of(user)
             user.delete()
         logout(request)
         messages.success(request, "Your account and all of its data were deleted.")

@@ -51,7 +51,14 @@ Reader = Callable[[Any], Any]
 REQUIRED = object()
 
 
+# A lone surrogate ("\ud800" in JSON) is valid JSON but no character: neither UTF-8
+# nor PostgreSQL can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def shown(text: str) -> str:
+    """``text`` to quote in a message: shortened, a lone surrogate shown as \ufffd."""
+    text = _SURROGATE.sub("\ufffd", text)
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
 
 
@@ -87,6 +94,8 @@ def _text(max_length: int | None, *, blank: bool) -> Reader:
             raise BadValue(f"expected text, got {kind_of(value)}")
         if "\x00" in value:
             raise BadValue("contains a NUL character")
+        if _SURROGATE.search(value):
+            raise BadValue("contains a lone surrogate (such as \\ud800), which is not a character")
         if max_length is not None and len(value) > max_length:
             raise BadValue(f"is longer than {max_length} characters")
         if not blank and not value.strip():

@@ -80,6 +80,8 @@ def user_data_import(*, user, document: Document) -> ImportSummary:
         ) from None
     for name, value in document.preferences.items():
         setattr(user, name, value)
+    if document.preferences:
+        user.refresh_from_db(fields=["email_preferences_version"])
     return summary
 
 
@@ -96,9 +98,19 @@ def _write(user, document: Document) -> ImportSummary:
         )
     tables = document.tables
     if document.preferences:
+        emails = {
+            name: value
+            for name, value in document.preferences.items()
+            if name in locked.EMAIL_PREFERENCES
+        }
+        # Through the user's method, so a changed e-mail choice raises its version
+        # (older unsubscribe links then no longer undo it).
+        fields = locked.set_email_preferences(emails)
         for name, value in document.preferences.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=list(document.preferences))
+            if name not in emails:
+                setattr(locked, name, value)
+                fields.append(name)
+        locked.save(update_fields=fields)
     if tables["portfolios"]:
         # Empty, as checked above: nothing of the user's is lost.
         Portfolio.objects.filter(owner=locked).delete()

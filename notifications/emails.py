@@ -84,25 +84,35 @@ def _signer() -> signing.TimestampSigner:
     return signing.TimestampSigner(salt=UNSUBSCRIBE_SALT)
 
 
-def unsubscribe_token(user_id: int, kind: str) -> str:
-    """A URL-safe token that lets its holder turn off ``kind`` for ``user_id``, and nothing else."""
-    return _signer().sign_object({"u": user_id, "k": str(kind)}, compress=False)
+def unsubscribe_token(user_id: int, kind: str, version: int = 0) -> str:
+    """A URL-safe token that lets its holder turn off ``kind`` for ``user_id``, and nothing else.
+
+    ``version`` is the user's ``email_preferences_version`` when the token is made:
+    once the user changes a choice, the token is from before it and is refused.
+    """
+    payload = {"u": user_id, "k": str(kind), "v": version}
+    return _signer().sign_object(payload, compress=False)
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, str]:
-    """(user id, kind) of a token from ``unsubscribe_token``; ``BadToken`` otherwise."""
+def read_unsubscribe_token(token: str) -> tuple[int, str, int]:
+    """(user id, kind, version) of a token from ``unsubscribe_token``; ``BadToken`` otherwise.
+
+    A token made before tokens carried a version is of version 0.
+    """
     try:
         payload = _signer().unsign_object(token, max_age=UNSUBSCRIBE_MAX_AGE)
     except signing.SignatureExpired as exc:
         raise BadToken("This link has expired.", expired=True) from exc
     except (signing.BadSignature, ValueError, UnicodeError) as exc:
         raise BadToken("This link is not valid.") from exc
-    if not isinstance(payload, dict) or set(payload) != {"u", "k"}:
+    if not isinstance(payload, dict) or set(payload) not in ({"u", "k"}, {"u", "k", "v"}):
         raise BadToken("This link is not valid.")
-    user_id, kind = payload["u"], payload["k"]
+    user_id, kind, version = payload["u"], payload["k"], payload.get("v", 0)
     if not isinstance(user_id, int) or kind not in PREFERENCE_FIELDS:
         raise BadToken("This link is not valid.")
-    return user_id, kind
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise BadToken("This link is not valid.")
+    return user_id, kind, version
 
 
 def absolute_url(path: str) -> str:
@@ -110,10 +120,10 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def unsubscribe_url(user_id: int, kind: str) -> str:
-    return absolute_url(
-        reverse("notifications:unsubscribe", args=[unsubscribe_token(user_id, kind)])
-    )
+def unsubscribe_url(user, kind: str) -> str:
+    """The link of an e-mail to ``user``, bound to their e-mail choices as they are now."""
+    token = unsubscribe_token(user.pk, kind, user.email_preferences_version)
+    return absolute_url(reverse("notifications:unsubscribe", args=[token]))
 
 
 # --- Rendering ---------------------------------------------------------------------
@@ -209,7 +219,7 @@ def email_context(outgoing: Outgoing) -> dict:
         "site_url": settings.SITE_URL,
         "settings_url": absolute_url(reverse("accounts:settings")),
         "dashboard_url": absolute_url(reverse("dashboard:dashboard")),
-        "unsubscribe_url": unsubscribe_url(user.pk, outgoing.kind),
+        "unsubscribe_url": unsubscribe_url(user, outgoing.kind),
         "kind_name": KIND_NAMES[outgoing.kind],
         **outgoing.context,
     }

@@ -3,7 +3,8 @@
 Between the preview and the confirmation the uploaded file is kept on the
 server, in the cache (Redis in production, shared by every web process; files
 in development), compressed, for ``KEEP_SECONDS``, under the portfolio and the
-hash of its rows. The browser only carries the hash in the URL, so it cannot
+hash of its rows (``dataport.kept_uploads``, which also forgets the files of a
+deleted portfolio). The browser only carries the hash in the URL, so it cannot
 swap the rows it was shown, and the confirmation reads and checks the file again
 against the portfolio's streams as they are then.
 """
@@ -11,30 +12,24 @@ against the portfolio's streams as they are then.
 from __future__ import annotations
 
 import re
-import zlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dataport import entries_csv as csv_import
+from dataport import kept_uploads
 from dataport.forms import ConfirmForm, EntryImportForm
 from dataport.models import EntryImport
 from portfolio import categories
 from portfolio.models import Portfolio, Stream
 from portfolio.views.ownership import get_portfolio
 
-KEEP_SECONDS = 60 * 60
 PAGE_SIZE = 100
 _HASH = re.compile(r"[0-9a-f]{64}")
-
-
-def _cache_key(portfolio: Portfolio, file_hash: str) -> str:
-    return f"entry-import:{portfolio.pk}:{file_hash}"
 
 
 def _known_streams(portfolio: Portfolio) -> list[csv_import.KnownStream]:
@@ -45,8 +40,7 @@ def _known_streams(portfolio: Portfolio) -> list[csv_import.KnownStream]:
 def _kept_file(portfolio: Portfolio, file_hash: str) -> bytes | None:
     if not _HASH.fullmatch(file_hash):
         raise Http404
-    stored = cache.get(_cache_key(portfolio, file_hash))
-    return None if stored is None else zlib.decompress(stored)
+    return kept_uploads.kept(portfolio, file_hash)
 
 
 def _previous_import(portfolio: Portfolio, file_hash: str) -> EntryImport | None:
@@ -80,7 +74,7 @@ def entry_import(request, pk: int):
         except csv_import.ImportFileError as error:
             form.add_error("file", str(error))
         else:
-            cache.set(_cache_key(portfolio, result.file_hash), zlib.compress(data), KEEP_SECONDS)
+            kept_uploads.keep(portfolio, result.file_hash, data)
             return redirect("dataport:entry_import_preview", portfolio.pk, result.file_hash)
     context = {
         "portfolio": portfolio,
@@ -169,7 +163,7 @@ def entry_import_confirm(request, pk: int, file_hash: str):
         # A stream named in the file was deleted while the import ran.
         messages.error(request, "Your streams changed during the import. Nothing was imported.")
         return back
-    cache.delete(_cache_key(portfolio, file_hash))
+    kept_uploads.forget(portfolio, file_hash)
     messages.success(request, f"Imported {record.row_count:,} entries.")
     return redirect("portfolio:entry_list", portfolio.pk)
 

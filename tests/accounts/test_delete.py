@@ -11,9 +11,14 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
+from django.test import Client
 from django.urls import reverse
 
+from dataport import kept_uploads
 from portfolio.models import Portfolio
 from tests.factories import (
     PASSWORD,
@@ -132,6 +137,43 @@ def test_the_right_password_deletes_the_user_and_all_their_data(client_owner, po
     # The stranger keeps everything.
     assert everything_owned_by(stranger) == strangers
     assert User.objects.filter(pk=stranger.pk).exists()
+
+
+def _logged_in_as(user) -> set[str]:
+    return {
+        session.session_key
+        for session in Session.objects.all()
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    }
+
+
+def test_deletion_removes_the_users_other_sessions_and_kept_uploads(
+    client_owner, owner, stranger, django_capture_on_commit_callbacks
+):
+    other_browser, strangers_browser = Client(), Client()
+    other_browser.force_login(owner)
+    strangers_browser.force_login(stranger)
+    assert len(_logged_in_as(owner)) == 2
+    strangers_sessions = _logged_in_as(stranger)
+    portfolio = owner.portfolios.get()
+    csv = b"date,amount,category\r\n2025-01-31,4200,salary\r\n"
+    response = client_owner.post(
+        reverse("dataport:entry_import", args=[portfolio.pk]),
+        {"file": SimpleUploadedFile("entries.csv", csv, "text/csv")},
+    )
+    assert response.status_code == 302
+    file_hash = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    key = kept_uploads.file_key(portfolio.pk, file_hash)
+    assert cache.get(key) is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_owner.post(URL, {"password": PASSWORD})
+
+    assert not User.objects.filter(pk=owner.pk).exists()
+    assert _logged_in_as(owner) == set()
+    assert "_auth_user_id" not in other_browser.session
+    assert cache.get(key) is None
+    assert _logged_in_as(stranger) == strangers_sessions
 
 
 def test_the_deleted_user_cannot_log_in(client_owner, owner, client):

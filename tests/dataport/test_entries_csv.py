@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from dataport import entries_csv as csv_import
+from dataport import kept_uploads
 from dataport.entries_csv import (
     DuplicateImport,
     ImportFileError,
@@ -24,8 +26,8 @@ from dataport.entries_csv import (
     read_csv,
 )
 from dataport.models import EntryImport
-from portfolio.models import Entry
-from tests.factories import StreamFactory
+from portfolio.models import Entry, Portfolio
+from tests.factories import PortfolioFactory, StreamFactory
 from tests.helpers import texts
 
 D = Decimal
@@ -575,3 +577,18 @@ def test_a_bad_row_on_line_99999_writes_nothing(client_owner, portfolio):
     assert texts(response)[0].startswith("Line 99999: Bad amount “12.3.4”")
     assert Entry.objects.count() == 0
     assert EntryImport.objects.count() == 0
+
+
+def test_deleting_a_portfolio_forgets_its_kept_files(
+    client_owner, owner, django_capture_on_commit_callbacks
+):
+    portfolio = owner.portfolios.get()
+    other = PortfolioFactory(owner=owner, name="Other")
+    first = uploaded_hash(upload(client_owner, portfolio, GOOD))
+    second = uploaded_hash(upload(client_owner, portfolio, GOOD.replace(b"4200", b"4300")))
+    kept_elsewhere = uploaded_hash(upload(client_owner, other, GOOD))
+    with django_capture_on_commit_callbacks(execute=True):
+        Portfolio.objects.filter(pk=portfolio.pk).delete()
+    assert cache.get(kept_uploads.file_key(portfolio.pk, first)) is None
+    assert cache.get(kept_uploads.file_key(portfolio.pk, second)) is None
+    assert cache.get(kept_uploads.file_key(other.pk, kept_elsewhere)) is not None

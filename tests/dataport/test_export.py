@@ -29,6 +29,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "data-format.md"
 # User fields that are not preferences: identity, security and bookkeeping.
 NOT_PREFERENCES = {
     "id",
+    "email_preferences_version",  # binds unsubscribe links to the choices, not a choice
     "password",
     "last_login",
     "is_superuser",

@@ -214,6 +214,20 @@ def test_a_document_without_portfolios_keeps_the_accounts_and_sets_preferences(o
     assert list(owner.portfolios.values_list("name", flat=True)) == ["Personal"]
 
 
+def test_an_imported_change_of_an_email_choice_raises_its_version(owner):
+    """Unsubscribe links from before the import then no longer undo it."""
+    same = {"email_milestones": True, "currency": "CHF"}
+    document = {"format": "wealthratio-export", "version": 1, "user": same}
+    import_into(owner, encode(document))
+    owner.refresh_from_db()
+    assert (owner.currency, owner.email_preferences_version) == ("CHF", 0)
+    document["user"] = {"email_milestones": False, "email_new_year": False}
+    import_into(owner, encode(document))
+    owner.refresh_from_db()
+    assert (owner.email_milestones, owner.email_new_year) == (False, False)
+    assert owner.email_preferences_version == 1
+
+
 def test_references_are_remapped_to_the_new_rows(owner):
     import_into(owner, encode(valid_document()))
     dividend = Stream.objects.get(portfolio__owner=owner, name="Dividend")
@@ -792,6 +806,26 @@ BAD_DOCUMENTS = {
     "empty name": (_set("holdings.0.name", "  "), "holdings[0].name: is empty."),
     "long name": (_set("holdings.0.name", "x" * 101), "is longer than 100 characters"),
     "NUL in a note": (_set("entries.0.note", "a\x00b"), "contains a NUL character"),
+    "lone surrogate in a note": (
+        _set("entries.0.note", "a\ud800b"),
+        "entries[0].note: contains a lone surrogate (such as \\ud800), which is not a character.",
+    ),
+    "lone surrogate in a name": (
+        _set("portfolios.0.name", "\udfff"),
+        "portfolios[0].name: contains a lone surrogate",
+    ),
+    "lone surrogate in a preference": (
+        _set("user.currency", "E\ud800R"),
+        "user.currency: contains a lone surrogate",
+    ),
+    "lone surrogate in a choice": (
+        _set("entries.0.category", "sal\ud800"),
+        "entries[0].category: “sal\ufffd” is not a category",
+    ),
+    "lone surrogate in a key": (
+        _set("entries.0.n\ud800te", ""),
+        "entries[0].n\ufffdte: is not a field of this list.",
+    ),
     "a goal far ahead": (
         _set("goals.0.year", 2190),
         "goals[0].year: 2190 is more than 10 years ahead: a goal can be set up to 2036.",
@@ -867,6 +901,9 @@ def test_bad_documents_are_refused_with_a_clear_message(owner, case):
         "stream to a missing holding",
         "zero yield",
         "a goal far ahead",
+        "lone surrogate in a note",
+        "lone surrogate in a choice",
+        "lone surrogate in a key",
     ],
 )
 def test_bad_documents_posted_change_nothing(client_owner, owner, name):

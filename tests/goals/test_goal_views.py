@@ -330,3 +330,14 @@ def test_stranger_gets_404_on_delete(client_owner, strangers_goal):
     assert client_owner.get(url).status_code == 404
     assert client_owner.post(url).status_code == 404
     assert Goal.objects.filter(pk=strangers_goal.pk).exists()
+
+
+def test_a_rate_with_a_huge_exponent_gets_a_field_error_not_a_server_error(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("goals:goal_create"),
+        goal_data(metric="savings_rate", target="-1e999999999", baseline=""),
+    )
+    assert response.status_code == 200
+    assert "target" in response.context["form"].errors
+    assert not Goal.objects.exists()

@@ -165,3 +165,114 @@ def test_the_pages_hold_the_content_security_policy(client, owner):
     response = client.get(url)
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "<script>" not in response.text
+
+
+# --- A link is bound to the e-mail choices it was sent with ---------------------------
+
+SETTINGS = {"currency": "USD", "time_zone": "UTC", "assumed_yield": "4%"}
+ALL_EMAILS = ["email_monthly_progress", "email_log_reminder", "email_milestones", "email_new_year"]
+
+
+def unsubscribe_path(token: str) -> str:
+    return reverse("notifications:unsubscribe", args=[token])
+
+
+def current_token(user, kind: str = "monthly") -> str:
+    user.refresh_from_db()
+    return unsubscribe_token(user.pk, kind, user.email_preferences_version)
+
+
+def test_an_old_link_after_turning_emails_back_on_is_refused_and_changes_nothing(client, owner):
+    old = unsubscribe_path(current_token(owner))
+    assert client.post(old).status_code == 200
+    assert switches(owner) == (False, True, True, True)
+    # The user changes their mind, in the settings.
+    settings_client = Client()
+    settings_client.force_login(owner)
+    settings_client.post(reverse("accounts:settings"), {**SETTINGS, "emails": ALL_EMAILS})
+    assert switches(owner) == (True, True, True, True)
+
+    for method in (client.get, client.post):
+        response = method(old)
+        assert response.status_code == 400
+        assert "This link is from before a newer choice" in response.text
+        assert "Nothing was changed." in response.text
+    assert switches(owner) == (True, True, True, True)
+
+
+def test_a_link_from_before_another_kind_was_changed_is_refused_too(client, owner):
+    reminder = unsubscribe_path(current_token(owner, "reminder"))
+    client.post(unsubscribe_path(current_token(owner, "monthly")))
+    response = client.post(reminder)
+    assert response.status_code == 400
+    assert switches(owner) == (False, True, True, True)
+
+
+def test_a_current_link_works(client, owner):
+    client.post(unsubscribe_path(current_token(owner)))
+    settings_client = Client()
+    settings_client.force_login(owner)
+    settings_client.post(reverse("accounts:settings"), {**SETTINGS, "emails": ALL_EMAILS})
+
+    response = client.post(unsubscribe_path(current_token(owner)))
+    assert response.status_code == 200
+    assert "You are unsubscribed" in response.text
+    assert switches(owner) == (False, True, True, True)
+
+
+def test_the_same_link_posted_again_still_says_unsubscribed(client, owner):
+    """A mail client may repeat a one-click POST: that kind is off, nothing to refuse."""
+    url = unsubscribe_path(current_token(owner))
+    assert client.post(url).status_code == 200
+    assert client.post(url).status_code == 200
+    assert "already receives no monthly progress e-mails" in client.get(url).text
+
+
+def _unversioned(user_id: int, kind: str) -> str:
+    """A token as links were made before they carried the version of the choices."""
+    return signing.TimestampSigner(salt="goals.emails.unsubscribe").sign_object(
+        {"u": user_id, "k": kind}, compress=False
+    )
+
+
+def test_a_link_without_a_version_works_while_the_choices_never_changed(client, owner):
+    assert owner.email_preferences_version == 0
+    response = client.post(unsubscribe_path(_unversioned(owner.pk, "monthly")))
+    assert response.status_code == 200
+    assert switches(owner) == (False, True, True, True)
+
+
+def test_a_link_without_a_version_is_refused_once_the_choices_changed(client, owner):
+    settings_client = Client()
+    settings_client.force_login(owner)
+    settings_client.post(reverse("accounts:settings"), {**SETTINGS, "emails": ALL_EMAILS[1:]})
+    settings_client.post(reverse("accounts:settings"), {**SETTINGS, "emails": ALL_EMAILS})
+    response = client.post(unsubscribe_path(_unversioned(owner.pk, "monthly")))
+    assert response.status_code == 400
+    assert switches(owner) == (True, True, True, True)
+
+
+@pytest.mark.parametrize("version", [-1, True, "1", 1.5])
+def test_a_token_with_a_bad_version_is_refused(client, owner, version):
+    token = signing.TimestampSigner(salt="goals.emails.unsubscribe").sign_object(
+        {"u": owner.pk, "k": "monthly", "v": version}, compress=False
+    )
+    response = client.post(unsubscribe_path(token))
+    assert response.status_code == 400
+    assert "This unsubscribe link is not valid" in response.text
+    assert switches(owner) == (True, True, True, True)
+
+
+def test_only_a_change_of_an_email_choice_raises_the_version(owner):
+    settings_client = Client()
+    settings_client.force_login(owner)
+    settings_client.post(reverse("accounts:settings"), {**SETTINGS, "emails": ALL_EMAILS})
+    settings_client.post(
+        reverse("accounts:settings"),
+        {**SETTINGS, "time_zone": "Europe/Paris", "emails": ALL_EMAILS},
+    )
+    owner.refresh_from_db()
+    assert owner.email_preferences_version == 0
+    settings_client.post(reverse("accounts:settings"), {**SETTINGS, "emails": ALL_EMAILS[:2]})
+    owner.refresh_from_db()
+    assert owner.email_preferences_version == 1
