@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 
-from portfolio import months, schedule
+from portfolio import metrics, months, schedule
 from portfolio.figures import Figures, compute_figures
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
@@ -154,18 +154,14 @@ def figures_at(*, portfolios, as_of: date, with_pace: bool = False) -> Figures:
     return data.figures_at(as_of, with_pace=with_pace)
 
 
-def liquid_income_at(data: OwnerData, figures: Figures, portfolio_id: int | None = None) -> Decimal:
-    """Yearly passive income of the streams linked to liquid holdings, over the same
-    window as ``figures`` (the capital's recorded income, for the projection)."""
+def liquid_income_at(data: OwnerData, figures: Figures) -> Decimal:
+    """Yearly passive income of the loaded streams linked to liquid holdings, over the
+    same window as ``figures`` (the capital's recorded income, for the projection)."""
     liquid_holdings = {h.pk for h in data.holdings if h.liquid}
-
-    def mine(row) -> bool:
-        return portfolio_id is None or row.portfolio_id == portfolio_id
-
-    streams = [s for s in data.streams if mine(s) and s.holding_id in liquid_holdings]
+    streams = [s for s in data.streams if s.holding_id in liquid_holdings]
     ids = {s.id for s in streams}
     entries = [e for e in data.entries if e.stream_id in ids]
     totals = schedule.window_totals(
         streams, entries, figures.as_of, flows_from=figures.window_start
     )
-    return max(totals.passive, Decimal(0)) / totals.months * 12
+    return metrics.per_month(max(totals.passive, Decimal(0)), totals.months) * 12
