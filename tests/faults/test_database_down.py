@@ -116,7 +116,7 @@ def test_the_health_page_reports_the_database(web):
 
 @pytest.fixture
 def _fresh_burst(monkeypatch):
-    monkeypatch.setattr(middleware, "_last_traceback_at", None)
+    monkeypatch.setattr(middleware.outage_log, "last_traceback_at", None)
 
 
 def view_without_database(request):
@@ -165,7 +165,7 @@ def test_a_new_traceback_once_a_minute(caplog):
     outage(RequestFactory().get("/dashboard/"))
     outage(RequestFactory().get("/dashboard/"))
     # The outage goes on: the last traceback is now a minute old.
-    middleware._last_traceback_at -= middleware.TRACEBACK_EVERY_SECONDS
+    middleware.outage_log.last_traceback_at -= middleware.outage_log.every_seconds
     outage(RequestFactory().get("/dashboard/"))
     records = [r for r in caplog.records if r.name == "config.outage"]
     assert [r.exc_info is not None for r in records] == [True, False, True]

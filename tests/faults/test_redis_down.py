@@ -83,6 +83,27 @@ def test_the_health_page_reports_the_cache(web):
     assert web.browser().get("/health/").text == "unavailable"
 
 
+def test_each_save_gives_up_as_fast_and_only_the_first_logs_a_traceback(
+    web, person, dropping_server
+):
+    browser, _ = log_in(web, person)
+    portfolio = person.portfolios.get()
+    for day in ("2026-10-03", "2026-10-04", "2026-10-05"):
+        before = dropping_server.attempts()
+        response = browser.post(
+            f"/portfolios/{portfolio.pk}/entries/new/", {**ENTRY, "date": day, "note": ""}
+        )
+        assert response.status == 302
+        assert dropping_server.attempts() - before == PUBLISH_ATTEMPTS
+
+    log = web.output().splitlines()
+    failures = [i for i, line in enumerate(log) if "Could not queue the snapshot" in line]
+    assert len(failures) == 3, "\n".join(log)
+    assert log[failures[0] + 1].startswith("Traceback (most recent call last)")
+    assert not any("Traceback" in line for line in log[failures[1] :])
+    assert log[failures[1]].endswith(f"of user {person.pk} (OperationalError)")
+
+
 def test_a_save_is_kept_then_the_sweep_recomputes_it_once_redis_is_back(
     web, person, dropping_server, start_private_redis, start_worker, settings, monkeypatch
 ):
