@@ -5,17 +5,28 @@ Without the Sites framework allauth names the site after the request's host
 ("Hello from 127.0.0.1:8000!") and builds its links on that host. Every e-mail
 the product sends names the product and links to ``SITE_URL`` instead, the same
 address the progress e-mails use, so an operator sets the public address once.
+
+allauth sends its e-mails (verification, password reset) during the request. With
+the mail server down that used to be a 500 after the account was already made;
+now the person is told to try again in a few minutes, and the log gets one
+traceback a minute (``config.outage_log``).
 """
 
 from __future__ import annotations
 
+import logging
 from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib import messages
+
+from config.outage_log import OutageLog
 
 SITE_NAME = "Wealth Ratio"
+MAIL_NOT_SENT = "We could not send you the e-mail just now. Please try again in a few minutes."
+mail_outage_log = OutageLog(logging.getLogger(__name__))
 # The links allauth puts in the context of the e-mails it sends.
 LINK_KEYS = ("activate_url", "password_reset_url", "signup_url")
 
@@ -59,4 +70,10 @@ class AccountAdapter(DefaultAccountAdapter):
         for key in LINK_KEYS:
             if context.get(key):
                 context[key] = on_site(context[key])
-        super().send_mail(template_prefix, email, context)
+        try:
+            super().send_mail(template_prefix, email, context)
+        except OSError as exc:  # refused, timed out, or any SMTP error (smtplib's are OSErrors)
+            if self.request is None:
+                raise  # nobody to tell: fail where the caller sees it
+            mail_outage_log.failed(exc, "Could not send the e-mail %s", template_prefix)
+            messages.error(self.request, MAIL_NOT_SENT)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.views import defaults
+
+from config.outage_log import OutageLog
 
 
 class PrivateCacheControlMiddleware:
@@ -38,29 +39,14 @@ class PrivateCacheControlMiddleware:
 
 # --- A database outage ------------------------------------------------------------
 
-logger = logging.getLogger("config.outage")
-
 DATABASE_ERRORS = (OperationalError, InterfaceError)
-# While the database is down every request fails the same way: one full traceback a
-# minute says what happened; the other requests get one line each.
-TRACEBACK_EVERY_SECONDS = 60
 RETRY_AFTER_SECONDS = 30
-_last_traceback_at: float | None = None
+# One traceback a minute says what happened; the other requests get a line each.
+outage_log = OutageLog(logging.getLogger("config.outage"))
 
 
 def _log_outage(request, exc: BaseException) -> None:
-    global _last_traceback_at
-    now = time.monotonic()
-    if _last_traceback_at is None or now - _last_traceback_at >= TRACEBACK_EVERY_SECONDS:
-        _last_traceback_at = now
-        logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exc)
-    else:
-        logger.warning(
-            "Database unavailable: %s %s (%s)",
-            request.method,
-            request.path,
-            exc.__class__.__name__,
-        )
+    outage_log.failed(exc, "Database unavailable: %s %s", request.method, request.path)
 
 
 def outage_response() -> HttpResponse:

@@ -37,6 +37,7 @@ from django.db.models import Min, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from config.outage_log import OutageLog
 from portfolio import months, schedule
 from portfolio.batches import batches
 from portfolio.figures import Figures, compute_figures
@@ -576,6 +577,9 @@ PUBLISH_RETRY_POLICY = {
 STALE_AFTER = MAX_DEBOUNCE
 
 
+# While the broker is down every save fails to publish: a traceback a minute, not each time.
+publish_outage_log = OutageLog(logger)
+
 #: Set per request by ``portfolio.middleware.ChartsLaterMiddleware``: a list that a
 #: failed publish appends to, so the user can be told their charts update later.
 publish_failures: ContextVar[list[int] | None] = ContextVar("publish_failures", default=None)
@@ -592,9 +596,9 @@ def enqueue(user_id: int, version: int, *, countdown: float = DEBOUNCE_SECONDS) 
             retry=True,
             retry_policy=PUBLISH_RETRY_POLICY,
         )
-    except Exception:
+    except Exception as exc:
         # The marker is committed: the sweep (or the nightly job) sends it again.
-        logger.exception("Could not queue the snapshot recompute of user %s", user_id)
+        publish_outage_log.failed(exc, "Could not queue the snapshot recompute of user %s", user_id)
         failures = publish_failures.get()
         if failures is not None:
             failures.append(user_id)

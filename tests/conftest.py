@@ -6,8 +6,9 @@ Redis. Each test gets its own cache key prefix, so rate-limit counters and used
 TOTP codes never leak from one test (or one run) into another, and nothing is
 ever flushed from a Redis database that someone else may share.
 
-The real SMTP server (``smtp_server``) and the real Celery workers (``start_worker``,
-``celery_worker``, ``celery_worker_pair``) are plugins in ``tests/support/``.
+The real SMTP server (``smtp_server``), the real Celery workers (``start_worker``,
+``celery_worker``, ``celery_worker_pair``) and the real web process (``start_web``)
+are plugins in ``tests/support/``.
 Hypothesis runs without deadlines when ``CI`` is set: on a loaded runner one
 example can take longer than the default 200 ms without anything being wrong.
 """
@@ -25,7 +26,7 @@ from hypothesis import settings as hypothesis_settings
 from tests.factories import PASSWORD, UserFactory
 from tests.support.run import CONFIGURED_CACHES, RUN_ID, uses_redis_cache
 
-pytest_plugins = ["tests.support.smtp", "tests.support.workers"]
+pytest_plugins = ["tests.support.smtp", "tests.support.workers", "tests.support.web"]
 
 hypothesis_settings.register_profile("ci", deadline=None, print_blob=True)
 if os.environ.get("CI"):

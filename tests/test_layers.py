@@ -42,7 +42,15 @@ PEER_EDGES: frozenset[tuple[str, str]] = frozenset()
 # What of the project shell an app may import (config.urls, health, devrun and wsgi
 # import the apps, so an app importing them would close a loop).
 CONFIG_FOR_APPS = frozenset(
-    {"config", "config.settings", "config.celery", "config.tasks", "config.env", "config.mail"}
+    {
+        "config",
+        "config.settings",
+        "config.celery",
+        "config.tasks",
+        "config.env",
+        "config.mail",
+        "config.outage_log",
+    }
 )
 PURE_CORE = frozenset(
     {

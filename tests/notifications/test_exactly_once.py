@@ -1,8 +1,8 @@
-"""Exactly once: the claim, SMTP failures (away, 4xx, 5xx), a worker dying mid-send.
+"""Exactly once: the claim, SMTP replies (4xx, 5xx), a worker dying mid-send.
 
-Called directly, against a real SMTP server that a test stops, starts again, or
-makes refuse a recipient. The same paths through a real worker are in
-test_tasks_worker.py.
+Called directly, against a real SMTP server that a test makes refuse a recipient.
+The same paths through a real worker are in test_tasks_worker.py; the SMTP server
+being away is in the fault suite (tests/faults/test_smtp_down.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from notifications import emails
 from notifications.emails import TransientSendError
 from notifications.jobs import emails_send_month_start
 from notifications.models import SentEmail
-from notifications.tasks import send_month_start_emails
 from tests.factories import UserFactory
 from tests.notifications.helpers import WorkerKilled, add_snapshots, at, member
 
@@ -51,50 +50,6 @@ def test_sending_again_sends_nothing(mail):
     assert (again.sent, again.skipped) == (0, 0)  # already sent: not even rendered again
     assert len(mail.to("once@example.com")) == 1
     assert row(user).attempts == 1
-
-
-def test_smtp_server_down_then_back_delivers_exactly_once(mail):
-    first, second = subscriber("first@example.com"), subscriber("second@example.com")
-    mail.stop()
-
-    with pytest.raises(TransientSendError, match="ConnectionRefusedError"):
-        send(first, second)
-
-    # The first e-mail waits for a retry, the second was never claimed.
-    assert row(first).status == "deferred"
-    assert "ConnectionRefusedError" in row(first).error
-    assert not SentEmail.objects.filter(user=second).exists()
-
-    mail.start()
-    assert send(first, second).sent == 2
-    assert send(first, second).sent == 0
-
-    assert [m["X-Envelope-To"] for m in mail.messages] == [
-        "first@example.com",
-        "second@example.com",
-    ]
-    assert (row(first).status, row(first).attempts, row(first).error) == ("sent", 2, "")
-
-
-def test_the_task_retries_with_backoff_until_the_server_is_back(mail, monkeypatch):
-    user = subscriber("retry@example.com")
-    mail.stop()
-    waits = []
-
-    def backoff(retries: int) -> int:
-        # The server comes back while the task waits for its retry.
-        waits.append(retries)
-        mail.start()
-        return 0
-
-    monkeypatch.setattr("notifications.tasks.email_backoff", backoff)
-    with at(FEB_1):
-        result = send_month_start_emails.apply(args=[[user.pk], "2026-01"])
-
-    assert result.successful(), result.traceback
-    assert waits == [0]
-    assert len(mail.to("retry@example.com")) == 1
-    assert row(user).status == "sent"
 
 
 def test_backoff_doubles_and_is_bounded(settings):

@@ -1,8 +1,8 @@
 """The e-mail tasks end to end: real worker processes, the real broker, a real SMTP server.
 
-A worker gets ``EMAIL_URL`` pointing at this test's SMTP server. "All queued work
-is done" is known when a heartbeat sent afterwards comes back: a solo worker
-takes its queue in order.
+A worker gets ``EMAIL_URL`` pointing at this test's SMTP server; ``drained`` says
+when it has done all queued work. The SMTP server down while a worker sends is
+in the fault suite (tests/faults/test_smtp_down.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import time
 
 import pytest
 
-from config.celery import heartbeat
 from goals.models import Milestone
 from notifications.models import SentEmail
 from notifications.tasks import (
@@ -23,18 +22,12 @@ from notifications.tasks import (
     send_month_start_emails,
 )
 from tests.notifications.helpers import add_snapshots, at, member
+from tests.support.workers import drained
 
 pytestmark = pytest.mark.celery_worker
 
 JANUARY = dt.date(2026, 1, 1)
 FEB_1_0801 = dt.datetime(2026, 2, 1, 8, 1, tzinfo=dt.UTC)
-
-
-def drained(worker, wait_for_heartbeat, timeout: float = 30) -> None:
-    """Return once the worker has done everything queued before this call."""
-    sent_at = time.time()
-    heartbeat.delay()
-    wait_for_heartbeat(worker, sent_at, timeout)
 
 
 def wait_until(condition, timeout: float = 20, what: str = "condition") -> None:
@@ -54,9 +47,7 @@ def subscribers(count: int):
     return users
 
 
-def test_the_hourly_job_twice_and_a_milestone_twice_send_one_email_each(
-    mail, start_worker, wait_for_heartbeat
-):
+def test_the_hourly_job_twice_and_a_milestone_twice_send_one_email_each(mail, start_worker):
     users = subscribers(3)
     worker = start_worker(EMAIL_URL=mail.url)
 
@@ -67,7 +58,7 @@ def test_the_hourly_job_twice_and_a_milestone_twice_send_one_email_each(
     Milestone.objects.create(user=users[0], kind="ratio_100", occurred_on=dt.date.today())
     send_milestone_emails_batch.delay([users[0].pk])
     send_milestone_emails_batch.delay([users[0].pk])  # a redelivered task
-    drained(worker, wait_for_heartbeat)
+    drained(worker)
 
     subjects = sorted((m["X-Envelope-To"], m["Subject"]) for m in mail.messages)
     assert subjects == [
@@ -79,34 +70,7 @@ def test_the_hourly_job_twice_and_a_milestone_twice_send_one_email_each(
     assert set(SentEmail.objects.values_list("status", flat=True)) == {"sent"}
 
 
-def test_smtp_server_down_on_the_first_try_delivers_once_after_it_comes_back(
-    mail, start_worker, wait_for_heartbeat
-):
-    [user] = subscribers(1)
-    mail.stop()
-    worker = start_worker(EMAIL_URL=mail.url, EMAIL_RETRY_SECONDS="1")
-
-    send_month_start_emails.delay([user.pk], "2026-01")
-    wait_until(
-        lambda: SentEmail.objects.filter(user=user, status="deferred").exists(),
-        what="the e-mail to be deferred",
-    )
-    mail.start()
-    mail.wait_for("w0@example.com", timeout=20)
-    wait_until(
-        lambda: SentEmail.objects.filter(user=user, status="sent").exists(),
-        what="the e-mail to be marked sent",
-    )
-    drained(worker, wait_for_heartbeat)
-
-    assert len(mail.messages) == 1
-    row = SentEmail.objects.get(user=user)
-    assert row.attempts >= 2 and row.error == ""
-
-
-def test_a_worker_killed_after_sending_but_before_marking_sends_at_most_once(
-    mail, start_worker, wait_for_heartbeat
-):
+def test_a_worker_killed_after_sending_but_before_marking_sends_at_most_once(mail, start_worker):
     """At most once: the claim stays ``pending``, and nothing sends it again by itself.
 
     SIGKILL arrives while the worker waits for the server's reply to the message it
@@ -132,7 +96,7 @@ def test_a_worker_killed_after_sending_but_before_marking_sends_at_most_once(
     send_month_start_emails.delay([user.pk], "2026-01")  # the redelivered task
     with at(FEB_1_0801):
         dispatch_due_emails()
-    drained(second, wait_for_heartbeat)
+    drained(second)
 
     assert len(mail.messages) == 1
     assert SentEmail.objects.get(user=user).status == "pending"

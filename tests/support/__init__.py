@@ -1,1 +1,2 @@
-"""Test machinery loaded as pytest plugins: a real SMTP server and real Celery workers."""
+"""Test machinery loaded as pytest plugins: a real SMTP server, real Celery workers
+and the real web process."""

@@ -175,6 +175,16 @@ def celery_worker(start_worker) -> WorkerProcess:
     return start_worker()
 
 
+def drained(worker: WorkerProcess, timeout: float = 30) -> None:
+    """Return once a solo ``worker`` has done everything queued before this call: it
+    takes its queue in order, so a heartbeat sent now comes back after all of it."""
+    from config.celery import heartbeat
+
+    sent_at = time.time()
+    heartbeat.delay()
+    _wait_for_heartbeat(worker, sent_at, timeout)
+
+
 @pytest.fixture
 def wait_for_heartbeat():
     """``wait_for_heartbeat(worker, sent_after, timeout)``: the timestamp a worker wrote."""
