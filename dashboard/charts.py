@@ -123,10 +123,12 @@ def _goal_lines(goal: Goal, months: list[date]) -> tuple[list, list]:
 
 def dashboard_charts(*, user, portfolio: Portfolio | None = None) -> Charts:
     """The history of ``user`` (all portfolios) or of one ``portfolio``, month by month."""
+    # A portfolio shared with ``user`` has its owner's rows.
+    owner = portfolio.owner if portfolio is not None else user
     snapshots = list(
-        Snapshot.objects.filter(owner=user, portfolio=portfolio).order_by("month")
+        Snapshot.objects.filter(owner=owner, portfolio=portfolio).order_by("month")
     )  # uses the partial unique index of (owner, month) or (portfolio, month)
-    pending = recompute_pending(user)
+    pending = recompute_pending(owner)
     if not snapshots:
         return Charts(data={}, pending=pending)
     months = [s.month for s in snapshots]

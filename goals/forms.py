@@ -9,6 +9,7 @@ from django import forms
 from accounts.fields import PercentField
 from goals.models import RATE_METRICS, Goal, Metric
 from goals.services import baseline_date, goal_baseline
+from portfolio import access
 from portfolio.limits import (
     GOAL_DIGITS,
     GOAL_FIGURE_LIMIT,
@@ -17,7 +18,6 @@ from portfolio.limits import (
     MONEY_PLACES,
     goal_years,
 )
-from portfolio.models import Portfolio
 
 
 def figure_field(metric: str, *, label: str, required: bool) -> forms.Field:
@@ -72,7 +72,7 @@ class GoalForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.owner, self.today = owner, today
         self.instance.owner = owner
-        self.fields["portfolio"].queryset = Portfolio.objects.filter(owner=owner)
+        self.fields["portfolio"].queryset = access.owned_portfolios(owner)
         self.fields["portfolio"].empty_label = "All my portfolios"
         self.fields["year"].initial = today.year
         self.fields["year"].widget = forms.NumberInput(attrs={"inputmode": "numeric"})

@@ -33,16 +33,28 @@ MONEY = {"max_digits": MONEY_DIGITS, "decimal_places": MONEY_PLACES}
 
 
 class Portfolio(models.Model):
+    class Sharing(models.TextChoices):
+        """What the owner's household may do with it (``portfolio.access``)."""
+
+        PRIVATE = "private", "Private"
+        VIEW = "view", "Shared for viewing"
+        EDIT = "edit", "Shared for editing"
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolios"
     )
     name = models.CharField(max_length=100)
+    sharing = models.CharField(max_length=10, choices=Sharing, default=Sharing.PRIVATE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint("owner", Lower("name"), name="portfolio_name_unique_per_owner"),
+            models.CheckConstraint(
+                condition=models.Q(sharing__in=["private", "view", "edit"]),
+                name="portfolio_sharing_valid",
+            ),
         ]
 
     def __str__(self) -> str:
