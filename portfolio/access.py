@@ -54,6 +54,12 @@ def changeable_portfolios(user) -> QuerySet[Portfolio]:
     return Portfolio.objects.filter(changeable_q(user))
 
 
+def household_portfolios(user) -> QuerySet[Portfolio]:
+    """Every portfolio shared with ``user``'s household, theirs included: the
+    household dashboard's sum."""
+    return Portfolio.objects.filter(Q(sharing__in=SHARED) & _in_household_of(user, ""))
+
+
 def may_change(user, portfolio: Portfolio) -> bool:
     """For a portfolio ``user`` may read (fetched through this module): may they change it?"""
     return portfolio.owner_id == user.pk or portfolio.sharing == Sharing.EDIT

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from portfolio import months, schedule
 from portfolio.models import Entry, Holding, Portfolio, Stream
@@ -56,9 +57,14 @@ def holding_create(*, holding: Holding, value: Decimal | None, valued_on: date |
 
 @transaction.atomic
 def portfolio_share(*, portfolio: Portfolio, sharing: str) -> None:
-    """Share ``portfolio`` with its owner's household (or make it private again)."""
+    """Share ``portfolio`` with its owner's household (or make it private again).
+
+    The owner is marked dirty from this month: their recompute recomputes their
+    household's snapshots too, which now count the portfolio or no longer do.
+    """
     Portfolio.objects.filter(pk=portfolio.pk).update(sharing=sharing)
     portfolio.sharing = sharing
+    mark_dirty(portfolio.owner_id, timezone.localdate())
 
 
 @transaction.atomic
