@@ -146,6 +146,7 @@ def dashboard_charts(*, user, portfolio: Portfolio | None = None, household=None
         else list(
             Goal.objects.filter(
                 owner=user,
+                household=None,
                 portfolio=portfolio,
                 metric=Metric.WEALTH_RATIO,
                 year__gte=months[0].year,

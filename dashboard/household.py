@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from dashboard.charts import dashboard_charts
+from goals.services import household_goal_cards
 from households.models import Membership
 from portfolio.access import household_portfolios
 from portfolio.months import month_end, user_today, window_start
@@ -49,5 +50,6 @@ def household_dashboard(request):
         "members": members,
         "has_shared": bool(shared),
         "charts": dashboard_charts(user=request.user, household=household),
+        "goal_cards": household_goal_cards(user=request.user, today=today),
     }
     return render(request, "dashboard/household.html", context)

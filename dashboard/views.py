@@ -35,7 +35,12 @@ def render_dashboard(request, *, portfolios, portfolio=None):
         suggestion = progress.suggest_goal(
             ratio=figures.wealth_ratio, monthly_earned=figures.monthly_earned, today=today
         )
-        if suggestion and Goal.objects.filter(owner=request.user, year=suggestion.year).exists():
+        if (
+            suggestion
+            and Goal.objects.filter(
+                owner=request.user, household=None, year=suggestion.year
+            ).exists()
+        ):
             suggestion = None
     context = {
         "figures": figures,
