@@ -131,6 +131,11 @@ def test_the_sweep(client, alice, bobs):
         assert sweep(client, bobs[sharing], sharing) == []
     # Nothing of the private or viewed portfolios changed.
     assert counts() == before
+    refused = client.post(
+        reverse("portfolio:stream_create", args=[bobs[Sharing.VIEW]["portfolio"]])
+    )
+    assert "shared with you for viewing only" in refused.text
+    assert "Nothing was changed." in refused.text
     assert sweep(client, bobs[Sharing.EDIT], Sharing.EDIT) == []
 
     services.member_leave(user=alice)
