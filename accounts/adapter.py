@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.contrib import messages
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from config.outage_log import OutageLog
 
@@ -29,6 +30,14 @@ MAIL_NOT_SENT = "We could not send you the e-mail just now. Please try again in 
 mail_outage_log = OutageLog(logging.getLogger(__name__))
 # The links allauth puts in the context of the e-mails it sends.
 LINK_KEYS = ("activate_url", "password_reset_url", "signup_url")
+# A page that asked a visitor to log in or sign up first (an invitation): where the
+# next log-in without ``next`` lands, e.g. after confirming the address of a sign-up.
+RETURN_URL_SESSION_KEY = "accounts_return_url"
+
+
+def remember_return_url(request, path: str) -> None:
+    """Bring the visitor back to ``path`` (a path of this site) after they log in."""
+    request.session[RETURN_URL_SESSION_KEY] = path
 
 
 def on_site(url: str) -> str:
@@ -47,6 +56,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request) -> bool:
         return settings.SIGNUPS_OPEN
+
+    def get_login_redirect_url(self, request) -> str:
+        url = request.session.pop(RETURN_URL_SESSION_KEY, None)
+        if url and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+            return url
+        return super().get_login_redirect_url(request)
 
     def get_reauthentication_methods(self, user):
         # allauth 65.22 offers a code by e-mail to confirm access, worded "sign-in".

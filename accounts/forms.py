@@ -46,6 +46,10 @@ EMAIL_CHOICES = [
         "Milestones: a goal achieved, ratio at 100%, passive income covering spending",
     ),
     ("email_new_year", "An invitation to set next year's goal, in January"),
+    (
+        "email_monthly_household",
+        "In the monthly e-mail, your household's combined figures too (if you are in one)",
+    ),
 ]
 
 

@@ -65,6 +65,10 @@ class User(AbstractUser):
     email_log_reminder = models.BooleanField("reminder to record last month", default=True)
     email_milestones = models.BooleanField("milestones", default=True)
     email_new_year = models.BooleanField("new-year goal invitation", default=True)
+    # Part of the monthly e-mail, not a kind of its own: off until a member asks for it.
+    email_monthly_household = models.BooleanField(
+        "household figures in the monthly e-mail", default=False
+    )
     # Raised by one whenever any of the switches above changes. Each unsubscribe link
     # carries the number of its day, so a link from before a newer choice (e-mails
     # turned back on, say) cannot switch them off again.

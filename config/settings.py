@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "accounts",
+    "households",
     "portfolio",
     "goals",
     "dashboard",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("dataport.urls")),
     path("", include("notifications.urls")),
     path("goals/", include("goals.urls")),
+    path("household/", include("households.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
 ]

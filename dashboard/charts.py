@@ -121,23 +121,37 @@ def _goal_lines(goal: Goal, months: list[date]) -> tuple[list, list]:
     return path, target
 
 
-def dashboard_charts(*, user, portfolio: Portfolio | None = None) -> Charts:
-    """The history of ``user`` (all portfolios) or of one ``portfolio``, month by month."""
-    snapshots = list(
-        Snapshot.objects.filter(owner=user, portfolio=portfolio).order_by("month")
-    )  # uses the partial unique index of (owner, month) or (portfolio, month)
-    pending = recompute_pending(user)
+def dashboard_charts(*, user, portfolio: Portfolio | None = None, household=None) -> Charts:
+    """The history of ``user`` (all portfolios), of one ``portfolio``, or of what the
+    members of ``household`` share with it, month by month."""
+    if household is not None:
+        snapshots = list(Snapshot.objects.filter(household=household).order_by("month"))
+        pending = SnapshotQueue.objects.filter(
+            user__household_membership__household=household
+        ).exists()
+    else:
+        # A portfolio shared with ``user`` has its owner's rows.
+        owner = portfolio.owner if portfolio is not None else user
+        snapshots = list(
+            Snapshot.objects.filter(owner=owner, portfolio=portfolio).order_by("month")
+        )  # uses the partial unique index of (owner, month) or (portfolio, month)
+        pending = recompute_pending(owner)
     if not snapshots:
         return Charts(data={}, pending=pending)
     months = [s.month for s in snapshots]
     this_year = user_today(user).year
-    goals = list(
-        Goal.objects.filter(
-            owner=user,
-            portfolio=portfolio,
-            metric=Metric.WEALTH_RATIO,
-            year__gte=months[0].year,
-            year__lte=this_year,
+    goals = (
+        []
+        if household is not None
+        else list(
+            Goal.objects.filter(
+                owner=user,
+                household=None,
+                portfolio=portfolio,
+                metric=Metric.WEALTH_RATIO,
+                year__gte=months[0].year,
+                year__lte=this_year,
+            )
         )
     )  # the current year's goal and past ones, in one query
     # One line per goal, so one year's path never joins the next one's.

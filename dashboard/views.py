@@ -17,10 +17,10 @@ from dashboard.charts import dashboard_charts, recompute_pending
 from goals import progress
 from goals.models import Goal
 from goals.services import goal_cards
+from portfolio.access import get_portfolio, may_change, owned_portfolios
 from portfolio.models import Portfolio
 from portfolio.months import user_today
 from portfolio.selectors import figures_at, has_any_data
-from portfolio.views.ownership import get_portfolio
 
 
 def render_dashboard(request, *, portfolios, portfolio=None):
@@ -35,7 +35,12 @@ def render_dashboard(request, *, portfolios, portfolio=None):
         suggestion = progress.suggest_goal(
             ratio=figures.wealth_ratio, monthly_earned=figures.monthly_earned, today=today
         )
-        if suggestion and Goal.objects.filter(owner=request.user, year=suggestion.year).exists():
+        if (
+            suggestion
+            and Goal.objects.filter(
+                owner=request.user, household=None, year=suggestion.year
+            ).exists()
+        ):
             suggestion = None
     context = {
         "figures": figures,
@@ -48,6 +53,7 @@ def render_dashboard(request, *, portfolios, portfolio=None):
         # History charts read snapshots only: three queries, whatever the history's length.
         "charts": dashboard_charts(user=request.user, portfolio=portfolio),
         "tab": "overview",
+        "can_change": portfolio is None or may_change(request.user, portfolio),
     }
     return render(request, "dashboard/dashboard.html", context)
 
@@ -56,7 +62,7 @@ def render_dashboard(request, *, portfolios, portfolio=None):
 @require_GET
 def dashboard(request):
     """All of the user's portfolios summed."""
-    return render_dashboard(request, portfolios=Portfolio.objects.filter(owner=request.user))
+    return render_dashboard(request, portfolios=owned_portfolios(request.user))
 
 
 @login_required

@@ -212,7 +212,10 @@ def _collect(user) -> dict[str, list[Record]]:
 
     goal_fields = TABLES["goals"][2:]
     for row in (
-        Goal.objects.filter(owner=user).order_by("pk").values("pk", "portfolio_id", *goal_fields)
+        # A household's goal is the household's, like what others share with the user.
+        Goal.objects.filter(owner=user, household=None)
+        .order_by("pk")
+        .values("pk", "portfolio_id", *goal_fields)
     ):
         tables["goals"].append(
             {

@@ -9,6 +9,8 @@ from django import forms
 from accounts.fields import PercentField
 from goals.models import RATE_METRICS, Goal, Metric
 from goals.services import baseline_date, goal_baseline
+from households.models import Household
+from portfolio import access
 from portfolio.limits import (
     GOAL_DIGITS,
     GOAL_FIGURE_LIMIT,
@@ -17,7 +19,6 @@ from portfolio.limits import (
     MONEY_PLACES,
     goal_years,
 )
-from portfolio.models import Portfolio
 
 
 def figure_field(metric: str, *, label: str, required: bool) -> forms.Field:
@@ -71,9 +72,23 @@ class GoalForm(forms.ModelForm):
     def __init__(self, *args, owner, today, **kwargs):
         super().__init__(*args, **kwargs)
         self.owner, self.today = owner, today
-        self.instance.owner = owner
-        self.fields["portfolio"].queryset = Portfolio.objects.filter(owner=owner)
+        if not self.instance.pk:  # a household's goal stays with the member who set it
+            self.instance.owner = owner
+        self.fields["portfolio"].queryset = access.owned_portfolios(owner)
         self.fields["portfolio"].empty_label = "All my portfolios"
+        # A member may set a goal for the household, on what its members share.
+        self.household = (
+            self.instance.household
+            if self.instance.household_id
+            else Household.objects.filter(memberships__user=owner).first()
+        )
+        if self.household is not None:
+            self.fields["for_household"] = forms.BooleanField(
+                label=f"A goal of the household “{self.household.name}”",
+                required=False,
+                initial=self.instance.household_id is not None,
+                help_text="On the portfolios its members share; every member sees it.",
+            )
         self.fields["year"].initial = today.year
         self.fields["year"].widget = forms.NumberInput(attrs={"inputmode": "numeric"})
         if self.instance.pk:
@@ -114,6 +129,12 @@ class GoalForm(forms.ModelForm):
         # the model never sees "10%".
         target = cleaned["target"] = self._figure("target")
         baseline = cleaned["baseline"] = self._figure("baseline")
+        if cleaned.get("for_household"):
+            if cleaned.get("portfolio"):
+                self.add_error(
+                    "portfolio", "A household's goal is on what it shares: choose no portfolio."
+                )
+            self.instance.household = self.household
         if self.errors or not self._is_unique(cleaned):
             return cleaned
         if self.instance.closed_at and "year" in self.changed_data:
@@ -144,6 +165,7 @@ class GoalForm(forms.ModelForm):
             year=cleaned["year"],
             metric=cleaned["metric"],
             today=self.today,
+            household=self.instance.household_id is not None,
         )
         if value is not None and value.is_infinite():
             self.add_error(
@@ -159,15 +181,20 @@ class GoalForm(forms.ModelForm):
         return f"{value:,.2f}"
 
     def _is_unique(self, cleaned) -> bool:
+        if self.instance.household_id is not None:
+            whose = {"household": self.instance.household}
+        else:
+            whose = {"owner": self.owner, "household": None, "portfolio": cleaned.get("portfolio")}
         others = Goal.objects.filter(
-            owner=self.owner,
-            portfolio=cleaned.get("portfolio"),
-            year=cleaned.get("year"),
-            metric=cleaned.get("metric"),
+            **whose, year=cleaned.get("year"), metric=cleaned.get("metric")
         ).exclude(pk=self.instance.pk)
         if not others.exists():
             return True
-        scope = cleaned.get("portfolio") or "all your portfolios"
+        scope = (
+            f"the household “{self.instance.household.name}”"
+            if self.instance.household_id is not None
+            else cleaned.get("portfolio") or "all your portfolios"
+        )
         label = Metric(cleaned["metric"]).label.lower()
         self.add_error(
             None,

@@ -40,8 +40,12 @@ def milestones_record(user_ids: Iterable[int], *, now: datetime) -> int:
     months = {pk: day.replace(day=1) for pk, day in today.items()}
     snapshots = Snapshot.objects.filter(owner_id__in=users, month__in=set(months.values()))
     current = {(s.owner_id, s.portfolio_id): s for s in snapshots if s.month == months[s.owner_id]}
+    # A household's goals follow the household's figures, not the member's who set them.
     goals = Goal.objects.filter(
-        owner_id__in=users, closed_at__isnull=True, year__in={d.year for d in today.values()}
+        owner_id__in=users,
+        household=None,
+        closed_at__isnull=True,
+        year__in={d.year for d in today.values()},
     )
     found: list[Milestone] = []
     for goal in goals:

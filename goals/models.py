@@ -59,6 +59,15 @@ class Goal(models.Model):
         related_name="goals",
         help_text="Leave empty for all your portfolios together.",
     )
+    # A household's goal: on what its members share, seen and changed by every member;
+    # ``owner`` is the member who set it.
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="goals",
+    )
     year = models.PositiveSmallIntegerField()
     metric = models.CharField(max_length=20, choices=Metric, default=Metric.WEALTH_RATIO)
     baseline = models.DecimalField(**FIGURE, help_text="Where you start from.")
@@ -80,8 +89,17 @@ class Goal(models.Model):
             # two such goals coexist, since NULLs are distinct; hence two conditions.
             models.UniqueConstraint(
                 fields=["owner", "year", "metric"],
-                condition=Q(portfolio__isnull=True),
+                condition=Q(portfolio__isnull=True, household__isnull=True),
                 name="goal_unique_overall",
+            ),
+            models.UniqueConstraint(
+                fields=["household", "year", "metric"],
+                condition=Q(household__isnull=False),
+                name="goal_unique_per_household",
+            ),
+            models.CheckConstraint(
+                condition=Q(household__isnull=True) | Q(portfolio__isnull=True),
+                name="goal_household_or_portfolio",
             ),
             models.UniqueConstraint(
                 fields=["owner", "portfolio", "year", "metric"],

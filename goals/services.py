@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from goals import progress
 from goals.models import Goal, Metric, metric_value
+from portfolio import access
 from portfolio.figures import Figures
 from portfolio.limits import GOAL_COLUMN_LIMIT
 from portfolio.models import Portfolio
@@ -25,14 +26,27 @@ def baseline_date(year: int, today: date) -> date:
     return today if today.year == year else date(year, 1, 1)
 
 
-def scope_portfolios(user, portfolio: Portfolio | None):
-    return Portfolio.objects.filter(owner=user, **({"pk": portfolio.pk} if portfolio else {}))
+def scope_portfolios(user, portfolio: Portfolio | None, *, household: bool = False):
+    """What a goal follows: one portfolio, all the user's, or what their household shares."""
+    if household:
+        return access.household_portfolios(user)
+    return access.owned_portfolios(user).filter(**({"pk": portfolio.pk} if portfolio else {}))
 
 
-def goal_baseline(*, user, portfolio: Portfolio | None, year: int, metric: str, today: date):
+def goal_baseline(
+    *,
+    user,
+    portfolio: Portfolio | None,
+    year: int,
+    metric: str,
+    today: date,
+    household: bool = False,
+):
     """(value, date) of the metric where the goal starts; the value may be None or infinite."""
     on = baseline_date(year, today)
-    figures = figures_at(portfolios=scope_portfolios(user, portfolio), as_of=on)
+    figures = figures_at(
+        portfolios=scope_portfolios(user, portfolio, household=household), as_of=on
+    )
     return metric_value(figures, metric), on
 
 
@@ -61,15 +75,32 @@ def goal_cards(*, user, today: date, portfolio: Portfolio | None = None) -> list
 
     Four queries whatever the number of goals: goals, streams, entries, holdings.
     """
-    goals = Goal.objects.filter(owner=user, year=today.year).select_related("portfolio")
+    goals = Goal.objects.filter(owner=user, household=None, year=today.year).select_related(
+        "portfolio"
+    )
     if portfolio is not None:
         goals = goals.filter(portfolio=portfolio)
-    goals = list(goals.order_by("portfolio__name", "metric"))
+    return _cards(user, list(goals.order_by("portfolio__name", "metric")), today)
+
+
+def household_goals(user):
+    """The goals of ``user``'s household (none without one): every member's to see and change."""
+    return Goal.objects.filter(household__memberships__user=user)
+
+
+def household_goal_cards(*, user, today: date) -> list[GoalCard]:
+    """A card for each goal of the user's household this year, on what its members share."""
+    goals = list(household_goals(user).filter(year=today.year).order_by("metric"))
+    return _cards(user, goals, today, portfolios=access.household_portfolios(user))
+
+
+def _cards(user, goals: list[Goal], today: date, portfolios=None) -> list[GoalCard]:
+    """Four queries whatever the number of goals: streams, entries, first entries, holdings."""
     if not goals:
         return []
     year_end = date(today.year, 12, 31)
     data = load_owner_data(
-        Portfolio.objects.filter(owner=user),
+        access.owned_portfolios(user) if portfolios is None else portfolios,
         first=window_start(today),
         last=year_end,
         values_on=today,
@@ -161,16 +192,24 @@ def goals_close_finished_years(*, now: datetime) -> int:
         .select_related("owner")
         .order_by("owner_id", "year")
     )
-    by_owner_year: dict[tuple[int, int], list[Goal]] = defaultdict(list)
+    # A household's goal closes on what its household shares then.
+    by_scope_year: dict[tuple[int, int | None, int], list[Goal]] = defaultdict(list)
     for goal in candidates:
         local_year = local_today(goal.owner.time_zone, now).year
         if goal.year < local_year:
-            by_owner_year[(goal.owner_id, goal.year)].append(goal)
+            by_scope_year[(goal.owner_id, goal.household_id, goal.year)].append(goal)
     closed = 0
-    for (owner_id, year), goals in by_owner_year.items():
+    for (owner_id, household_id, year), goals in by_scope_year.items():
         year_end = date(year, 12, 31)
+        if household_id is None:
+            portfolios = Portfolio.objects.filter(owner_id=owner_id)
+        else:
+            portfolios = Portfolio.objects.filter(
+                sharing__in=access.SHARED,
+                owner__household_membership__household_id=household_id,
+            )
         data = load_owner_data(
-            Portfolio.objects.filter(owner_id=owner_id),
+            portfolios,
             first=window_start(year_end),
             last=month_end(year_end),
             values_on=year_end,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from goals.forms import GoalForm
 from goals.models import Goal
-from goals.services import goal_cards
+from goals.services import goal_cards, household_goal_cards
 from portfolio.months import user_today
 from portfolio.saving import save_unique
 
@@ -18,7 +19,9 @@ DUPLICATE = "You already have a goal on this figure for this year and scope; edi
 
 
 def _get_goal(request, pk: int) -> Goal:
-    return get_object_or_404(Goal.objects.select_related("portfolio"), pk=pk, owner=request.user)
+    """The user's own goal, or one of their household's; 404 for any other."""
+    mine = Q(owner=request.user, household=None) | Q(household__memberships__user=request.user)
+    return get_object_or_404(Goal.objects.select_related("portfolio").filter(mine), pk=pk)
 
 
 def _save(form: GoalForm) -> Goal | None:
@@ -31,7 +34,7 @@ def _save(form: GoalForm) -> Goal | None:
 def goal_list(request):
     today = user_today(request.user)
     history = (
-        Goal.objects.filter(owner=request.user)
+        Goal.objects.filter(owner=request.user, household=None)
         .exclude(year=today.year)
         .select_related("portfolio")
         # Later years first: the years ahead, then history with final values.
@@ -39,6 +42,7 @@ def goal_list(request):
     )
     context = {
         "cards": goal_cards(user=request.user, today=today),
+        "household_cards": household_goal_cards(user=request.user, today=today),
         "other_goals": history,
         "today": today,
     }

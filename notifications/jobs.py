@@ -37,6 +37,7 @@ from django.db.models import (
     CharField,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -153,7 +154,9 @@ def _recipients(users: QuerySet, month: date, *, operator: bool = False) -> Quer
         has_entries=Exists(
             Entry.objects.filter(portfolio__owner=OuterRef("pk"), date__range=(month, month_end))
         ),
-        has_next_goal=Exists(Goal.objects.filter(owner=OuterRef("pk"), year=next_month.year)),
+        has_next_goal=Exists(
+            Goal.objects.filter(owner=OuterRef("pk"), household=None, year=next_month.year)
+        ),
         monthly_taken=_taken(Kind.MONTHLY, period, operator=operator),
         reminder_taken=_taken(Kind.REMINDER, period, operator=operator),
         new_year_taken=_taken(Kind.NEW_YEAR, str(next_month.year), operator=operator),
@@ -315,9 +318,14 @@ def _chart(
 
 
 def monthly_outgoing(
-    user, month: date, snapshots: dict[tuple[int | None, date], Snapshot], goals: list[Goal]
+    user,
+    month: date,
+    snapshots: dict[tuple[int | None, date], Snapshot],
+    goals: list[Goal],
+    household: Snapshot | None = None,
 ) -> Outgoing | None:
-    """The monthly progress e-mail about ``month``, from the user's snapshots."""
+    """The monthly progress e-mail about ``month``, from the user's snapshots; with the
+    month's ``household`` snapshot when the user asked for their household's figures."""
     current = snapshots.get((None, month))
     if current is None:
         return None
@@ -358,6 +366,10 @@ def monthly_outgoing(
         "chart_alt": chart_alt,
         "chart_numbers": chart_numbers,
         "goals_url": absolute_url(reverse("goals:goal_list")),
+        "household": household,
+        "household_ratio": household and household.figure("wealth_ratio"),
+        "household_runway": household and household.figure("runway_months"),
+        "household_url": absolute_url(reverse("dashboard:household")),
     }
     return Outgoing(
         user, user.address, Kind.MONTHLY, month_period(month), "monthly", context, (image,)
@@ -482,11 +494,20 @@ def month_start_outgoings(
             snapshots[row.owner_id][(row.portfolio_id, row.month)] = row
     if monthly_ids:
         for goal in (
-            Goal.objects.filter(owner_id__in=monthly_ids, year=month.year)
+            Goal.objects.filter(owner_id__in=monthly_ids, household=None, year=month.year)
             .select_related("portfolio")
             .order_by("owner_id", "portfolio__name", "metric")
         ):
             goals[goal.owner_id].append(goal)
+    household_rows: dict[int, Snapshot] = {}
+    household_ids = [u.pk for u in wanted[Kind.MONTHLY] if u.email_monthly_household]
+    if household_ids:
+        for row in (
+            Snapshot.objects.filter(household__memberships__user_id__in=household_ids, month=month)
+            .annotate(member_id=F("household__memberships__user_id"))
+            .select_related("household")
+        ):
+            household_rows[row.member_id] = row
     first_portfolio: dict[int, Portfolio] = {}
     if wanted[Kind.REMINDER]:
         for portfolio in Portfolio.objects.filter(
@@ -495,7 +516,9 @@ def month_start_outgoings(
             first_portfolio.setdefault(portfolio.owner_id, portfolio)
 
     for user in wanted[Kind.MONTHLY]:
-        outgoing = monthly_outgoing(user, month, snapshots[user.pk], goals[user.pk])
+        outgoing = monthly_outgoing(
+            user, month, snapshots[user.pk], goals[user.pk], household_rows.get(user.pk)
+        )
         if outgoing is not None:
             yield outgoing
     for user in wanted[Kind.REMINDER]:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.tasks import TRANSIENT, RetryingTask
-from notifications import jobs
+from notifications import household_emails, jobs
 from notifications.emails import TransientSendError
 from portfolio.batches import batches
 from portfolio.months import parse_month
@@ -76,3 +76,9 @@ def send_month_start_emails(self, user_ids: list[int], period: str) -> int:
 def send_milestone_emails_batch(self, user_ids: list[int]) -> int:
     """E-mail the milestones of these users not e-mailed yet, each exactly once."""
     return jobs.emails_send_milestones(user_ids=user_ids, now=timezone.now()).sent
+
+
+@shared_task(name="emails.send_household", base=EmailTask, bind=True)
+def send_household_emails(self, kind: str, args: list[int]) -> int:
+    """An invitation, a "joined" or a "removed" e-mail (``household_emails.BUILDERS``)."""
+    return household_emails.household_emails_send(kind=kind, args=args)

@@ -42,6 +42,15 @@ class PortfolioForm(forms.ModelForm):
 # --- Shared fields ---------------------------------------------------------------
 
 
+class SharingForm(forms.ModelForm):
+    """What the owner's household may do with a portfolio."""
+
+    class Meta:
+        model = Portfolio
+        fields = ["sharing"]
+        labels = {"sharing": "Household"}
+
+
 class MoneyField(forms.DecimalField):
     """An amount of money: a plain number with at most 12 integer digits and cents.
 

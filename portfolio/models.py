@@ -33,16 +33,28 @@ MONEY = {"max_digits": MONEY_DIGITS, "decimal_places": MONEY_PLACES}
 
 
 class Portfolio(models.Model):
+    class Sharing(models.TextChoices):
+        """What the owner's household may do with it (``portfolio.access``)."""
+
+        PRIVATE = "private", "Private"
+        VIEW = "view", "Shared for viewing"
+        EDIT = "edit", "Shared for editing"
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolios"
     )
     name = models.CharField(max_length=100)
+    sharing = models.CharField(max_length=10, choices=Sharing, default=Sharing.PRIVATE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint("owner", Lower("name"), name="portfolio_name_unique_per_owner"),
+            models.CheckConstraint(
+                condition=models.Q(sharing__in=["private", "view", "edit"]),
+                name="portfolio_sharing_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -358,11 +370,24 @@ class Snapshot(WindowFlows, models.Model):
     Written only by ``portfolio.snapshots`` (an upsert on the natural keys below).
     """
 
+    # A user's rows (``portfolio`` NULL or one of theirs), or a household's: the
+    # portfolios its members share with it, summed (``owner`` and ``portfolio`` NULL).
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshots"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="snapshots",
     )
     portfolio = models.ForeignKey(
         Portfolio, on_delete=models.CASCADE, null=True, blank=True, related_name="snapshots"
+    )
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="snapshots",
     )
     month = models.DateField(help_text="The first day of the month the figures close.")
     # The window's length: 12, or fewer in the owner's first months (docs/metrics.md).
@@ -416,6 +441,17 @@ class Snapshot(WindowFlows, models.Model):
                 condition=models.Q(portfolio__isnull=False),
                 name="snapshot_one_per_portfolio_and_month",
             ),
+            # The household dashboard's charts and the household upsert's conflict target.
+            models.UniqueConstraint(
+                fields=["household", "month"],
+                condition=models.Q(household__isnull=False),
+                name="snapshot_one_per_household_and_month",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=False, household__isnull=True)
+                | models.Q(owner__isnull=True, portfolio__isnull=True, household__isnull=False),
+                name="snapshot_of_a_user_or_a_household",
+            ),
             *_metric_state("wealth_ratio"),
             *_runway_state("runway_months"),
             *_runway_state("runway_with_passive_months"),
@@ -428,6 +464,8 @@ class Snapshot(WindowFlows, models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.household_id is not None:
+            return f"Snapshot {self.month:%Y-%m} of household {self.household_id}"
         scope = "all portfolios" if self.portfolio_id is None else f"portfolio {self.portfolio_id}"
         return f"Snapshot {self.month:%Y-%m} of user {self.owner_id} ({scope})"
 

@@ -8,7 +8,7 @@ dashboard's figures at a date; ``load_owner_data`` loads once, and its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -101,17 +101,28 @@ class OwnerData:
     first_entries: dict[int, date]
 
     def figures_at(
-        self, as_of: date, portfolio_id: int | None = None, *, with_pace: bool = False
+        self,
+        as_of: date,
+        portfolio_id: int | None = None,
+        *,
+        with_pace: bool = False,
+        portfolio_ids: Collection[int] | None = None,
     ) -> Figures:
-        """Figures at ``as_of`` of one loaded portfolio, or of all of them (``None``);
+        """Figures at ``as_of`` of one loaded portfolio, of some (``portfolio_ids``: one
+        household member's shared ones), or of all of them (neither given);
         ``with_pace`` adds the ratio at today's streams (for the dashboard)."""
+        if portfolio_id is not None:
+            portfolio_ids = {portfolio_id}
+
+        def chosen(pk: int) -> bool:
+            return portfolio_ids is None or pk in portfolio_ids
 
         def mine(row) -> bool:
-            return portfolio_id is None or row.portfolio_id == portfolio_id
+            return chosen(row.portfolio_id)
 
         streams = [s for s in self.streams if mine(s)]
         entries = [e for e in self.entries if mine(e)]
-        firsts = [day for pk, day in self.first_entries.items() if portfolio_id in (None, pk)]
+        firsts = [day for pk, day in self.first_entries.items() if chosen(pk)]
         liquid, net_worth = balance_sheet(h for h in self.holdings if mine(h))
         return compute_figures(
             as_of=as_of,

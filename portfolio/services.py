@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from portfolio import months, schedule
 from portfolio.models import Entry, Holding, Portfolio, Stream
@@ -52,3 +53,26 @@ def holding_create(*, holding: Holding, value: Decimal | None, valued_on: date |
     if value is not None:
         holding.valuations.create(date=valued_on, value=value)
     return holding
+
+
+@transaction.atomic
+def portfolio_share(*, portfolio: Portfolio, sharing: str) -> None:
+    """Share ``portfolio`` with its owner's household (or make it private again).
+
+    The owner is marked dirty from this month: their recompute recomputes their
+    household's snapshots too, which now count the portfolio or no longer do.
+    """
+    Portfolio.objects.filter(pk=portfolio.pk).update(sharing=sharing)
+    portfolio.sharing = sharing
+    mark_dirty(portfolio.owner_id, timezone.localdate())
+
+
+@transaction.atomic
+def portfolios_unshare(*, owner_id: int) -> int:
+    """Every portfolio of ``owner_id`` private again: they left their household, and
+    joining another must not share anything by itself."""
+    return (
+        Portfolio.objects.filter(owner_id=owner_id)
+        .exclude(sharing=Portfolio.Sharing.PRIVATE)
+        .update(sharing=Portfolio.Sharing.PRIVATE)
+    )

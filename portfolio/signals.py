@@ -19,8 +19,11 @@ from django.conf import settings
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
-from portfolio import snapshots
+from households.models import Membership
+from households.signals import member_left
+from portfolio import services, snapshots
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
 DEFAULT_PORTFOLIO_NAME = "Personal"
@@ -140,3 +143,21 @@ def mark_holding_saved(sender, instance, created, raw=False, using=None, **kwarg
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="snapshots_user_deleted")
 def forget_deleted_user(sender, instance, using=None, **kwargs):
     snapshots.forget_user(instance.pk, using=using)
+
+
+# --- Households -----------------------------------------------------------------------
+
+
+@receiver(member_left, dispatch_uid="portfolio_unshare_on_leaving")
+def unshare_on_leaving(sender, user_id, household_id, **kwargs):
+    """Whoever leaves (or is removed) shares nothing any more, at once; the household's
+    snapshots are recomputed without their portfolios (with a remaining member's)."""
+    services.portfolios_unshare(owner_id=user_id)
+    remaining = (
+        Membership.objects.filter(household_id=household_id)
+        .exclude(user_id=user_id)
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    if remaining is not None:
+        snapshots.mark_dirty(remaining, timezone.localdate())

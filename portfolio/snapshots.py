@@ -38,6 +38,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from config.outage_log import OutageLog
+from households.models import Membership
 from portfolio import months, schedule
 from portfolio.batches import batches
 from portfolio.figures import Figures, compute_figures
@@ -81,9 +82,10 @@ class RecomputeResult:
 
 @dataclass
 class _Scope:
-    """The rows behind one series of snapshots: one user (all portfolios) or one portfolio."""
+    """The rows behind one series of snapshots: one user (all portfolios), one
+    portfolio, or one household (``user_id`` None: what its members share)."""
 
-    user_id: int
+    user_id: int | None
     portfolio_id: int | None
     streams: list[schedule.StreamSpec] = field(default_factory=list)
     entries: list[schedule.EntrySpec] = field(default_factory=list)
@@ -126,13 +128,24 @@ def _load(
             return ()
         return scopes[owner_id, None], scopes[owner_id, portfolio_id]
 
-    for stream in Stream.objects.using(using).filter(portfolio__owner_id__in=ids):
+    _collect(both, {"owner_id__in": ids}, since, using)
+    return users, scopes
+
+
+def _collect(scopes_of, portfolios: dict, since: date | None, using: str) -> None:
+    """Add the streams, entries and valuations of the portfolios matching the lookups
+    ``portfolios`` to the scopes ``scopes_of(portfolio_id)`` names (three or four queries)."""
+
+    def on(prefix: str) -> dict:
+        return {f"{prefix}{lookup}": value for lookup, value in portfolios.items()}
+
+    for stream in Stream.objects.using(using).filter(**on("portfolio__")):
         spec = stream.spec()
-        for scope in both(stream.portfolio_id):
+        for scope in scopes_of(stream.portfolio_id):
             scope.streams.append(spec)
             scope.saw(spec.first_date)
 
-    entries = Entry.objects.using(using).filter(portfolio__owner_id__in=ids)
+    entries = Entry.objects.using(using).filter(**on("portfolio__"))
     if since is not None:
         # Months from ``since`` need the eleven before them for their TTM; the
         # earliest entry still decides where the history starts.
@@ -143,7 +156,7 @@ def _load(
             .values_list("portfolio_id", "first")
         )
         for portfolio_id, first in firsts:
-            for scope in both(portfolio_id):
+            for scope in scopes_of(portfolio_id):
                 scope.saw(first)
         entries = entries.filter(date__gte=months.window_start(since))
     # The bulk of the rows: plain tuples rather than model instances (as Entry.spec()).
@@ -151,21 +164,20 @@ def _load(
         "date", "amount", "category", "stream_id", "portfolio_id"
     ):
         spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id)
-        for scope in both(portfolio_id):
+        for scope in scopes_of(portfolio_id):
             scope.entries.append(spec)
             scope.saw(day)
 
     valuations = (
         Valuation.objects.using(using)
-        .filter(holding__portfolio__owner_id__in=ids)
+        .filter(**on("holding__portfolio__"))
         .order_by("holding_id", "date")
         .values_list("holding_id", "holding__portfolio_id", "holding__liquid", "date", "value")
     )
     for holding_id, portfolio_id, liquid, day, value in valuations:
-        for scope in both(portfolio_id):
+        for scope in scopes_of(portfolio_id):
             scope.holdings.setdefault(holding_id, (liquid, []))[1].append((day, value))
             scope.saw(day, flow=False)
-    return users, scopes
 
 
 # --- Computing -------------------------------------------------------------------
@@ -237,6 +249,7 @@ def _row(scope: _Scope, month: date, figures: Figures, computed_at: datetime) ->
     row = {
         "owner_id": scope.user_id,
         "portfolio_id": scope.portfolio_id,
+        "household_id": None,
         "month": month,
         "window_months": figures.window_months,
         "earned": figures.earned,
@@ -264,16 +277,17 @@ def _row(scope: _Scope, month: date, figures: Figures, computed_at: datetime) ->
 
 # --- Writing ---------------------------------------------------------------------
 
-_KEY_COLUMNS = ("owner_id", "portfolio_id", "month")
+_KEY_COLUMNS = ("owner_id", "portfolio_id", "household_id", "month")
 _AS_IS = (models.DecimalField, models.BooleanField, models.ForeignKey)
 _CONFLICT_TARGET = {
-    # (user-level rows?) -> the partial unique index's columns and predicate
-    True: "(owner_id, month) WHERE portfolio_id IS NULL",
-    False: "(portfolio_id, month) WHERE portfolio_id IS NOT NULL",
+    # whose rows -> the partial unique index's columns and predicate
+    "user": "(owner_id, month) WHERE portfolio_id IS NULL",
+    "portfolio": "(portfolio_id, month) WHERE portfolio_id IS NOT NULL",
+    "household": "(household_id, month) WHERE household_id IS NOT NULL",
 }
 
 
-def _upsert(rows: list[dict], *, user_level: bool, using: str) -> None:
+def _upsert(rows: list[dict], *, scope: str, using: str) -> None:
     """INSERT ... ON CONFLICT DO UPDATE, in chunks.
 
     Raw SQL because the natural keys are partial unique indexes (a NULL portfolio
@@ -296,7 +310,7 @@ def _upsert(rows: list[dict], *, user_level: bool, using: str) -> None:
         if f.column not in _KEY_COLUMNS
     )
     insert = f"INSERT INTO {quote(Snapshot._meta.db_table)} ({columns}) "
-    conflict = f" ON CONFLICT {_CONFLICT_TARGET[user_level]} DO UPDATE SET {updates}"
+    conflict = f" ON CONFLICT {_CONFLICT_TARGET[scope]} DO UPDATE SET {updates}"
     arrays = connection.vendor == "postgresql"
     if arrays:
         source = "SELECT * FROM unnest({})".format(  # noqa: S608 (column types of the model)
@@ -338,7 +352,7 @@ def _cursor(connection, *, server_side_binding: bool):
     return connection.make_cursor(raw)
 
 
-def _lock_users(user_ids: Iterable[int], using: str) -> None:
+def _lock_users(user_ids: Iterable[int], using: str, namespace: int = _LOCK_NAMESPACE) -> None:
     """Serialise recomputes of the same users until the end of the transaction.
 
     PostgreSQL: one advisory lock per user, taken in id order, so batches that
@@ -352,7 +366,7 @@ def _lock_users(user_ids: Iterable[int], using: str) -> None:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, (u & 2147483647)::int) "
             "FROM unnest(%s::bigint[]) AS u",
-            [_LOCK_NAMESPACE, sorted(set(user_ids))],
+            [namespace, sorted(set(user_ids))],
         )
 
 
@@ -424,8 +438,8 @@ def _recompute_locked(
         for offset, figures in enumerate(computed[memo]):
             rows.append(_row(scope, from_index(start + offset), figures, computed_at))
 
-    _upsert(user_rows, user_level=True, using=using)
-    _upsert(portfolio_rows, user_level=False, using=using)
+    _upsert(user_rows, scope="user", using=using)
+    _upsert(portfolio_rows, scope="portfolio", using=using)
 
     stale = [
         pk
@@ -449,6 +463,8 @@ def _recompute_locked(
             condition |= Q(user_id=marker.user_id, version=marker.version)
         SnapshotQueue.objects.using(using).filter(condition).delete()
 
+    _recompute_households_of(ids, using=using)
+
     # Listeners (the goals app's milestones) read the new rows once they are committed;
     # a failing listener is logged, never undoes the snapshots.
     transaction.on_commit(
@@ -459,6 +475,91 @@ def _recompute_locked(
 
 def _kept(span: tuple[int, int] | None, index: int) -> bool:
     return span is not None and span[0] <= index <= span[1]
+
+
+# --- Households ------------------------------------------------------------------
+# A household's rows sum the portfolios its members share with it. They are
+# recomputed in full (a household is a few portfolios) with every recompute of a
+# member: a change to a shared portfolio, a change of sharing, a member leaving
+# (each marks a member dirty, see ``portfolio.services`` and ``portfolio.signals``).
+
+# PostgreSQL advisory lock namespace of households ("SNAH").
+_HOUSEHOLD_LOCK_NAMESPACE = 0x534E4148
+
+
+def households_recompute(*, household_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> int:
+    """Recompute the snapshots of ``household_ids``; the number of rows written."""
+    ids = sorted(set(household_ids))
+    if not ids:
+        return 0
+    with transaction.atomic(using=using):
+        _lock_users(ids, using, namespace=_HOUSEHOLD_LOCK_NAMESPACE)
+        return _recompute_households_locked(ids, using)
+
+
+def _recompute_households_of(user_ids: Sequence[int], *, using: str) -> None:
+    household_ids = sorted(
+        set(
+            Membership.objects.using(using)
+            .filter(user_id__in=user_ids)
+            .values_list("household_id", flat=True)
+        )
+    )
+    if household_ids:
+        _lock_users(household_ids, using, namespace=_HOUSEHOLD_LOCK_NAMESPACE)
+        _recompute_households_locked(household_ids, using)
+
+
+def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
+    # The household's months are those of its creator's time zone.
+    today_of = {
+        m.household_id: months.user_today(m.user)
+        for m in Membership.objects.using(using)
+        .filter(household_id__in=ids, is_creator=True)
+        .select_related("user")
+    }
+    household_of = dict(
+        Portfolio.objects.using(using)
+        .filter(
+            sharing__in=(Portfolio.Sharing.VIEW, Portfolio.Sharing.EDIT),
+            owner__household_membership__household_id__in=list(today_of),
+        )
+        .values_list("pk", "owner__household_membership__household_id")
+    )
+    scopes = {household_id: _Scope(None, None) for household_id in today_of}
+
+    def scopes_of(portfolio_id: int) -> tuple[_Scope, ...]:
+        household_id = household_of.get(portfolio_id)
+        return (scopes[household_id],) if household_id is not None else ()
+
+    if household_of:
+        _collect(scopes_of, {"pk__in": list(household_of)}, None, using)
+    computed_at = timezone.now()
+    rows: list[dict] = []
+    keep: dict[int, tuple[int, int]] = {}
+    for household_id, scope in scopes.items():
+        if scope.first is None:
+            continue
+        today = today_of[household_id]
+        last = month_index(today)
+        first = max(month_index(scope.first), last - MAX_HISTORY_MONTHS + 1)
+        if first > last:
+            continue
+        keep[household_id] = (first, last)
+        for offset, figures in enumerate(_figures(scope, first, last, today)):
+            row = _row(scope, from_index(first + offset), figures, computed_at)
+            rows.append(row | {"owner_id": None, "household_id": household_id})
+    _upsert(rows, scope="household", using=using)
+    stale = [
+        pk
+        for pk, household_id, month in Snapshot.objects.using(using)
+        .filter(household_id__in=ids)
+        .values_list("pk", "household_id", "month")
+        if not _kept(keep.get(household_id), month_index(month))
+    ]
+    for chunk in batches(stale, 500):
+        Snapshot.objects.using(using).filter(pk__in=chunk).delete()
+    return len(rows)
 
 
 #: Sent after a recompute commits, with ``user_ids``: whose snapshots are new.

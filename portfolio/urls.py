@@ -16,6 +16,7 @@ urlpatterns = [
     path("portfolios/new/", portfolios.portfolio_create, name="portfolio_create"),
     path("portfolios/<int:pk>/rename/", portfolios.portfolio_rename, name="portfolio_rename"),
     path("portfolios/<int:pk>/delete/", portfolios.portfolio_delete, name="portfolio_delete"),
+    path("portfolios/<int:pk>/sharing/", portfolios.portfolio_sharing, name="portfolio_sharing"),
     # Holdings and their valuation history
     path("portfolios/<int:pk>/holdings/", holdings.holding_list, name="holding_list"),
     path("portfolios/<int:pk>/holdings/new/", holdings.holding_create, name="holding_create"),

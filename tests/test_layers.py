@@ -3,8 +3,9 @@
 Every module of the apps is read, imports inside functions included, migrations
 and tests left out:
 
-- an app imports only the apps of lower layers: accounts, then portfolio, then
-  goals, then dashboard, notifications and dataport, which do not import each other;
+- an app imports only the apps of lower layers: accounts, then households, then
+  portfolio, then goals, then dashboard, notifications and dataport, which do not
+  import each other;
 - no two apps import each other, directly or round a longer cycle;
 - an app imports of ``config`` only what a project shell offers to apps (settings,
   the Celery app, the task base, the environment helpers, the mail backend);
@@ -31,11 +32,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Lower numbers are lower layers; apps of one layer are peers.
 LAYERS: dict[str, int] = {
     "accounts": 0,
-    "portfolio": 1,
-    "goals": 2,
-    "dashboard": 3,
-    "notifications": 3,
-    "dataport": 3,
+    "households": 1,
+    "portfolio": 2,
+    "goals": 3,
+    "dashboard": 4,
+    "notifications": 4,
+    "dataport": 4,
 }
 # Imports between peers that the design allows, as (importer, imported): none.
 PEER_EDGES: frozenset[tuple[str, str]] = frozenset()

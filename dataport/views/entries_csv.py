@@ -25,8 +25,8 @@ from dataport import kept_uploads
 from dataport.forms import ConfirmForm, EntryImportForm
 from dataport.models import EntryImport
 from portfolio import categories
+from portfolio.access import get_portfolio
 from portfolio.models import Portfolio, Stream
-from portfolio.views.ownership import get_portfolio
 
 PAGE_SIZE = 100
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -59,7 +59,7 @@ def _expired(request, portfolio: Portfolio):
 @require_http_methods(["GET", "POST"])
 def entry_import(request, pk: int):
     """The upload form; a readable file is kept and its preview shown."""
-    portfolio = get_portfolio(request, pk)
+    portfolio = get_portfolio(request, pk, change=True)
     if request.method == "POST":
         form = EntryImportForm(request.POST, request.FILES)
     else:
@@ -94,7 +94,7 @@ def _page_number(text: str) -> int:
 @require_GET
 def entry_import_preview(request, pk: int, file_hash: str):
     """Every row with its problems, a page at a time; the import button when all are fine."""
-    portfolio = get_portfolio(request, pk)
+    portfolio = get_portfolio(request, pk, change=True)
     data = _kept_file(portfolio, file_hash)
     if data is None:
         return _expired(request, portfolio)
@@ -125,7 +125,7 @@ def entry_import_preview(request, pk: int, file_hash: str):
 @require_POST
 def entry_import_confirm(request, pk: int, file_hash: str):
     """Write every row of the kept file, or none; a second import needs the box ticked."""
-    portfolio = get_portfolio(request, pk)
+    portfolio = get_portfolio(request, pk, change=True)
     data = _kept_file(portfolio, file_hash)
     if data is None:
         return _expired(request, portfolio)

@@ -15,10 +15,10 @@ from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods, require_safe
 
 from portfolio import categories, months, schedule
+from portfolio.access import get_entry, get_portfolio
 from portfolio.formatting import money
 from portfolio.forms import EntryForm
 from portfolio.models import Entry, Portfolio, Stream
-from portfolio.views.ownership import get_entry, get_portfolio
 
 PAGE_SIZE = 50
 
@@ -110,7 +110,7 @@ def _describe(request, entry: Entry) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_create(request, pk: int):
-    portfolio = get_portfolio(request, pk)
+    portfolio = get_portfolio(request, pk, change=True)
     initial = {"date": months.user_today(request.user)}
     form = EntryForm(request.POST or None, portfolio=portfolio, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -127,7 +127,7 @@ def entry_create(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_edit(request, pk: int):
-    entry = get_entry(request, pk)
+    entry = get_entry(request, pk, change=True)
     form = EntryForm(request.POST or None, instance=entry, portfolio=entry.portfolio)
     if request.method == "POST" and form.is_valid():
         entry = form.save()
@@ -143,7 +143,7 @@ def entry_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_delete(request, pk: int):
-    entry = get_entry(request, pk)
+    entry = get_entry(request, pk, change=True)
     if request.method == "POST":
         with transaction.atomic():  # with the snapshots' recompute marker
             entry.delete()

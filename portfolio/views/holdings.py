@@ -15,11 +15,11 @@ from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portfolio import metrics, months, schedule, selectors, services
+from portfolio.access import get_holding, get_portfolio, get_valuation
 from portfolio.formatting import money
 from portfolio.forms import HoldingForm, ValuationForm
 from portfolio.models import Holding
 from portfolio.saving import save_unique
-from portfolio.views.ownership import get_holding, get_portfolio, get_valuation
 
 NAME_TAKEN = "This portfolio already has a holding with this name."
 
@@ -81,7 +81,7 @@ def _total(holdings: list[Holding]):
 @login_required
 @require_http_methods(["GET", "POST"])
 def holding_create(request, pk: int):
-    portfolio = get_portfolio(request, pk)
+    portfolio = get_portfolio(request, pk, change=True)
     today = months.user_today(request.user)
     form = HoldingForm(request.POST or None, portfolio=portfolio, today=today)
     if request.method == "POST" and form.is_valid():
@@ -152,7 +152,7 @@ def holding_detail(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def holding_edit(request, pk: int):
-    holding = get_holding(request, pk)
+    holding = get_holding(request, pk, change=True)
     form = HoldingForm(
         request.POST or None,
         instance=holding,
@@ -172,7 +172,7 @@ def holding_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def holding_delete(request, pk: int):
-    holding = get_holding(request, pk)
+    holding = get_holding(request, pk, change=True)
     if request.method == "POST":
         portfolio = holding.portfolio
         with transaction.atomic():  # valuations go, linked streams and loans are unlinked
@@ -196,7 +196,7 @@ def holding_delete(request, pk: int):
 @login_required
 @require_POST
 def valuation_add(request, pk: int):
-    holding = get_holding(request, pk)
+    holding = get_holding(request, pk, change=True)
     form = ValuationForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The value was not recorded: see the errors below.")
@@ -218,7 +218,7 @@ def valuation_add(request, pk: int):
 @login_required
 @require_POST
 def valuation_delete(request, pk: int):
-    valuation = get_valuation(request, pk)
+    valuation = get_valuation(request, pk, change=True)
     holding = valuation.holding
     with transaction.atomic():  # with the snapshots' recompute marker
         valuation.delete()

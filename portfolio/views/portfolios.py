@@ -1,4 +1,8 @@
-"""Portfolios: list, create, rename, delete (each one's dashboard is in ``dashboard``)."""
+"""Portfolios: list, create, rename, delete, share (each one's dashboard is in ``dashboard``).
+
+The list shows the user's own portfolios and those their household shares with
+them; only the owner renames, deletes or shares a portfolio.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portfolio.forms import PortfolioForm
+from households.models import Membership
+from portfolio import access, services
+from portfolio.forms import PortfolioForm, SharingForm
 from portfolio.models import Portfolio
 from portfolio.saving import save_unique
-from portfolio.views.ownership import get_portfolio
 
 NAME_TAKEN = "You already have a portfolio with this name."
 ONLY_PORTFOLIO = "This is your only portfolio; add another before deleting it."
@@ -25,11 +30,27 @@ def _save(form: PortfolioForm) -> Portfolio | None:
 @login_required
 @require_GET
 def portfolio_list(request):
-    portfolios = Portfolio.objects.filter(owner=request.user).annotate(
-        holding_count=Count("holdings", distinct=True),
-        stream_count=Count("streams", distinct=True),
+    portfolios = list(
+        access.readable_portfolios(request.user)
+        .select_related("owner")
+        .annotate(
+            holding_count=Count("holdings", distinct=True),
+            stream_count=Count("streams", distinct=True),
+        )
     )
-    return render(request, "portfolio/portfolios/list.html", {"portfolios": portfolios})
+    in_household = Membership.objects.filter(user=request.user).exists()
+    for portfolio in portfolios:
+        if portfolio.owner_id == request.user.pk and in_household:
+            portfolio.sharing_form = SharingForm(
+                instance=portfolio, auto_id=f"id_%s_{portfolio.pk}"
+            )
+    mine = [p for p in portfolios if p.owner_id == request.user.pk]
+    shared = [p for p in portfolios if p.owner_id != request.user.pk]
+    return render(
+        request,
+        "portfolio/portfolios/list.html",
+        {"portfolios": mine, "shared_with_me": shared, "in_household": in_household},
+    )
 
 
 @login_required
@@ -49,7 +70,7 @@ def portfolio_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def portfolio_rename(request, pk: int):
-    portfolio = get_portfolio(request, pk)
+    portfolio = access.get_owned_portfolio(request, pk)
     form = PortfolioForm(request.POST or None, instance=portfolio, owner=request.user)
     if request.method == "POST" and form.is_valid() and _save(form):
         messages.success(request, f"Portfolio renamed to “{portfolio.name}”.")
@@ -60,12 +81,12 @@ def portfolio_rename(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def portfolio_delete(request, pk: int):
-    portfolio = get_portfolio(request, pk)
-    is_only = not Portfolio.objects.filter(owner=request.user).exclude(pk=portfolio.pk).exists()
+    portfolio = access.get_owned_portfolio(request, pk)
+    is_only = not access.owned_portfolios(request.user).exclude(pk=portfolio.pk).exists()
     if request.method == "POST":
         with transaction.atomic():
             # Lock the user's portfolios: two deletes at once must not leave none.
-            mine = Portfolio.objects.select_for_update().filter(owner=request.user)
+            mine = access.owned_portfolios(request.user).select_for_update()
             if len(mine.values_list("pk", flat=True)) < 2:
                 messages.error(request, ONLY_PORTFOLIO)
                 return redirect("dashboard:portfolio", pk=portfolio.pk)
@@ -83,3 +104,17 @@ def portfolio_delete(request, pk: int):
         "portfolio/portfolios/delete.html",
         {"portfolio": portfolio, "counts": counts, "is_only": is_only},
     )
+
+
+@login_required
+@require_POST
+def portfolio_sharing(request, pk: int):
+    """Private, shared for viewing or for editing with the owner's household."""
+    portfolio = access.get_owned_portfolio(request, pk)
+    form = SharingForm(request.POST, instance=portfolio)
+    if not form.is_valid():
+        messages.error(request, "Sharing was not changed: choose one of the options.")
+        return redirect("portfolio:portfolio_list")
+    services.portfolio_share(portfolio=portfolio, sharing=form.cleaned_data["sharing"])
+    messages.success(request, f"“{portfolio.name}”: {portfolio.get_sharing_display().lower()}.")
+    return redirect("portfolio:portfolio_list")

@@ -17,12 +17,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from portfolio import metrics
+from portfolio.access import get_portfolio, owned_portfolios
 from portfolio.figures import Figures
-from portfolio.models import Portfolio
 from portfolio.months import month_end, user_today, window_start
 from portfolio.projection_form import ProjectionForm
 from portfolio.selectors import liquid_income_at, load_owner_data
-from portfolio.views.ownership import get_portfolio
 
 ZERO = Decimal(0)
 YIELD_PLACES = Decimal("0.0001")
@@ -126,7 +125,7 @@ def _chart_data(rows: list[metrics.YearRow], start_year: int, currency: str) -> 
 @require_GET
 def projection(request):
     """The form, the headline years, a chart and a table of every year."""
-    portfolios = Portfolio.objects.filter(owner=request.user)
+    portfolios = owned_portfolios(request.user)
     portfolio = None
     if chosen := request.GET.get("portfolio", "").strip():
         if not chosen.isdigit():
@@ -134,7 +133,7 @@ def projection(request):
         portfolio = get_portfolio(request, int(chosen))
     today = user_today(request.user)
     data = load_owner_data(
-        portfolios.filter(pk=portfolio.pk) if portfolio else portfolios,
+        [portfolio] if portfolio else portfolios,
         first=window_start(today),
         last=month_end(today),
         values_on=today,

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portfolio import categories, metrics, months, schedule, services
+from portfolio.access import get_portfolio, get_stream
 from portfolio.forms import StreamForm
 from portfolio.models import Holding, Portfolio, Stream
 from portfolio.saving import save_unique
 from portfolio.views.entries import month_label
-from portfolio.views.ownership import get_portfolio, get_stream
 
 NAME_TAKEN = "This portfolio already has a stream with this name."
 
@@ -94,7 +94,7 @@ def _prefill(request, portfolio: Portfolio) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def stream_create(request, pk: int):
-    portfolio = get_portfolio(request, pk)
+    portfolio = get_portfolio(request, pk, change=True)
     initial = {"first_date": months.user_today(request.user), **_prefill(request, portfolio)}
     form = StreamForm(request.POST or None, portfolio=portfolio, initial=initial)
     if (
@@ -114,7 +114,7 @@ def stream_create(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def stream_edit(request, pk: int):
-    stream = get_stream(request, pk)
+    stream = get_stream(request, pk, change=True)
     form = StreamForm(request.POST or None, instance=stream, portfolio=stream.portfolio)
     if request.method == "POST" and form.is_valid() and (saved := _save(form)):
         messages.success(request, f"Stream “{saved.name}” saved.")
@@ -129,7 +129,7 @@ def stream_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def stream_delete(request, pk: int):
-    stream = get_stream(request, pk)
+    stream = get_stream(request, pk, change=True)
     if request.method == "POST":
         with transaction.atomic():  # linked entries are kept, unlinked
             stream.delete()
@@ -151,7 +151,7 @@ def stream_delete(request, pk: int):
 @require_POST
 def stream_confirm(request, pk: int):
     """Record the stream's expected payments in ``month`` (YYYY-MM) as entries, once."""
-    stream = get_stream(request, pk)
+    stream = get_stream(request, pk, change=True)
     entries_url = reverse("portfolio:entry_list", args=[stream.portfolio_id])
     month = months.parse_month(request.POST.get("month", ""))
     if month is None:

@@ -23,8 +23,10 @@ def test_every_email_is_on_by_default_and_shown_checked(client_owner, owner):
     assert "<legend>E-mails" in page
     for name in SWITCHES:
         assert f'value="{name}"' in page
-    assert page.count('name="emails"') == 4
-    assert page.count("checked") >= 4
+    # The four kinds, and the household's figures in the monthly one: off until asked.
+    assert page.count('name="emails"') == 5
+    assert page.count("checked") == 4
+    assert not owner.email_monthly_household
 
 
 def test_turn_some_off_and_back_on(client_owner, owner):

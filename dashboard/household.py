@@ -1,0 +1,55 @@
+"""The household dashboard: the combined figures of every portfolio shared with the
+household, each member's beside them, and the history of the combined figures.
+
+The figures come from one load of the shared portfolios (``load_owner_data``) and
+the core's one formula, per member and for all together: a fixed number of queries
+whatever the number of members and portfolios.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from dashboard.charts import dashboard_charts
+from goals.services import household_goal_cards
+from households.models import Membership
+from portfolio.access import household_portfolios
+from portfolio.months import month_end, user_today, window_start
+from portfolio.selectors import load_owner_data
+
+
+@login_required
+@require_GET
+def household_dashboard(request):
+    membership = Membership.objects.select_related("household").filter(user=request.user).first()
+    if membership is None:
+        messages.info(request, "Create a household, or accept an invitation, to see one.")
+        return redirect("households:household")
+    household = membership.household
+    shared = list(household_portfolios(request.user).select_related("owner"))
+    today = user_today(request.user)
+    data = load_owner_data(
+        shared, first=window_start(today), last=month_end(today), values_on=today
+    )
+    members = []
+    for member in household.memberships.select_related("user"):
+        theirs = [p for p in shared if p.owner_id == member.user_id]
+        members.append(
+            {
+                "user": member.user,
+                "portfolios": theirs,
+                "figures": data.figures_at(today, portfolio_ids={p.pk for p in theirs}),
+            }
+        )
+    context = {
+        "household": household,
+        "figures": data.figures_at(today),
+        "members": members,
+        "has_shared": bool(shared),
+        "charts": dashboard_charts(user=request.user, household=household),
+        "goal_cards": household_goal_cards(user=request.user, today=today),
+    }
+    return render(request, "dashboard/household.html", context)
