@@ -27,7 +27,7 @@ from django.utils import timezone
 from dataport.export import FORMAT, PREFERENCE_FIELDS, TABLES, VERSION
 from dataport.json_schema import FIELDS, REQUIRED, BadValue, Reader, kind_of, preference, shown
 from goals.models import Milestone
-from portfolio.limits import GOAL_YEARS_AHEAD, HOURS_MAX, goal_import_years
+from portfolio.limits import GOAL_YEARS_AHEAD, HOURS_MAX, MAX_PORTFOLIOS, goal_import_years
 from portfolio.models import Holding
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -264,6 +264,12 @@ def _unique_ids(table: str, records: list[Record], checker: _Checker) -> dict[in
 
 
 def _check_portfolios(records: list[Record], checker: _Checker) -> None:
+    if len(records) > MAX_PORTFOLIOS:
+        checker.add(
+            "portfolios",
+            f"the document has {len(records):,} portfolios; an account can have at most "
+            f"{MAX_PORTFOLIOS}",
+        )
     names: set = set()
     for index, record in enumerate(records):
         checker.once(
