@@ -11,6 +11,7 @@ as it is staged.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from portfolio import categories, snapshots
 from portfolio.models import Entry, Portfolio
 
 PAGE_SIZE = 100
+CENT = Decimal("0.01")
 
 _GOOD = Q(problem="")
 _GROUPS = {
@@ -42,30 +44,61 @@ def stage(job: ImportJob, csv_file: CsvFile, *, on_progress: Callable[[int, int]
     """
     digest = hashlib.sha256()
     total = csv_file.data.count(b"\n") + 1
-    batch: list[StagedEntry] = []
+    write = _copy_batch if connection.vendor == "postgresql" else _insert_batch
+    batch: list[tuple] = []
     for row in csv_file.rows():
         digest.update(row.normalized().encode())
         batch.append(
-            StagedEntry(
-                job_id=job.pk,
-                line=row.line,
-                date=row.date,
-                amount=row.amount,
-                category=row.category or "",
-                stream_id=row.stream_id,
-                stream_name=row.cells[3],
-                note=row.note,
-                cells=list(row.cells[:3]),
-                problem=" ".join(row.errors),
+            (
+                job.pk,
+                row.line,
+                row.date,
+                row.amount,
+                row.category or "",
+                row.stream_id,
+                row.cells[3],
+                row.note,
+                list(row.cells[:3]),
+                " ".join(row.errors),
             )
         )
         if len(batch) == BATCH_SIZE:
-            StagedEntry.objects.bulk_create(batch)
+            write(batch)
             on_progress(row.line, total)
             batch = []
-    StagedEntry.objects.bulk_create(batch)
+    write(batch)
     on_progress(total, total)
     return digest.hexdigest()
+
+
+_COLUMNS = (
+    "job_id",
+    "line",
+    "date",
+    "amount",
+    "category",
+    "stream_id",
+    "stream_name",
+    "note",
+    "cells",
+    "problem",
+)
+
+
+def _copy_batch(batch: list[tuple]) -> None:
+    """PostgreSQL: one COPY per batch, several times faster than INSERTs of the same rows."""
+    if not batch:
+        return
+    sql = f"COPY {StagedEntry._meta.db_table} ({', '.join(_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for values in batch:
+            copy.write_row((*values[:8], json.dumps(values[8]), values[9]))
+
+
+def _insert_batch(batch: list[tuple]) -> None:
+    StagedEntry.objects.bulk_create(
+        [StagedEntry(**dict(zip(_COLUMNS, values, strict=True))) for values in batch]
+    )
 
 
 def summary(job: ImportJob) -> dict:
@@ -85,7 +118,7 @@ def summary(job: ImportJob) -> dict:
         },
     )
     for name in _GROUPS:
-        figures[name] = str(figures[name] or Decimal(0))
+        figures[name] = str((figures[name] or Decimal(0)).quantize(CENT))
     for name in ("first_date", "last_date"):
         figures[name] = figures[name] and figures[name].isoformat()
     return figures
