@@ -41,7 +41,7 @@ from django.core.exceptions import ValidationError
 from dataport.models import EntryImport
 from portfolio import categories, months
 from portfolio.forms import MoneyField
-from portfolio.limits import FIRST_YEAR, LAST_YEAR
+from portfolio.limits import ENTRY_IMPORT_MAX_LINES, FIRST_YEAR, LAST_YEAR
 from portfolio.models import Entry, Portfolio, Stream
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -274,6 +274,10 @@ def read_csv(data: bytes, streams: Iterable[KnownStream]) -> CsvFile:
     """Check a whole file and read its header; raise ``ImportFileError`` if unusable."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    if data.count(b"\n") > ENTRY_IMPORT_MAX_LINES:
+        raise ImportFileError(
+            f"The file has more than {ENTRY_IMPORT_MAX_LINES:,} lines. Split it into parts."
+        )
     if b"\x00" in data:
         # Spreadsheets, archives, images; and UTF-16 text, which is full of NULs.
         raise ImportFileError(

@@ -6,6 +6,7 @@ Sent through notifications' helper, which claims it once per job (kind
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from dataport.models import ImportJob
@@ -13,7 +14,7 @@ from notifications.emails import Outgoing, absolute_url, deliver
 from notifications.models import SentEmail
 
 
-def import_outgoing(job: ImportJob) -> Outgoing:
+def import_outgoing(job: ImportJob, address: str) -> Outgoing:
     user = job.owner
     context = {
         "job": job,
@@ -25,7 +26,7 @@ def import_outgoing(job: ImportJob) -> Outgoing:
         context["entries_url"] = absolute_url(
             reverse("portfolio:entry_list", args=[job.portfolio_id])
         )
-    return Outgoing(user, user.email, SentEmail.Kind.IMPORT, str(job.pk), "import", context)
+    return Outgoing(user, address, SentEmail.Kind.IMPORT, str(job.pk), "import", context)
 
 
 def _what(job: ImportJob) -> str:
@@ -43,6 +44,14 @@ def import_email_send(*, job_id: int) -> int:
         .filter(pk=job_id, state__in=(ImportJob.State.DONE, ImportJob.State.FAILED))
         .first()
     )
-    if job is None or not job.owner.email:
+    if job is None:
         return 0
-    return deliver([import_outgoing(job)]).sent
+    # As every e-mail of the site: only to a verified primary address.
+    address = (
+        EmailAddress.objects.filter(user=job.owner, primary=True, verified=True)
+        .values_list("email", flat=True)
+        .first()
+    )
+    if address is None:
+        return 0
+    return deliver([import_outgoing(job, address)]).sent

@@ -97,8 +97,6 @@ def entry_import_preview(request, pk: int, job_id: int):
     portfolio, job = _get_job(request, pk, job_id)
     context = {"portfolio": portfolio, "job": job, "tab": "entries"}
     if job.state != ImportJob.State.READY:
-        if job.state == ImportJob.State.DONE:
-            context["figures"] = _figures(job.summary)
         return render(request, "dataport/entry_import/progress.html", context)
     problems_only = request.GET.get("show") == "problems"
     page = _page_number(request.GET.get("page", ""))

@@ -606,6 +606,7 @@ class TestPages:
             (b"\x00\x01\x02\xff" * 1000, "This is not a CSV text file."),
             (b"\xff\xfe\xfd garbage", "The file is not UTF-8 text"),
             (b"day,sum\r\n2025-01-01,1\r\n", "missing: date, amount, category"),
+            (b"date,amount,category\n" + b"x\n" * 1_000_000, "more than 300,000 lines"),
             (b"date,amount,category\n" + b"2025-01-01,1.00,salary\n" * 460_000, "larger than 5 MB"),
         ],
     )
@@ -615,6 +616,7 @@ class TestPages:
         response = upload(client_owner, portfolio, data)
         assert response.status_code == 200
         assert message in " ".join(response.context["form"].errors["file"])
+        assert not ImportJob.objects.exists()
         assert Entry.objects.count() == 0
 
     def test_no_file_chosen(self, client_owner, portfolio):
