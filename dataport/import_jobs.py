@@ -12,10 +12,11 @@ functions here:
 - ``entries_csv_write``: after the user's confirmation, write the staged rows.
 
 Each step takes the job with a conditional UPDATE from the state it expects, so a
-task delivered twice does its work once. A worker lost mid-step leaves the job in
-its running state: ``abandoned_cleanup`` (every ten minutes, on beat) fails it once
-it has not moved for ``STALE_RUNNING``, and removes the staged rows of previews
-left unconfirmed for ``STALE_READY``. Finished jobs keep only their summary, for
+task delivered twice does its work once; the task's own retry after a transient
+error takes it back from the running state and starts over. A worker lost
+mid-step leaves the job in its running state: ``abandoned_cleanup`` (every ten
+minutes, on beat) fails it once it has not moved for ``STALE_RUNNING``, and removes
+the staged rows of previews left unconfirmed for ``STALE_READY``. Finished jobs keep only their summary, for
 the progress page, until ``KEEP_FINISHED``.
 """
 
@@ -132,9 +133,9 @@ def _enqueue_after_commit(task_name: str, job_id: int) -> None:
 # --- The steps ------------------------------------------------------------------------
 
 
-def _take(job_id: int, expected: str, state: str) -> ImportJob | None:
-    """The job, moved from ``expected`` to ``state``; None if it is not in ``expected``."""
-    taken = ImportJob.objects.filter(pk=job_id, state=expected).update(
+def _take(job_id: int, expected: tuple[str, ...], state: str) -> ImportJob | None:
+    """The job, moved from one of ``expected`` to ``state``; None if it is in none of them."""
+    taken = ImportJob.objects.filter(pk=job_id, state__in=expected).update(
         state=state, updated_at=timezone.now()
     )
     if not taken:
@@ -179,9 +180,14 @@ def _locked_in(job: ImportJob, state: str) -> bool:
     return current.first() == (state,)
 
 
-def json_import_run(job_id: int) -> None:
-    """Read, check and write an export document; the job ends done or failed."""
-    job = _take(job_id, State.QUEUED, State.READING)
+def json_import_run(job_id: int, *, retrying: bool = False) -> None:
+    """Read, check and write an export document; the job ends done or failed.
+
+    ``retrying``: the task's retry after a transient error, which left the job
+    reading or writing (the write rolled back); it starts over.
+    """
+    expected = (State.QUEUED, State.READING, State.WRITING) if retrying else (State.QUEUED,)
+    job = _take(job_id, expected, State.READING)
     if job is None:
         return
     try:
@@ -202,11 +208,16 @@ def json_import_run(job_id: int) -> None:
         _fail(job, error.problems)
 
 
-def entries_csv_stage(job_id: int) -> None:
-    """Read a CSV file once into staged rows; the job is then ready for its preview."""
-    job = _take(job_id, State.QUEUED, State.READING)
+def entries_csv_stage(job_id: int, *, retrying: bool = False) -> None:
+    """Read a CSV file once into staged rows; the job is then ready for its preview.
+
+    ``retrying``: the task's retry after a transient error; it starts over.
+    """
+    expected = (State.QUEUED, State.READING) if retrying else (State.QUEUED,)
+    job = _take(job_id, expected, State.READING)
     if job is None:
         return
+    job.staged_entries.all().delete()  # what a failed try staged
     data = bytes(job.data)
     try:
         csv_file = entries_csv.read_csv(data, entries_csv.known_streams(job.portfolio))

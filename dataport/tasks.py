@@ -2,7 +2,7 @@
 
 Each takes a job's id. The work is idempotent by the job's state (each step takes
 the job with a conditional UPDATE, or locks its row), so a task delivered twice
-does nothing the second time.
+does nothing the second time; a retry after a transient error starts its step over.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from notifications.tasks import EmailTask
 )
 def import_json(self, job_id: int) -> None:
     """Read, check and write an uploaded export document."""
-    import_jobs.json_import_run(job_id)
+    import_jobs.json_import_run(job_id, retrying=self.request.retries > 0)
 
 
 @shared_task(
@@ -31,7 +31,7 @@ def import_json(self, job_id: int) -> None:
 )
 def stage_entries_csv(self, job_id: int) -> None:
     """Read an uploaded CSV file of entries once into staged rows, for the preview."""
-    import_jobs.entries_csv_stage(job_id)
+    import_jobs.entries_csv_stage(job_id, retrying=self.request.retries > 0)
 
 
 @shared_task(

@@ -756,6 +756,22 @@ def test_the_cleanup_fails_lost_imports_and_drops_unconfirmed_previews(portfolio
 
 
 @pytest.mark.django_db
+def test_a_retry_after_a_transient_error_reads_the_file_again_from_the_start(portfolio):
+    job = import_jobs.job_start(
+        owner=portfolio.owner, portfolio=portfolio, kind="entries_csv", data=GOOD, file_name="a"
+    )
+    # The first try staged a row, then lost its database connection.
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.READING)
+    StagedEntry.objects.create(job=job, line=2, problem="half-read", cells=["", "", ""])
+    import_jobs.entries_csv_stage(job.pk)  # a second delivery: someone else has it
+    assert ImportJob.objects.get(pk=job.pk).state == ImportJob.State.READING
+    import_jobs.entries_csv_stage(job.pk, retrying=True)
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.READY
+    assert (job.summary["row_count"], job.summary["error_count"]) == (2, 0)
+
+
+@pytest.mark.django_db
 def test_the_cleanup_is_on_beats_schedule():
     from django_celery_beat.models import PeriodicTask
 

@@ -1131,6 +1131,17 @@ def test_the_job_page_shows_the_same_state_on_every_reload(client_owner, owner):
     assert client_owner.get(status).json()["state"] == "done"
 
 
+def test_a_retry_after_a_transient_error_imports_the_document_once(client_owner, owner):
+    job_id = job_of(client_owner.post(URL, upload(encode(valid_document()))))
+    # The first try was writing when the database went away: its write rolled back.
+    ImportJob.objects.filter(pk=job_id).update(state=ImportJob.State.WRITING)
+    import_jobs.json_import_run(job_id)  # a second delivery: nothing to do
+    assert ImportJob.objects.get(pk=job_id).state == ImportJob.State.WRITING
+    import_jobs.json_import_run(job_id, retrying=True)
+    assert ImportJob.objects.get(pk=job_id).state == ImportJob.State.DONE
+    assert Stream.objects.filter(portfolio__owner=owner).count() == 2
+
+
 def test_a_stranger_gets_404_on_the_job_pages(client_owner, owner, stranger, client):
     job_id = job_of(client_owner.post(URL, upload(encode(valid_document()))))
     client.force_login(stranger)
