@@ -16,8 +16,8 @@ task delivered twice does its work once; the task's own retry after a transient
 error takes it back from the running state and starts over. A worker lost
 mid-step leaves the job in its running state: ``abandoned_cleanup`` (every ten
 minutes, on beat) fails it once it has not moved for ``STALE_RUNNING``, and removes
-the staged rows of previews left unconfirmed for ``STALE_READY``. Finished jobs keep only their summary, for
-the progress page, until ``KEEP_FINISHED``.
+the staged rows of previews left unconfirmed for ``STALE_READY``. Finished jobs
+keep only their summary, for the progress page, until ``KEEP_FINISHED``.
 """
 
 from __future__ import annotations
