@@ -1195,7 +1195,14 @@ def test_a_file_over_the_limit_is_refused(client_owner, owner, monkeypatch):
 
 
 def test_anonymous_is_sent_to_log_in(client):
-    for response in (client.get(URL), client.post(URL, upload(encode(valid_document())))):
+    job_pages = [
+        reverse(name, args=[1]) for name in ("dataport:import_job", "dataport:import_status")
+    ]
+    for response in (
+        client.get(URL),
+        client.post(URL, upload(encode(valid_document()))),
+        *(client.get(page) for page in job_pages),
+    ):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
     assert not Stream.objects.exists()
