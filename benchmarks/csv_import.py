@@ -1,4 +1,4 @@
-"""Time and memory of importing entries from a CSV file, as the import pages do it.
+"""Time and memory of importing entries from a CSV file, as the import's worker steps do it.
 
     .venv/bin/python benchmarks/csv_import.py                 # SQLite, 100,000 rows
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wealthratio \\
@@ -9,10 +9,12 @@ It works in a throwaway database (Django's test database machinery, named
 peak of Python allocations (tracemalloc, measured in a second, separate run so
 that tracing does not slow the timed one):
 
-- upload: check the file, read every row, hash it (what the upload and the
-  preview pages do once each);
-- import: read and check every row again, then read them once more and write
-  them in batches in one transaction (the confirmation).
+- upload: check the file, read every row, hash it and stage it in the database,
+  then sum up the preview (what the worker does once after the upload);
+- import: check the staged rows and write them with one INSERT ... SELECT in one
+  transaction (what the worker does after the confirmation).
+
+benchmarks/imports.py measures the same through gunicorn and a Celery worker.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from dataport import entries_csv as entry_import  # noqa: E402
+from dataport import staged_entries  # noqa: E402
+from dataport.models import ImportJob  # noqa: E402
 from portfolio.models import Entry, Stream  # noqa: E402
 
 
@@ -61,20 +65,27 @@ def make_csv(rows: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def upload_step(data: bytes, streams) -> str:
-    csv_file = entry_import.read_csv(data, streams)
-    result = entry_import.preview(csv_file, limit=100)
-    assert result.ok, result.rows[:1]
-    return result.file_hash
-
-
-def import_step(data: bytes, streams, portfolio, file_hash: str) -> int:
-    csv_file = entry_import.read_csv(data, streams)
-    check = entry_import.preview(csv_file, limit=1, problems_only=True)  # as the view does
-    assert check.ok and check.file_hash == file_hash
-    record = entry_import.entries_import(
-        portfolio=portfolio, rows=csv_file.rows(), file_hash=file_hash, allow_duplicate=True
+def upload_step(data: bytes, streams, portfolio) -> ImportJob:
+    job = ImportJob.objects.create(
+        owner=portfolio.owner,
+        portfolio=portfolio,
+        kind=ImportJob.Kind.ENTRIES_CSV,
+        state=ImportJob.State.READING,
     )
+    csv_file = entry_import.read_csv(data, streams)
+    job.file_hash = staged_entries.stage(job, csv_file, on_progress=lambda done, total: None)
+    job.allow_duplicate = True
+    job.summary = staged_entries.summary(job)
+    job.state = ImportJob.State.READY
+    job.save()
+    assert job.summary["error_count"] == 0
+    return job
+
+
+def import_step(job: ImportJob) -> int:
+    with transaction.atomic():
+        record = staged_entries.entries_import(job)
+        job.staged_entries.all().delete()
     return record.row_count
 
 
@@ -128,12 +139,12 @@ def main() -> None:
         data = make_csv(args.rows)
         assert len(data) <= entry_import.MAX_BYTES, "more rows than fit in 5 MB"
 
-        upload_seconds, file_hash = measure(upload_step, data, streams)
-        import_seconds, count = measure(import_step, data, streams, portfolio, file_hash)
+        upload_seconds, job = measure(upload_step, data, streams, portfolio)
+        import_seconds, count = measure(import_step, job)
         rss_after = peak_rss_mb()
         assert Entry.objects.count() == count == args.rows
-        upload_peak = traced(upload_step, data, streams)
-        import_peak = traced(import_step, data, streams, portfolio, file_hash)
+        upload_peak = traced(upload_step, data, streams, portfolio)
+        import_peak = traced(import_step, ImportJob.objects.latest("pk"))
 
         if connection.vendor == "postgresql":
             server = f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"

@@ -20,32 +20,29 @@ any order and letter case. Other columns are ignored and named in the preview.
 
 Reading is a stream: ``read_csv`` checks the whole file once (size, binary content,
 UTF-8, header) and ``CsvFile.rows()`` yields one ``ImportRow`` at a time, so memory
-stays at the size of the file plus one batch, whatever the number of rows.
-``preview`` makes the single pass the preview page needs (counts, totals, the
-rows of one page and the file's hash); ``entries_import`` writes.
+stays at the size of the file plus one batch, whatever the number of rows. A worker
+reads the rows once into the database (``dataport.staged_entries``), where the
+preview and the write find them.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from itertools import islice
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from dataport.models import EntryImport
-from portfolio import categories, months, snapshots
+from portfolio import categories, months
 from portfolio.forms import MoneyField
-from portfolio.limits import FIRST_YEAR, LAST_YEAR
-from portfolio.models import Entry, Portfolio
+from portfolio.limits import ENTRY_IMPORT_MAX_LINES, FIRST_YEAR, LAST_YEAR
+from portfolio.models import Entry, Portfolio, Stream
 
 MAX_BYTES = 5 * 1024 * 1024
 BATCH_SIZE = 2000
@@ -76,11 +73,7 @@ class ImportFileError(ValueError):
 
 
 class ImportRejected(Exception):
-    """A row has a problem, so nothing was written."""
-
-    def __init__(self, row: ImportRow | None, message: str):
-        super().__init__(message)
-        self.row = row
+    """A row has a problem (or the file has no rows), so nothing was written."""
 
 
 class DuplicateImport(Exception):
@@ -98,6 +91,11 @@ class KnownStream:
     id: int
     name: str
     category: str
+
+
+def known_streams(portfolio: Portfolio) -> list[KnownStream]:
+    rows = Stream.objects.filter(portfolio=portfolio).values_list("pk", "name", "category")
+    return [KnownStream(id=pk, name=name, category=cat) for pk, name, cat in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +274,10 @@ def read_csv(data: bytes, streams: Iterable[KnownStream]) -> CsvFile:
     """Check a whole file and read its header; raise ``ImportFileError`` if unusable."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    if data.count(b"\n") > ENTRY_IMPORT_MAX_LINES:
+        raise ImportFileError(
+            f"The file has more than {ENTRY_IMPORT_MAX_LINES:,} lines. Split it into parts."
+        )
     if b"\x00" in data:
         # Spreadsheets, archives, images; and UTF-16 text, which is full of NULs.
         raise ImportFileError(
@@ -341,129 +343,6 @@ def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
         elif name:
             ignored.append(_shown(name))
     return columns, ignored
-
-
-# --- The preview ------------------------------------------------------------------
-
-
-@dataclass
-class Preview:
-    """What the preview page shows, from one pass over the file."""
-
-    file_hash: str
-    row_count: int = 0
-    error_count: int = 0
-    earned: Decimal = Decimal(0)
-    passive: Decimal = Decimal(0)
-    spending: Decimal = Decimal(0)
-    first_date: date | None = None
-    last_date: date | None = None
-    rows: list[ImportRow] = field(default_factory=list)  # the requested page only
-    shown_count: int = 0  # rows the page filter matches, over the whole file
-
-    @property
-    def ok(self) -> bool:
-        return self.row_count > 0 and self.error_count == 0
-
-
-def preview(
-    csv_file: CsvFile, *, offset: int = 0, limit: int = 0, problems_only: bool = False
-) -> Preview:
-    """Counts, totals by group, the file's hash, and rows ``offset .. offset+limit``.
-
-    ``problems_only`` pages through the rows with problems instead of all rows.
-    """
-    digest = hashlib.sha256()
-    result = Preview(file_hash="")
-    totals = {categories.EARNED: Decimal(0), categories.PASSIVE: Decimal(0)}
-    totals[categories.OUTGOING] = Decimal(0)
-    for row in csv_file.rows():
-        digest.update(row.normalized().encode())
-        result.row_count += 1
-        if row.errors:
-            result.error_count += 1
-        else:
-            totals[row.group] += row.amount
-            if result.first_date is None or row.date < result.first_date:
-                result.first_date = row.date
-            if result.last_date is None or row.date > result.last_date:
-                result.last_date = row.date
-        if problems_only and not row.errors:
-            continue
-        if offset <= result.shown_count < offset + limit:
-            result.rows.append(row)
-        result.shown_count += 1
-    result.file_hash = digest.hexdigest()
-    result.earned = totals[categories.EARNED]
-    result.passive = totals[categories.PASSIVE]
-    result.spending = totals[categories.OUTGOING]
-    return result
-
-
-# --- The write ----------------------------------------------------------------------
-
-
-def _batches(rows: Iterable[ImportRow], size: int) -> Iterator[list[ImportRow]]:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
-def entries_import(
-    *,
-    portfolio: Portfolio,
-    rows: Iterable[ImportRow],
-    file_hash: str,
-    allow_duplicate: bool = False,
-) -> EntryImport:
-    """Write every row as an entry of ``portfolio``, or none of them.
-
-    Rows are written in batches inside one transaction, so memory stays at one
-    batch; the first row with a problem raises ``ImportRejected`` and rolls back
-    whatever was written. The owner's snapshots are marked stale from the
-    earliest month imported. A file whose hash was imported into the portfolio
-    before raises ``DuplicateImport`` unless ``allow_duplicate``.
-    """
-    with transaction.atomic():
-        # One import into a portfolio at a time: a double click waits, then sees
-        # the first one's record and is refused as a duplicate.
-        list(Portfolio.objects.select_for_update().filter(pk=portfolio.pk).values_list("pk"))
-        if not allow_duplicate:
-            previous = (
-                EntryImport.objects.filter(portfolio=portfolio, file_hash=file_hash)
-                .order_by("-created_at", "-pk")
-                .first()
-            )
-            if previous is not None:
-                raise DuplicateImport(previous)
-        count = 0
-        earliest: date | None = None
-        for batch in _batches(rows, BATCH_SIZE):
-            for row in batch:
-                if row.errors:
-                    raise ImportRejected(row, row.problem)
-                if earliest is None or row.date < earliest:
-                    earliest = row.date
-            Entry.objects.bulk_create(
-                [
-                    Entry(
-                        portfolio_id=portfolio.pk,
-                        date=row.date,
-                        amount=row.amount,
-                        category=row.category,
-                        stream_id=row.stream_id,
-                        note=row.note,
-                    )
-                    for row in batch
-                ],
-                batch_size=BATCH_SIZE,
-            )
-            count += len(batch)
-        if count == 0:
-            raise ImportRejected(None, "The file has no rows to import.")
-        # bulk_create sends no signals: mark the snapshots stale ourselves, once.
-        snapshots.mark_dirty(portfolio.owner_id, earliest)
-        return EntryImport.objects.create(portfolio=portfolio, file_hash=file_hash, row_count=count)
 
 
 # --- Templates and export -----------------------------------------------------------

@@ -27,7 +27,7 @@ from django.utils import timezone
 from dataport.export import FORMAT, PREFERENCE_FIELDS, TABLES, VERSION
 from dataport.json_schema import FIELDS, REQUIRED, BadValue, Reader, kind_of, preference, shown
 from goals.models import Milestone
-from portfolio.limits import GOAL_YEARS_AHEAD, HOURS_MAX, goal_import_years
+from portfolio.limits import GOAL_YEARS_AHEAD, HOURS_MAX, MAX_PORTFOLIOS, goal_import_years
 from portfolio.models import Holding
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -174,6 +174,7 @@ def _check(raw: dict[str, Any], checker: _Checker, today: date) -> Document | No
     for key in raw:
         if key not in known:
             checker.add(f"“{shown(key)}”", "is not part of the document (a typo?)")
+    _check_sizes(raw, checker)
     preferences = _check_preferences(raw.get("user", {}), checker)
     tables = {
         table: _check_records(table, raw.get(table, []), fields, checker)
@@ -181,6 +182,17 @@ def _check(raw: dict[str, Any], checker: _Checker, today: date) -> Document | No
     }
     _check_rules(tables, checker, today)
     return None if checker.problems else Document(preferences, tables)
+
+
+def _check_sizes(raw: dict[str, Any], checker: _Checker) -> None:
+    """The limits of an account, first: a document far past them is refused at once."""
+    portfolios = raw.get("portfolios")
+    if isinstance(portfolios, list) and len(portfolios) > MAX_PORTFOLIOS:
+        checker.add(
+            "portfolios",
+            f"the document has {len(portfolios):,} portfolios; an account can have at most "
+            f"{MAX_PORTFOLIOS}",
+        )
 
 
 def _check_preferences(user: Any, checker: _Checker) -> dict[str, Any]:

@@ -64,6 +64,14 @@ def existing_data(user) -> str:
     return str(ImportSummary({name: count for name, count in counts.items() if count}))
 
 
+def not_empty_message(existing: str) -> str:
+    return (
+        f"Your account already has data ({existing}). A document can only be "
+        "imported into an empty account: delete these first, or sign up for a new "
+        "account to import into."
+    )
+
+
 def user_data_import(*, user, document: Document) -> ImportSummary:
     """Write a checked document into ``user``'s empty account, all of it or nothing.
 
@@ -91,11 +99,7 @@ def _write(user, document: Document) -> ImportSummary:
     locked = get_user_model().objects.select_for_update().get(pk=user.pk)
     existing = existing_data(locked)
     if existing:
-        raise DataImportError(
-            f"Your account already has data ({existing}). A document can only be "
-            "imported into an empty account: delete these first, or sign up for a new "
-            "account to import into."
-        )
+        raise DataImportError(not_empty_message(existing))
     tables = document.tables
     if document.preferences:
         emails = {

@@ -10,15 +10,22 @@ urlpatterns = [
     path("accounts/data/export.json", data.data_export_json, name="export_json"),
     path("accounts/data/export.zip", data.data_export_zip, name="export_zip"),
     path("accounts/data/import/", data.data_import, name="import"),
-    # CSV import of entries: upload, preview (the file kept under its hash), confirm
+    # Any import of the user's, as it runs in the background; its status for the script
+    path("accounts/data/import/<int:job_id>/", data.import_job, name="import_job"),
+    path(
+        "accounts/data/import/<int:job_id>/status.json",
+        data.import_status,
+        name="import_status",
+    ),
+    # CSV import of entries: upload, preview (from the staged rows of the job), confirm
     path("portfolios/<int:pk>/entries/import/", entries_csv.entry_import, name="entry_import"),
     path(
-        "portfolios/<int:pk>/entries/import/<str:file_hash>/",
+        "portfolios/<int:pk>/entries/import/<int:job_id>/",
         entries_csv.entry_import_preview,
         name="entry_import_preview",
     ),
     path(
-        "portfolios/<int:pk>/entries/import/<str:file_hash>/confirm/",
+        "portfolios/<int:pk>/entries/import/<int:job_id>/confirm/",
         entries_csv.entry_import_confirm,
         name="entry_import_confirm",
     ),

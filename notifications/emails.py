@@ -213,14 +213,16 @@ def site_host() -> str:
 def email_context(outgoing: Outgoing) -> dict:
     """What every e-mail template may use, beside the kind's own context."""
     user = outgoing.user
+    # An e-mail the user asked for (an import's outcome) has no switch to turn off.
+    optional = outgoing.kind in PREFERENCE_FIELDS
     return {
         "user": user,
         "currency": user.currency,
         "site_url": settings.SITE_URL,
         "settings_url": absolute_url(reverse("accounts:settings")),
         "dashboard_url": absolute_url(reverse("dashboard:dashboard")),
-        "unsubscribe_url": unsubscribe_url(user, outgoing.kind),
-        "kind_name": KIND_NAMES[outgoing.kind],
+        "unsubscribe_url": unsubscribe_url(user, outgoing.kind) if optional else "",
+        "kind_name": KIND_NAMES.get(outgoing.kind, ""),
         **outgoing.context,
     }
 
@@ -229,19 +231,21 @@ def build_email(outgoing: Outgoing) -> ProgressEmail:
     """The message for ``outgoing``: rendered, with every header it needs."""
     context = email_context(outgoing)
     rendered = render_email(outgoing.template, context)
+    headers = {
+        "Message-ID": make_msgid(idstring=str(outgoing.kind), domain=site_host()),
+        "Date": formatdate(usegmt=True),
+        # RFC 3834: no vacation auto-replies to a machine.
+        "Auto-Submitted": "auto-generated",
+    }
+    if context["unsubscribe_url"]:
+        headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = ProgressEmail(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[outgoing.to],
-        headers={
-            "Message-ID": make_msgid(idstring=str(outgoing.kind), domain=site_host()),
-            "Date": formatdate(usegmt=True),
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            # RFC 3834: no vacation auto-replies to a machine.
-            "Auto-Submitted": "auto-generated",
-        },
+        headers=headers,
         images=outgoing.images,
     )
     message.attach_alternative(rendered.html, "text/html")

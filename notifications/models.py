@@ -20,6 +20,8 @@ class SentEmail(models.Model):
         REMINDER = "reminder", "Log reminder"
         MILESTONE = "milestone", "Milestone"
         NEW_YEAR = "new_year", "New-year invitation"
+        # The outcome of an import the user started: no switch, no unsubscribe link.
+        IMPORT = "import", "Import result"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Sending"  # claimed; stays so if the worker died mid-send
@@ -32,7 +34,8 @@ class SentEmail(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind)
     # What the e-mail is about: "2026-01" (monthly, reminder: the month reported on),
-    # "2027" (new year), "goal_achieved:17" (milestone: its kind and key).
+    # "2027" (new year), "goal_achieved:17" (milestone: its kind and key), "17"
+    # (import: the import job's id).
     period = models.CharField(max_length=100)
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     to_email = models.EmailField("sent to")

@@ -15,6 +15,7 @@ from portfolio.limits import (
     HOURS_MAX,
     HOURS_PLACES,
     LAST_YEAR,
+    MAX_PORTFOLIOS,
     MONEY_LIMIT,
     MONEY_PLACES,
     MONEY_WHOLE_DIGITS,
@@ -37,6 +38,17 @@ class PortfolioForm(forms.ModelForm):
         if others.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("You already have a portfolio with this name.")
         return name
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            count = Portfolio.objects.filter(owner=self.instance.owner).count()
+            if count >= MAX_PORTFOLIOS:
+                raise forms.ValidationError(
+                    f"You have {count} portfolios, the most an account can have. "
+                    "Delete one you no longer use, or add to an existing one."
+                )
+        return cleaned
 
 
 # --- Shared fields ---------------------------------------------------------------

@@ -64,3 +64,14 @@ def goal_import_years(this_year: int) -> range:
 MAX_PROJECTION_YEARS = 50
 # Snapshot history is capped, so a typo such as year 1025 cannot make 12,000 rows.
 MAX_HISTORY_MONTHS = 50 * 12
+
+# Portfolios an account may have. Every figure and every month of snapshot history
+# is computed once per portfolio as well as for the account, so the cost of a
+# recompute grows with portfolios x months: the portfolio form and the JSON import
+# both stop here, well above what a household uses (a few; a dozen at most).
+MAX_PORTFOLIOS = 50
+
+# Lines of a CSV file of entries: a 5 MB file of real rows has about 230,000, so more
+# lines than this are not a bank's export (a million one-character lines fit in 2 MB).
+# Refused at the upload, before a row is read.
+ENTRY_IMPORT_MAX_LINES = 300_000

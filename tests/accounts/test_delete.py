@@ -12,13 +12,13 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
 from django.urls import reverse
 
-from dataport import kept_uploads
+from dataport import import_jobs
+from dataport.models import ImportJob, StagedEntry
 from portfolio.models import Portfolio
 from tests.factories import (
     PASSWORD,
@@ -70,6 +70,15 @@ def give_data(user) -> None:
     ValuationFactory(holding=holding)
     StreamFactory(portfolio=retirement)
     EntryFactory(portfolio=user.portfolios.get(name="Personal"))
+    # An import waiting for its confirmation: the job and its staged rows.
+    job = import_jobs.job_start(
+        owner=user,
+        portfolio=retirement,
+        kind=ImportJob.Kind.ENTRIES_CSV,
+        data=b"date,amount,category\r\n2025-01-31,4200,salary\r\n",
+        file_name="entries.csv",
+    )
+    import_jobs.entries_csv_stage(job.pk)
     EmailAddress.objects.create(user=user, email=f"second.{user.email}", verified=False)
     TOTP.activate(user, generate_totp_secret())
     RecoveryCodes.activate(user)
@@ -120,6 +129,8 @@ def test_the_right_password_deletes_the_user_and_all_their_data(client_owner, po
         "portfolio.Valuation",
         "portfolio.Stream",
         "portfolio.Entry",
+        "dataport.ImportJob",
+        "dataport.StagedEntry",
     }
     strangers = everything_owned_by(stranger)
 
@@ -147,7 +158,7 @@ def _logged_in_as(user) -> set[str]:
     }
 
 
-def test_deletion_removes_the_users_other_sessions_and_kept_uploads(
+def test_deletion_removes_the_users_other_sessions_and_imports(
     client_owner, owner, stranger, django_capture_on_commit_callbacks
 ):
     other_browser, strangers_browser = Client(), Client()
@@ -162,9 +173,12 @@ def test_deletion_removes_the_users_other_sessions_and_kept_uploads(
         {"file": SimpleUploadedFile("entries.csv", csv, "text/csv")},
     )
     assert response.status_code == 302
-    file_hash = response["Location"].rstrip("/").rsplit("/", 1)[1]
-    key = kept_uploads.file_key(portfolio.pk, file_hash)
-    assert cache.get(key) is not None
+    job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
+    import_jobs.entries_csv_stage(job_id)
+    assert StagedEntry.objects.filter(job_id=job_id).count() == 1
+    owned = everything_owned_by(owner)
+    assert owned[ImportJob] == {job_id}
+    assert owned[StagedEntry]
 
     with django_capture_on_commit_callbacks(execute=True):
         client_owner.post(URL, {"password": PASSWORD})
@@ -172,7 +186,8 @@ def test_deletion_removes_the_users_other_sessions_and_kept_uploads(
     assert not User.objects.filter(pk=owner.pk).exists()
     assert _logged_in_as(owner) == set()
     assert "_auth_user_id" not in other_browser.session
-    assert cache.get(key) is None
+    assert not ImportJob.objects.filter(pk=job_id).exists()
+    assert not StagedEntry.objects.filter(job_id=job_id).exists()
     assert _logged_in_as(stranger) == strangers_sessions
 
 

@@ -8,24 +8,17 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from dataport import entries_csv as csv_import
-from dataport import kept_uploads
-from dataport.entries_csv import (
-    DuplicateImport,
-    ImportFileError,
-    ImportRejected,
-    KnownStream,
-    csv_safe,
-    entries_import,
-    preview,
-    read_csv,
-)
-from dataport.models import EntryImport
+from dataport import import_jobs, staged_entries
+from dataport.entries_csv import ImportFileError, KnownStream, csv_safe, read_csv
+from dataport.models import EntryImport, ImportJob, StagedEntry
 from portfolio.models import Entry, Portfolio
 from tests.factories import PortfolioFactory, StreamFactory
 from tests.helpers import texts
@@ -225,34 +218,64 @@ def test_a_cell_beyond_the_csv_module_limit_is_a_file_error():
         list(read_csv(data, []).rows())
 
 
-def test_the_hash_is_of_the_rows_not_of_the_bytes():
+def staged_job(portfolio, data: bytes | str, name: str = "entries.csv") -> ImportJob:
+    """A CSV job of ``portfolio``'s owner, read by the worker's step (called directly)."""
+    data = data.encode() if isinstance(data, str) else data
+    job = import_jobs.job_start(
+        owner=portfolio.owner,
+        portfolio=portfolio,
+        kind=ImportJob.Kind.ENTRIES_CSV,
+        data=data,
+        file_name=name,
+    )
+    import_jobs.entries_csv_stage(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def write(job: ImportJob, *, again: bool = False) -> ImportJob:
+    """Confirm a staged job and run the worker's write step directly."""
+    assert import_jobs.entries_csv_confirm(job=job, allow_duplicate=again)
+    import_jobs.entries_csv_write(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+@pytest.mark.django_db
+def test_the_hash_is_of_the_rows_not_of_the_bytes(portfolio):
     plain = HEADER + "2025-01-31,12.5,dividends,,Q1\r\n"
     other = "\ufeffCategory;Date;Amount;Note\n DIVIDENDS ;2025-01-31;12,50;Q1\n"
     different = HEADER + "2025-01-31,12.51,dividends,,Q1\r\n"
 
     def digest(text):
-        return preview(read_csv(text.encode(), [])).file_hash
+        job = staged_job(portfolio, text)
+        ImportJob.objects.filter(pk=job.pk).delete()
+        return job.file_hash
 
     assert digest(plain) == digest(other)
     assert digest(plain) != digest(different)
     assert re.fullmatch(r"[0-9a-f]{64}", digest(plain))
 
 
-def test_the_preview_counts_totals_and_pages():
+@pytest.mark.django_db
+def test_the_preview_counts_totals_and_pages_from_the_staged_rows(portfolio):
     lines = [f"2025-01-{day:02d},10,salary" for day in range(1, 29)]
+    lines += ["2025-01-01,1,salary" for _ in range(100)]
     lines += ["2025-02-01,2.5,rent", "2025-02-02,x,rent", "2024-12-31,4,taxes"]
-    csv_file = read_csv((HEADER + "\n".join(lines)).encode(), [])
+    job = staged_job(portfolio, HEADER + "\n".join(lines))
+    assert job.state == ImportJob.State.READY
+    assert bytes(job.data) == b""  # the file is forgotten once its rows are staged
+    assert (job.summary["row_count"], job.summary["error_count"]) == (131, 1)
+    assert (job.summary["earned"], job.summary["passive"]) == ("380.00", "2.50")
+    assert job.summary["spending"] == "4.00"
+    assert (job.summary["first_date"], job.summary["last_date"]) == ("2024-12-31", "2025-02-01")
+    assert (job.done, job.total) == (job.total, 132)
 
-    result = preview(csv_file, offset=25, limit=5)
-    assert (result.row_count, result.error_count) == (31, 1)
-    assert (result.earned, result.passive, result.spending) == (D("280"), D("2.5"), D("4"))
-    assert (result.first_date, result.last_date) == (dt.date(2024, 12, 31), dt.date(2025, 2, 1))
-    assert [row.line for row in result.rows] == [27, 28, 29, 30, 31]
-    assert not result.ok
-
-    problems = preview(csv_file, limit=10, problems_only=True)
-    assert [row.line for row in problems.rows] == [31]
-    assert problems.shown_count == 1
+    second = staged_entries.page(job, number=2, problems_only=False)
+    assert [row.line for row in second] == list(range(102, 133))
+    problems = staged_entries.page(job, number=1, problems_only=True)
+    assert [(row.line, row.cells[1]) for row in problems] == [(131, "x")]
+    assert problems[0].problem.startswith("Bad amount “x”")
 
 
 @pytest.mark.parametrize(
@@ -274,64 +297,78 @@ def test_csv_safe_defuses_formulas_but_not_negative_amounts(value, shown):
     assert csv_safe(value) == shown
 
 
-def test_the_template_reads_back_without_a_problem():
-    result = preview(read_csv(csv_import.template_csv().encode(), []))
-    assert result.row_count == 4
-    assert result.ok
+@pytest.mark.django_db
+def test_the_template_reads_back_without_a_problem(portfolio):
+    job = staged_job(portfolio, csv_import.template_csv())
+    assert (job.summary["row_count"], job.summary["error_count"]) == (4, 0)
 
 
 # --- The write ------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_entries_import_writes_every_row_and_remembers_the_file(portfolio):
+def test_the_write_inserts_every_row_and_remembers_the_file(portfolio):
     stream = StreamFactory(portfolio=portfolio, name="ACME salary")
-    streams = [KnownStream(id=stream.pk, name=stream.name, category=stream.category)]
     text = HEADER + "2025-01-31,3000,,acme salary,\r\n2025-02-01,-12.50,fees,,=1+1\r\n"
-    record = entries_import(portfolio=portfolio, rows=rows_of(text, streams), file_hash="a" * 64)
+    job = write(staged_job(portfolio, text))
 
-    assert (record.row_count, record.file_hash) == (2, "a" * 64)
+    assert job.state == ImportJob.State.DONE
+    assert job.summary["imported"] == 2
+    record = EntryImport.objects.get(portfolio=portfolio)
+    assert (record.row_count, record.file_hash) == (2, job.file_hash)
     salary, fee = Entry.objects.filter(portfolio=portfolio).order_by("date")
     assert (salary.stream, salary.category, salary.amount) == (stream, "salary", D("3000.00"))
     assert (fee.amount, fee.category, fee.note, fee.stream) == (D("-12.50"), "fees", "=1+1", None)
+    assert not StagedEntry.objects.exists()  # the staged rows go once written
 
 
 @pytest.mark.django_db
-def test_entries_import_marks_the_snapshots_stale_from_the_earliest_month(owner, portfolio):
+def test_the_write_marks_the_snapshots_stale_from_the_earliest_month(owner, portfolio):
     from portfolio.models import SnapshotQueue
 
     SnapshotQueue.objects.filter(user=owner).delete()
     text = HEADER + "2025-03-31,10,rent\r\n2024-11-15,10,rent\r\n2025-01-01,10,rent\r\n"
-    entries_import(portfolio=portfolio, rows=rows_of(text), file_hash="f" * 64)
+    write(staged_job(portfolio, text))
     assert SnapshotQueue.objects.get(user=owner).dirty_since == dt.date(2024, 11, 1)
 
 
 @pytest.mark.django_db
-def test_entries_import_refuses_a_file_imported_before_unless_told(portfolio):
-    rows = rows_of(HEADER + "2025-01-31,10,rent\r\n")
-    entries_import(portfolio=portfolio, rows=rows, file_hash="b" * 64)
-    with pytest.raises(DuplicateImport):
-        entries_import(portfolio=portfolio, rows=rows, file_hash="b" * 64)
+def test_the_write_refuses_a_file_imported_before_unless_told(portfolio):
+    text = HEADER + "2025-01-31,10,rent\r\n"
+    write(staged_job(portfolio, text))
+    job = write(staged_job(portfolio, text))
+    # Back to its preview, with the message, for the box to be ticked.
+    assert job.state == ImportJob.State.READY
+    assert "Tick the box to import its entries a second time" in job.problems[0]
     assert Entry.objects.count() == 1
-    entries_import(portfolio=portfolio, rows=rows, file_hash="b" * 64, allow_duplicate=True)
+    assert write(job, again=True).state == ImportJob.State.DONE
     assert Entry.objects.count() == 2
     assert EntryImport.objects.filter(portfolio=portfolio).count() == 2
 
 
 @pytest.mark.django_db
-def test_a_bad_row_after_written_batches_rolls_everything_back(portfolio):
+def test_a_row_with_a_problem_writes_nothing_even_if_confirmed(portfolio):
     count = 3 * csv_import.BATCH_SIZE + 10
-    rows = read_csv(big_csv(count, bad_line=count + 1), []).rows()
-    with pytest.raises(ImportRejected, match=rf"^Line {count + 1}: Bad amount “12.3.4”"):
-        entries_import(portfolio=portfolio, rows=rows, file_hash="c" * 64)
+    job = staged_job(portfolio, big_csv(count, bad_line=count + 1))
+    job = write(job)
+    assert job.state == ImportJob.State.FAILED
+    assert job.problems[0].startswith(f"Line {count + 1}: Bad amount “12.3.4”")
     assert Entry.objects.count() == 0
     assert EntryImport.objects.count() == 0
+    assert not StagedEntry.objects.exists()
 
 
 @pytest.mark.django_db
-def test_nothing_to_import_is_refused(portfolio):
-    with pytest.raises(ImportRejected):
-        entries_import(portfolio=portfolio, rows=[], file_hash="d" * 64)
+def test_a_failure_midway_through_the_insert_writes_nothing(portfolio):
+    # A row the database refuses at the end of the INSERT (here a zero amount slipped
+    # into the staged rows behind the checks' back): the rows before it are not kept.
+    text = HEADER + "".join(f"2025-01-01,{n},rent\r\n" for n in range(1, 3001))
+    job = staged_job(portfolio, text)
+    StagedEntry.objects.filter(job=job, line=3001).update(amount=0)
+    job = write(job)
+    assert job.state == ImportJob.State.FAILED
+    assert "Nothing was imported." in job.problems[0]
+    assert Entry.objects.count() == 0
     assert EntryImport.objects.count() == 0
 
 
@@ -342,21 +379,35 @@ def upload_url(portfolio) -> str:
     return reverse("dataport:entry_import", args=[portfolio.pk])
 
 
-def preview_url(portfolio, file_hash: str) -> str:
-    return reverse("dataport:entry_import_preview", args=[portfolio.pk, file_hash])
+def preview_url(portfolio, job_id: int) -> str:
+    return reverse("dataport:entry_import_preview", args=[portfolio.pk, job_id])
 
 
-def confirm_url(portfolio, file_hash: str) -> str:
-    return reverse("dataport:entry_import_confirm", args=[portfolio.pk, file_hash])
+def confirm_url(portfolio, job_id: int) -> str:
+    return reverse("dataport:entry_import_confirm", args=[portfolio.pk, job_id])
 
 
 def upload(client, portfolio, data: bytes, name: str = "entries.csv"):
     return client.post(upload_url(portfolio), {"file": SimpleUploadedFile(name, data, "text/csv")})
 
 
-def uploaded_hash(response) -> str:
+def uploaded_job(response) -> int:
     assert response.status_code == 302, response.content.decode()[:2000]
-    return re.search(r"/import/([0-9a-f]{64})/$", response["Location"])[1]
+    return int(re.search(r"/import/(\d+)/$", response["Location"])[1])
+
+
+def upload_and_read(client, portfolio, data: bytes) -> int:
+    """Upload through the page, then run the worker's reading step (directly)."""
+    job_id = uploaded_job(upload(client, portfolio, data))
+    import_jobs.entries_csv_stage(job_id)
+    return job_id
+
+
+def confirm(client, portfolio, job_id: int, data: dict | None = None):
+    """Post the confirmation, then run the worker's write step (directly)."""
+    response = client.post(confirm_url(portfolio, job_id), data or {})
+    import_jobs.entries_csv_write(job_id)
+    return response
 
 
 @pytest.fixture
@@ -381,61 +432,113 @@ class TestPages:
         assert reverse("dataport:entry_import_template") in html
         assert "<code>business_profit</code>" in html
 
-    def test_upload_preview_and_import(self, client_owner, portfolio):
-        file_hash = uploaded_hash(upload(client_owner, portfolio, GOOD))
-        assert Entry.objects.count() == 0  # nothing before the confirmation
+    def test_upload_only_stores_the_file_then_the_preview_comes_from_staged_rows(
+        self, client_owner, portfolio, django_assert_max_num_queries
+    ):
+        with django_assert_max_num_queries(12):
+            job_id = uploaded_job(upload(client_owner, portfolio, GOOD))
+        job = ImportJob.objects.get(pk=job_id)
+        assert (job.state, bytes(job.data)) == (ImportJob.State.QUEUED, GOOD)
+        assert not StagedEntry.objects.exists()  # nothing read in the request
+        html = client_owner.get(preview_url(portfolio, job_id)).content.decode()
+        assert "Waiting for its turn" in html
+        assert 'id="import-progress"' in html
+        assert reverse("dataport:import_status", args=[job_id]) in html
+        assert "<script>" not in html  # the strict CSP: only static files
 
-        response = client_owner.get(preview_url(portfolio, file_hash))
+        import_jobs.entries_csv_stage(job_id)
+        assert Entry.objects.count() == 0  # nothing before the confirmation
+        response = client_owner.get(preview_url(portfolio, job_id))
         assert response.status_code == 200
         html = response.content.decode()
         assert "2 rows from 31 Jan 2025 to 1 Feb 2025" in html
         assert 'data-figure="earned">$4,200.00<' in html
         assert "=cmd|&#x27; /C calc&#x27;!A0" in html  # shown as text, escaped
-        assert confirm_url(portfolio, file_hash) in html
+        assert confirm_url(portfolio, job_id) in html
         assert "Import 2 entries" in html
 
-        response = client_owner.post(confirm_url(portfolio, file_hash))
+        response = confirm(client_owner, portfolio, job_id)
         assert response.status_code == 302
-        assert response["Location"] == reverse("portfolio:entry_list", args=[portfolio.pk])
-        assert texts(response) == ["Imported 2 entries."]
+        assert response["Location"] == preview_url(portfolio, job_id)
+        html = client_owner.get(preview_url(portfolio, job_id)).content.decode()
+        assert "Imported 2 entries." in html
         salary, dividend = Entry.objects.filter(portfolio=portfolio).order_by("date")
         assert (salary.amount, salary.category, salary.note) == (D("4200.00"), "salary", "January")
         assert dividend.note == FORMULA  # stored as given, never evaluated
-        assert EntryImport.objects.get(portfolio=portfolio).file_hash == file_hash
+        job.refresh_from_db()
+        assert EntryImport.objects.get(portfolio=portfolio).file_hash == job.file_hash
 
-        # The kept file is gone: a second click (or the back button) imports nothing.
-        response = client_owner.post(confirm_url(portfolio, file_hash))
-        assert response["Location"] == upload_url(portfolio)
+        # Done: a second click (or the back button) imports nothing.
+        response = confirm(client_owner, portfolio, job_id)
+        assert response["Location"] == preview_url(portfolio, job_id)
         assert Entry.objects.count() == 2
 
+    def test_a_reload_shows_the_same_state(self, client_owner, portfolio):
+        job_id = upload_and_read(client_owner, portfolio, GOOD)
+        client_owner.post(confirm_url(portfolio, job_id))
+        for _reload in range(2):
+            html = client_owner.get(preview_url(portfolio, job_id)).content.decode()
+            assert "Importing" in html
+            assert 'data-state="writing"' in html
+        status = client_owner.get(reverse("dataport:import_status", args=[job_id])).json()
+        assert status == {"state": "writing", "label": "Importing", "done": 0, "total": 0}
+        import_jobs.entries_csv_write(job_id)
+        for _reload in range(2):
+            html = client_owner.get(preview_url(portfolio, job_id)).content.decode()
+            assert "Imported 2 entries." in html
+            assert 'id="import-progress"' not in html
+        # The account's import page leads to the same place.
+        response = client_owner.get(reverse("dataport:import_job", args=[job_id]))
+        assert response["Location"] == preview_url(portfolio, job_id)
+
+    def test_the_preview_pages_come_from_the_staged_rows_in_a_flat_number_of_queries(
+        self, client_owner, portfolio, django_assert_num_queries
+    ):
+        small = upload_and_read(client_owner, portfolio, GOOD)
+        lines = "".join(f"2025-01-01,{n},rent\r\n" for n in range(1, 2501))
+        large = upload_and_read(client_owner, portfolio, (HEADER + lines).encode())
+        assert bytes(ImportJob.objects.get(pk=large).data) == b""  # the upload is gone
+        counts = []
+        for job_id in (small, large):
+            for query in ({}, {"show": "problems"}, {"page": "3"}):
+                with CaptureQueriesContext(connection) as queries:
+                    assert (
+                        client_owner.get(preview_url(portfolio, job_id), query).status_code == 200
+                    )
+                counts.append(len(queries))
+        assert len(set(counts)) == 1, counts
+
     def test_the_same_rows_again_need_a_confirmation(self, client_owner, portfolio):
-        file_hash = uploaded_hash(upload(client_owner, portfolio, GOOD))
-        client_owner.post(confirm_url(portfolio, file_hash))
+        first = upload_and_read(client_owner, portfolio, GOOD)
+        confirm(client_owner, portfolio, first)
 
         # The same rows, written differently, are recognised.
         again = "\ufeffdate;amount;category;note\n2025-01-31;4200,00;salary;January\n"
         again += f'2025-02-01;35.10;Dividends;"{FORMULA}"\n'
-        assert uploaded_hash(upload(client_owner, portfolio, again.encode())) == file_hash
-        html = client_owner.get(preview_url(portfolio, file_hash)).content.decode()
+        job_id = upload_and_read(client_owner, portfolio, again.encode())
+        assert (
+            ImportJob.objects.get(pk=job_id).file_hash == ImportJob.objects.get(pk=first).file_hash
+        )
+        html = client_owner.get(preview_url(portfolio, job_id)).content.decode()
         assert "You already imported this file" in html
         assert 'name="again"' in html
 
-        response = client_owner.post(confirm_url(portfolio, file_hash))
+        response = confirm(client_owner, portfolio, job_id)
         assert "Tick the box to import its entries a second time" in texts(response)[0]
-        assert response["Location"] == preview_url(portfolio, file_hash)
+        assert response["Location"] == preview_url(portfolio, job_id)
         assert Entry.objects.count() == 2
 
-        response = client_owner.post(confirm_url(portfolio, file_hash), {"again": "on"})
-        assert texts(response)[-1] == "Imported 2 entries."
+        response = confirm(client_owner, portfolio, job_id, {"again": "on"})
+        assert "Imported 2 entries." in client_owner.get(preview_url(portfolio, job_id)).text
         assert Entry.objects.count() == 4
 
     def test_a_file_with_problems_lists_each_row_and_cannot_be_imported(
         self, client_owner, portfolio
     ):
         data = (HEADER + "2025-01-31,10,salary\r\n31.01.2025,x,wages,Ghost\r\n").encode()
-        file_hash = uploaded_hash(upload(client_owner, portfolio, data))
+        job_id = upload_and_read(client_owner, portfolio, data)
 
-        response = client_owner.get(preview_url(portfolio, file_hash))
+        response = client_owner.get(preview_url(portfolio, job_id))
         html = response.content.decode()
         assert "1 row has a problem" in html
         for problem in [
@@ -445,55 +548,65 @@ class TestPages:
             "Unknown stream “Ghost”",
         ]:
             assert problem in html
-        assert confirm_url(portfolio, file_hash) not in html
+        assert confirm_url(portfolio, job_id) not in html
 
         # The good row's problem cell is empty: nothing for a screen reader to read.
         good_row = re.search(r"<tr>\s*<td class=\"num\">2</td>.*?</tr>", html, re.S)[0]
         assert re.search(r"<td></td>\s*</tr>$", good_row), good_row
         assert "None" not in good_row
 
-        only = client_owner.get(preview_url(portfolio, file_hash), {"show": "problems"})
-        assert [row.line for row in only.context["preview"].rows] == [3]
+        only = client_owner.get(preview_url(portfolio, job_id), {"show": "problems"})
+        assert [row.line for row in only.context["rows"]] == [3]
 
         # Posting anyway writes nothing.
-        response = client_owner.post(confirm_url(portfolio, file_hash))
-        assert texts(response) == [
-            "Line 3: Bad date “31.01.2025”: write it as YYYY-MM-DD, e.g. 2025-01-31. "
-            "Bad amount “x”: Enter an amount as a plain number, such as 1250.50. "
-            "Unknown category “wages”. Unknown stream “Ghost”: add it under Streams first, "
-            "or leave the cell empty. Nothing was imported."
-        ]
+        response = confirm(client_owner, portfolio, job_id)
+        assert texts(response) == ["Some rows have a problem. Nothing was imported."]
         assert Entry.objects.count() == 0
 
     def test_a_stream_deleted_after_the_preview_stops_the_import(self, client_owner, portfolio):
         stream = StreamFactory(portfolio=portfolio, name="Rent flat", category="rent")
         data = (HEADER + "2025-01-31,900,,Rent flat\r\n").encode()
-        file_hash = uploaded_hash(upload(client_owner, portfolio, data))
+        job_id = upload_and_read(client_owner, portfolio, data)
         stream.delete()
-        response = client_owner.post(confirm_url(portfolio, file_hash))
-        assert "Unknown stream “Rent flat”" in texts(response)[0]
+        confirm(client_owner, portfolio, job_id)
+        html = client_owner.get(preview_url(portfolio, job_id)).content.decode()
+        assert "Line 2: the stream “Rent flat” was deleted since the preview." in html
+        assert "Nothing was imported." in html
         assert Entry.objects.count() == 0
+
+    def test_a_second_import_is_refused_while_one_runs(self, client_owner, portfolio):
+        first = uploaded_job(upload(client_owner, portfolio, GOOD))
+        response = upload(client_owner, portfolio, GOOD)
+        assert response.status_code == 200
+        assert "Another import of yours is still running" in response.text
+        assert ImportJob.objects.count() == 1
+        import_jobs.entries_csv_stage(first)  # read: the preview waits, nothing runs
+        second = upload_and_read(client_owner, portfolio, GOOD)
+        # Confirming while the other one reads is refused too.
+        uploaded_job(upload(client_owner, PortfolioFactory(owner=portfolio.owner), GOOD))
+        response = client_owner.post(confirm_url(portfolio, second))
+        assert "Another import of yours is still running" in texts(response)[0]
+        assert ImportJob.objects.get(pk=second).state == ImportJob.State.READY
 
     def test_rows_are_shown_a_page_at_a_time(self, client_owner, portfolio):
         lines = "".join(f"2025-01-01,{n},rent\r\n" for n in range(1, 251))
-        file_hash = uploaded_hash(upload(client_owner, portfolio, (HEADER + lines).encode()))
-        response = client_owner.get(preview_url(portfolio, file_hash), {"page": "3"})
-        assert [row.line for row in response.context["preview"].rows] == list(range(202, 252))
+        job_id = upload_and_read(client_owner, portfolio, (HEADER + lines).encode())
+        response = client_owner.get(preview_url(portfolio, job_id), {"page": "3"})
+        assert [row.line for row in response.context["rows"]] == list(range(202, 252))
         assert "Page 3 of 3" in response.content.decode()
         for page in ["0", "-1", "x", "99"]:
             assert (
-                client_owner.get(preview_url(portfolio, file_hash), {"page": page}).status_code
-                == 200
+                client_owner.get(preview_url(portfolio, job_id), {"page": page}).status_code == 200
             )
 
     @pytest.mark.parametrize(
         ("data", "message"),
         [
             (b"", "The file is empty."),
-            (b"date,amount,category\r\n", "The file has no rows under its header line."),
             (b"\x00\x01\x02\xff" * 1000, "This is not a CSV text file."),
             (b"\xff\xfe\xfd garbage", "The file is not UTF-8 text"),
             (b"day,sum\r\n2025-01-01,1\r\n", "missing: date, amount, category"),
+            (b"date,amount,category\n" + b"x\n" * 1_000_000, "more than 300,000 lines"),
             (b"date,amount,category\n" + b"2025-01-01,1.00,salary\n" * 460_000, "larger than 5 MB"),
         ],
     )
@@ -503,34 +616,45 @@ class TestPages:
         response = upload(client_owner, portfolio, data)
         assert response.status_code == 200
         assert message in " ".join(response.context["form"].errors["file"])
+        assert not ImportJob.objects.exists()
         assert Entry.objects.count() == 0
 
     def test_no_file_chosen(self, client_owner, portfolio):
         response = client_owner.post(upload_url(portfolio), {})
         assert response.context["form"].errors["file"] == ["Choose a CSV file to import."]
 
-    def test_an_expired_or_unknown_file_sends_back_to_the_upload(self, client_owner, portfolio):
-        for response in [
-            client_owner.get(preview_url(portfolio, "e" * 64)),
-            client_owner.post(confirm_url(portfolio, "e" * 64)),
-        ]:
-            assert response["Location"] == upload_url(portfolio)
-            assert "no longer kept" in texts(response)[0]
-        assert client_owner.get(preview_url(portfolio, "E" * 64)).status_code == 404
-        assert client_owner.get(preview_url(portfolio, "not-a-hash")).status_code == 404
+    def test_a_file_without_rows_fails_with_its_message(self, client_owner, portfolio):
+        job_id = upload_and_read(client_owner, portfolio, b"date,amount,category\r\n")
+        html = client_owner.get(preview_url(portfolio, job_id)).content.decode()
+        assert "Nothing was imported." in html
+        assert "The file has no rows under its header line." in html
+        assert ImportJob.objects.get(pk=job_id).state == ImportJob.State.FAILED
+
+    def test_an_unknown_import_is_404(self, client_owner, portfolio):
+        job_id = upload_and_read(client_owner, portfolio, GOOD)
+        other = PortfolioFactory(owner=portfolio.owner, name="Other")
+        assert client_owner.get(preview_url(portfolio, job_id + 1)).status_code == 404
+        assert client_owner.get(preview_url(other, job_id)).status_code == 404
+        assert client_owner.post(confirm_url(other, job_id)).status_code == 404
 
     def test_a_stranger_gets_404_everywhere(self, client_owner, client_stranger, portfolio):
-        file_hash = uploaded_hash(upload(client_owner, portfolio, GOOD))
+        job_id = upload_and_read(client_owner, portfolio, GOOD)
         assert client_stranger.get(upload_url(portfolio)).status_code == 404
         assert upload(client_stranger, portfolio, GOOD).status_code == 404
-        assert client_stranger.get(preview_url(portfolio, file_hash)).status_code == 404
-        assert client_stranger.post(confirm_url(portfolio, file_hash)).status_code == 404
+        assert client_stranger.get(preview_url(portfolio, job_id)).status_code == 404
+        assert client_stranger.post(confirm_url(portfolio, job_id)).status_code == 404
+        for name in ("dataport:import_job", "dataport:import_status"):
+            assert client_stranger.get(reverse(name, args=[job_id])).status_code == 404
+        assert ImportJob.objects.get(pk=job_id).state == ImportJob.State.READY
         assert Entry.objects.count() == 0
 
     def test_wrong_methods_get_405(self, client_owner, portfolio):
-        file_hash = uploaded_hash(upload(client_owner, portfolio, GOOD))
-        assert client_owner.get(confirm_url(portfolio, file_hash)).status_code == 405
-        assert client_owner.post(preview_url(portfolio, file_hash)).status_code == 405
+        job_id = upload_and_read(client_owner, portfolio, GOOD)
+        assert client_owner.get(confirm_url(portfolio, job_id)).status_code == 405
+        assert client_owner.post(preview_url(portfolio, job_id)).status_code == 405
+        assert (
+            client_owner.post(reverse("dataport:import_status", args=[job_id])).status_code == 405
+        )
         assert client_owner.post(reverse("dataport:entry_import_template")).status_code == 405
         assert client_owner.put(upload_url(portfolio)).status_code == 405
         assert Entry.objects.count() == 0
@@ -556,13 +680,13 @@ class TestPages:
 def test_100000_rows_are_imported_through_the_pages(client_owner, portfolio):
     data = big_csv(100_000)
     assert len(data) < csv_import.MAX_BYTES
-    file_hash = uploaded_hash(upload(client_owner, portfolio, data))
-    response = client_owner.get(preview_url(portfolio, file_hash))
-    assert response.context["preview"].row_count == 100_000
-    assert len(response.context["preview"].rows) == 100  # one page, not 100,000 rows of HTML
+    job_id = upload_and_read(client_owner, portfolio, data)
+    response = client_owner.get(preview_url(portfolio, job_id))
+    assert response.context["preview"]["row_count"] == 100_000
+    assert len(response.context["rows"]) == 100  # one page, not 100,000 rows of HTML
 
-    response = client_owner.post(confirm_url(portfolio, file_hash))
-    assert texts(response) == ["Imported 100,000 entries."]
+    confirm(client_owner, portfolio, job_id)
+    assert "Imported 100,000 entries." in client_owner.get(preview_url(portfolio, job_id)).text
     assert Entry.objects.filter(portfolio=portfolio).count() == 100_000
     assert EntryImport.objects.get().row_count == 100_000
 
@@ -570,25 +694,87 @@ def test_100000_rows_are_imported_through_the_pages(client_owner, portfolio):
 @pytest.mark.django_db
 def test_a_bad_row_on_line_99999_writes_nothing(client_owner, portfolio):
     data = big_csv(100_000, bad_line=99_999)
-    file_hash = uploaded_hash(upload(client_owner, portfolio, data))
-    # The preview shows the problem; posting the confirmation anyway must not write
-    # the 99,997 good rows before it (they are written in batches, then rolled back).
-    response = client_owner.post(confirm_url(portfolio, file_hash))
-    assert texts(response)[0].startswith("Line 99999: Bad amount “12.3.4”")
+    job_id = upload_and_read(client_owner, portfolio, data)
+    only = client_owner.get(preview_url(portfolio, job_id), {"show": "problems"})
+    assert [row.line for row in only.context["rows"]] == [99_999]
+    # Confirming anyway (the job forced to writing) must not write the good rows.
+    ImportJob.objects.filter(pk=job_id).update(state=ImportJob.State.WRITING)
+    import_jobs.entries_csv_write(job_id)
+    job = ImportJob.objects.get(pk=job_id)
+    assert job.problems[0].startswith("Line 99999: Bad amount “12.3.4”")
     assert Entry.objects.count() == 0
     assert EntryImport.objects.count() == 0
 
 
-def test_deleting_a_portfolio_forgets_its_kept_files(
-    client_owner, owner, django_capture_on_commit_callbacks
-):
+def test_deleting_a_portfolio_deletes_its_imports_and_staged_rows(client_owner, owner):
     portfolio = owner.portfolios.get()
     other = PortfolioFactory(owner=owner, name="Other")
-    first = uploaded_hash(upload(client_owner, portfolio, GOOD))
-    second = uploaded_hash(upload(client_owner, portfolio, GOOD.replace(b"4200", b"4300")))
-    kept_elsewhere = uploaded_hash(upload(client_owner, other, GOOD))
-    with django_capture_on_commit_callbacks(execute=True):
-        Portfolio.objects.filter(pk=portfolio.pk).delete()
-    assert cache.get(kept_uploads.file_key(portfolio.pk, first)) is None
-    assert cache.get(kept_uploads.file_key(portfolio.pk, second)) is None
-    assert cache.get(kept_uploads.file_key(other.pk, kept_elsewhere)) is not None
+    upload_and_read(client_owner, portfolio, GOOD)
+    upload_and_read(client_owner, portfolio, GOOD.replace(b"4200", b"4300"))
+    kept = upload_and_read(client_owner, other, GOOD)
+    assert StagedEntry.objects.count() == 6
+    Portfolio.objects.filter(pk=portfolio.pk).delete()
+    assert list(ImportJob.objects.values_list("pk", flat=True)) == [kept]
+    assert set(StagedEntry.objects.values_list("job_id", flat=True)) == {kept}
+
+
+# --- The cleanup -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_cleanup_fails_lost_imports_and_drops_unconfirmed_previews(portfolio, stranger):
+    lost = import_jobs.job_start(
+        owner=stranger,
+        portfolio=stranger.portfolios.get(),
+        kind="entries_csv",
+        data=GOOD,
+        file_name="a",
+    )
+    ImportJob.objects.filter(pk=lost.pk).update(state=ImportJob.State.READING)
+    import_jobs.entries_csv_stage(lost.pk)  # a redelivered task leaves a running job alone
+    waiting = staged_job(portfolio, GOOD)
+    done = write(staged_job(portfolio, GOOD.replace(b"4200", b"1")))
+    assert import_jobs.abandoned_cleanup() == 0  # nothing old yet
+
+    later = timezone.now() + import_jobs.STALE_RUNNING + dt.timedelta(minutes=1)
+    assert import_jobs.abandoned_cleanup(now=later) == 1
+    lost.refresh_from_db()
+    assert lost.state == ImportJob.State.FAILED
+    assert "stopped before it finished" in lost.problems[0]
+    assert bytes(lost.data) == b""
+
+    later += import_jobs.STALE_READY
+    assert import_jobs.abandoned_cleanup(now=later) == 1
+    waiting.refresh_from_db()
+    assert waiting.state == ImportJob.State.FAILED
+    assert not StagedEntry.objects.exists()
+
+    later += import_jobs.KEEP_FINISHED + import_jobs.STALE_READY
+    assert import_jobs.abandoned_cleanup(now=later) == 3
+    assert not ImportJob.objects.exists()
+    assert Entry.objects.filter(pk__in=done.portfolio.entries.all()).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_retry_after_a_transient_error_reads_the_file_again_from_the_start(portfolio):
+    job = import_jobs.job_start(
+        owner=portfolio.owner, portfolio=portfolio, kind="entries_csv", data=GOOD, file_name="a"
+    )
+    # The first try staged a row, then lost its database connection.
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.READING)
+    StagedEntry.objects.create(job=job, line=2, problem="half-read", cells=["", "", ""])
+    import_jobs.entries_csv_stage(job.pk)  # a second delivery: someone else has it
+    assert ImportJob.objects.get(pk=job.pk).state == ImportJob.State.READING
+    import_jobs.entries_csv_stage(job.pk, retrying=True)
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.READY
+    assert (job.summary["row_count"], job.summary["error_count"]) == (2, 0)
+
+
+@pytest.mark.django_db
+def test_the_cleanup_is_on_beats_schedule():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="imports.cleanup")
+    assert (task.interval.every, task.interval.period) == (10, "minutes")
+    assert task.enabled

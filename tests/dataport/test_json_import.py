@@ -21,11 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dataport import export as data_export
-from dataport import json_reader, json_writer
+from dataport import import_jobs, json_reader, json_writer
 from dataport.json_schema import FIELDS
+from dataport.models import ImportJob
 from goals.forms import GoalForm
 from goals.models import Goal, Milestone
 from portfolio import categories, snapshots
+from portfolio.limits import MAX_PORTFOLIOS
 from portfolio.models import Entry, Holding, Portfolio, Snapshot, Stream, Valuation
 from portfolio.selectors import figures_at
 from tests.factories import (
@@ -103,6 +105,21 @@ def state(user) -> dict:
 
 def upload(data: bytes, name: str = "export.json") -> dict:
     return {"file": SimpleUploadedFile(name, data, content_type="application/json")}
+
+
+def job_of(response) -> int:
+    """The import job the upload redirected to."""
+    assert response.status_code == 302, response.text[:2000]
+    prefix = URL
+    assert response["Location"].startswith(prefix), response["Location"]
+    return int(response["Location"].removeprefix(prefix).strip("/"))
+
+
+def post_and_run(client, data: bytes):
+    """Upload through the page, run the worker's step directly, and show the job's page."""
+    job_id = job_of(client.post(URL, upload(data)))
+    import_jobs.json_import_run(job_id)
+    return client.get(reverse("dataport:import_job", args=[job_id]))
 
 
 def valid_document() -> dict:
@@ -908,7 +925,7 @@ def test_bad_documents_are_refused_with_a_clear_message(owner, case):
 )
 def test_bad_documents_posted_change_nothing(client_owner, owner, name):
     before = state(owner)
-    response = client_owner.post(URL, upload(_bad_bytes(BAD_DOCUMENTS[name])))
+    response = post_and_run(client_owner, _bad_bytes(BAD_DOCUMENTS[name]))
     assert response.status_code == 200
     text = html.unescape(response.text)
     assert "Nothing was imported." in text
@@ -990,7 +1007,7 @@ def test_a_goal_imported_at_the_limit_can_be_edited(owner):
 def test_a_goal_the_form_would_refuse_is_not_imported(client_owner, owner):
     before = state(owner)
     data = _goal_document(metric="monthly_passive", target="5000000000000", baseline="0")
-    response = client_owner.post(URL, upload(data))
+    response = post_and_run(client_owner, data)
     assert "goals[0].target: “5000000000000” has 13 digits" in html.unescape(response.text)
     assert state(owner) == before
 
@@ -1052,16 +1069,101 @@ def test_the_page_warns_when_the_account_has_data(client_owner, owner):
 
 
 def test_importing_a_file(client_owner, owner):
-    response = client_owner.post(URL, upload(encode(valid_document())), follow=True)
-    assert response.redirect_chain == [(reverse("dashboard:dashboard"), 302)]
+    response = post_and_run(client_owner, encode(valid_document()))
     assert (
         "Imported 2 portfolios, 2 holdings, 1 valuation, 2 streams, 2 entries, 1 goal, "
         "1 milestone. Your figures are ready." in response.text
     )
+    assert reverse("dashboard:dashboard") in response.text
     assert Stream.objects.filter(portfolio__owner=owner).count() == 2
     owner.refresh_from_db()
     assert owner.currency == "EUR"
     assert Snapshot.objects.filter(owner=owner).exists()
+    job = ImportJob.objects.get(owner=owner)
+    assert (job.state, bytes(job.data)) == (ImportJob.State.DONE, b"")  # the upload is gone
+
+
+def test_the_upload_only_stores_the_file_and_queues_its_import(
+    client_owner, owner, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    data = encode(valid_document())
+    with (
+        mock.patch.object(json_reader, "read_document", side_effect=AssertionError("read")),
+        mock.patch("dataport.tasks.import_json.delay") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+        django_assert_max_num_queries(15),
+    ):
+        job_id = job_of(client_owner.post(URL, upload(data)))
+    queued.assert_called_once_with(job_id)
+    job = ImportJob.objects.get(pk=job_id)
+    assert (job.owner, job.kind, job.state) == (owner, "json", ImportJob.State.QUEUED)
+    assert bytes(job.data) == data
+    assert state(owner)["portfolios"] == [(owner.portfolios.get().pk, "Personal")]
+
+
+def test_the_job_page_shows_the_same_state_on_every_reload(client_owner, owner):
+    job_id = job_of(client_owner.post(URL, upload(encode(valid_document()))))
+    page = reverse("dataport:import_job", args=[job_id])
+    status = reverse("dataport:import_status", args=[job_id])
+    for _reload in range(2):
+        html_text = client_owner.get(page).text
+        assert "Waiting for its turn" in html_text
+        assert f'data-status-url="{status}"' in html_text
+        assert '<meta http-equiv="refresh"' in html_text  # without JavaScript
+        assert "<script>" not in html_text
+    assert client_owner.get(status).json() == {
+        "state": "queued",
+        "label": "Waiting for its turn",
+        "done": 0,
+        "total": 0,
+    }
+    # While it runs, the form says so and a second upload is refused.
+    assert page in client_owner.get(URL).text
+    response = client_owner.post(URL, upload(encode(valid_document())))
+    assert "Another import of yours is still running" in html.unescape(response.text)
+    assert ImportJob.objects.filter(owner=owner).count() == 1
+
+    import_jobs.json_import_run(job_id)
+    for _reload in range(2):
+        html_text = client_owner.get(page).text
+        assert "Your figures are ready." in html_text
+        assert "import-progress" not in html_text
+    assert client_owner.get(status).json()["state"] == "done"
+
+
+def test_a_retry_after_a_transient_error_imports_the_document_once(client_owner, owner):
+    job_id = job_of(client_owner.post(URL, upload(encode(valid_document()))))
+    # The first try was writing when the database went away: its write rolled back.
+    ImportJob.objects.filter(pk=job_id).update(state=ImportJob.State.WRITING)
+    import_jobs.json_import_run(job_id)  # a second delivery: nothing to do
+    assert ImportJob.objects.get(pk=job_id).state == ImportJob.State.WRITING
+    import_jobs.json_import_run(job_id, retrying=True)
+    assert ImportJob.objects.get(pk=job_id).state == ImportJob.State.DONE
+    assert Stream.objects.filter(portfolio__owner=owner).count() == 2
+
+
+def test_a_stranger_gets_404_on_the_job_pages(client_owner, owner, stranger, client):
+    job_id = job_of(client_owner.post(URL, upload(encode(valid_document()))))
+    client.force_login(stranger)
+    for name in ("dataport:import_job", "dataport:import_status"):
+        assert client.get(reverse(name, args=[job_id])).status_code == 404
+        assert client.get(reverse(name, args=[job_id + 1])).status_code == 404
+
+
+def test_a_document_with_too_many_portfolios_is_refused_before_anything_is_written(
+    client_owner, owner
+):
+    document = valid_document()
+    document["portfolios"] += [
+        {"id": 1000 + n, "name": f"Portfolio {n}"} for n in range(MAX_PORTFOLIOS)
+    ]
+    before = state(owner)
+    response = post_and_run(client_owner, encode(document))
+    assert (
+        f"portfolios: the document has {MAX_PORTFOLIOS + 2} portfolios; an account can have "
+        f"at most {MAX_PORTFOLIOS}." in html.unescape(response.text)
+    )
+    assert state(owner) == before
 
 
 def test_importing_into_an_account_with_data_changes_nothing(client_owner, owner):
@@ -1093,7 +1195,14 @@ def test_a_file_over_the_limit_is_refused(client_owner, owner, monkeypatch):
 
 
 def test_anonymous_is_sent_to_log_in(client):
-    for response in (client.get(URL), client.post(URL, upload(encode(valid_document())))):
+    job_pages = [
+        reverse(name, args=[1]) for name in ("dataport:import_job", "dataport:import_status")
+    ]
+    for response in (
+        client.get(URL),
+        client.post(URL, upload(encode(valid_document()))),
+        *(client.get(page) for page in job_pages),
+    ):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
     assert not Stream.objects.exists()

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from portfolio.limits import MAX_PORTFOLIOS
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 from tests.factories import (
     EntryFactory,
@@ -97,6 +98,24 @@ def test_create_duplicate_name_ignoring_case_is_refused(client_owner, owner):
     assert response.status_code == 200
     assert "You already have a portfolio with this name." in response.content.decode()
     assert names(owner) == ["Personal"]
+
+
+def test_create_stops_at_the_most_portfolios_an_account_may_have(client_owner, owner):
+    for number in range(1, MAX_PORTFOLIOS):
+        PortfolioFactory(owner=owner, name=f"Portfolio {number}")
+    response = client_owner.post(reverse("portfolio:portfolio_create"), {"name": "One more"})
+    assert response.status_code == 200
+    assert (
+        f"You have {MAX_PORTFOLIOS} portfolios, the most an account can have."
+        in response.content.decode()
+    )
+    assert Portfolio.objects.filter(owner=owner).count() == MAX_PORTFOLIOS
+    # Renaming one is still fine.
+    portfolio = owner.portfolios.get(name="Personal")
+    response = client_owner.post(
+        reverse("portfolio:portfolio_rename", args=[portfolio.pk]), {"name": "Home"}
+    )
+    assert response.status_code == 302
 
 
 def test_create_a_name_another_user_has_is_fine(client_owner, owner, stranger):
