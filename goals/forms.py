@@ -9,6 +9,7 @@ from django import forms
 from accounts.fields import PercentField
 from goals.models import RATE_METRICS, Goal, Metric
 from goals.services import baseline_date, goal_baseline
+from portfolio.forms import PlainDecimalField
 from portfolio.limits import (
     GOAL_DIGITS,
     GOAL_FIGURE_LIMIT,
@@ -34,7 +35,7 @@ def figure_field(metric: str, *, label: str, required: bool) -> forms.Field:
         )
     # Money or months, in cents; the digits of the column bound what is parsed, so
     # that the limit below is checked on a number of reasonable size.
-    return forms.DecimalField(
+    return PlainDecimalField(
         label=label,
         required=required,
         min_value=Decimal(0),
