@@ -507,10 +507,7 @@ def month_start_outgoings(
             first_portfolio.setdefault(portfolio.owner_id, portfolio)
 
     def built(kind: str, build: Callable[[Any], Outgoing | None]) -> Iterator[Outgoing]:
-        for user in wanted[kind]:
-            outgoing = _built(user, kind, build, failures, log)
-            if outgoing is not None:
-                yield outgoing
+        return _each_built(wanted[kind], kind, build, failures=failures, log=log)
 
     yield from built(
         Kind.MONTHLY, lambda user: monthly_outgoing(user, month, snapshots[user.pk], goals[user.pk])
@@ -524,24 +521,35 @@ def month_start_outgoings(
     )
 
 
-def _built(
-    user, kind: str, build: Callable[[Any], Outgoing | None], failures: list[int] | None, log: Log
-) -> Outgoing | None:
-    """``build(user)``; if it raises (the user's data cannot be computed, a bug), the
-    user is logged with the traceback and added to ``failures``, and the batch goes on
-    with the others. Nothing is claimed, so the next run tries that e-mail again."""
-    try:
-        return build(user)
-    except TRANSIENT:
-        raise
-    except Exception:
-        logger.exception(
-            "The %s e-mail of user %s could not be built; the next run tries again", kind, user.pk
-        )
-        log(f"error: the {kind} e-mail to {user.address} could not be built")
-        if failures is not None:
-            failures.append(user.pk)
-        return None
+def _each_built(
+    users: Iterable,
+    kind: str,
+    build: Callable[[Any], Outgoing | None],
+    *,
+    failures: list[int] | None,
+    log: Log,
+) -> Iterator[Outgoing]:
+    """``build(user)`` for each of ``users``. One that raises (the user's data cannot
+    be computed, a bug) is logged with the user and the traceback and added to
+    ``failures``, and the batch goes on: nothing was claimed, so the next run tries
+    that e-mail again."""
+    for user in users:
+        try:
+            outgoing = build(user)
+        except TRANSIENT:
+            raise
+        except Exception:
+            logger.exception(
+                "The %s e-mail of user %s could not be built; the next run tries again",
+                kind,
+                user.pk,
+            )
+            log(f"error: the {kind} e-mail to {user.address} could not be built")
+            if failures is not None:
+                failures.append(user.pk)
+            continue
+        if outgoing is not None:
+            yield outgoing
 
 
 def emails_send_month_start(*, user_ids: Iterable[int], month: date) -> DeliveryReport:
