@@ -9,7 +9,7 @@ from django import forms
 from accounts.fields import PercentField
 from goals.models import RATE_METRICS, Goal, Metric
 from goals.services import baseline_date, goal_baseline
-from portfolio.forms import PlainDecimalField
+from portfolio.forms import PlainDecimalField, PlainIntegerField
 from portfolio.limits import (
     GOAL_DIGITS,
     GOAL_FIGURE_LIMIT,
@@ -52,6 +52,7 @@ def _typed(value: Decimal) -> str:
 
 
 class GoalForm(forms.ModelForm):
+    year = PlainIntegerField(label="Year", widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     target = forms.CharField(
         label="Target",
         max_length=30,
@@ -76,7 +77,6 @@ class GoalForm(forms.ModelForm):
         self.fields["portfolio"].queryset = Portfolio.objects.filter(owner=owner)
         self.fields["portfolio"].empty_label = "All my portfolios"
         self.fields["year"].initial = today.year
-        self.fields["year"].widget = forms.NumberInput(attrs={"inputmode": "numeric"})
         if self.instance.pk:
             self.fields["baseline"].required = True
             self.fields["baseline"].help_text = "Where you started."

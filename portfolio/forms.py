@@ -67,6 +67,19 @@ class PlainDecimalField(forms.DecimalField):
         return read_number(value, self.error_messages)
 
 
+class PlainIntegerField(forms.IntegerField):
+    """Django's IntegerField reading only plain numbers (``read_number``): it would
+    take digits of other scripts ("\u0665" for 5)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = read_number(value, self.error_messages)
+        if number != number.to_integral_value():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(number)
+
+
 class MoneyField(forms.DecimalField):
     """An amount of money: a plain number with at most 12 integer digits and cents.
 

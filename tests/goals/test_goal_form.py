@@ -143,6 +143,21 @@ def test_a_figure_wider_than_documented_is_refused_naming_it(owner, metric, fiel
     assert not Goal.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("\u0662\u0660\u0662\u0666", "has digits other than 0 to 9"),  # 2026, Arabic-Indic
+        ("2.026e3", "has an exponent"),
+        ("2_026", "has a space or separator between its digits"),
+    ],
+)
+def test_a_year_wider_than_documented_is_refused_naming_it(owner, typed, problem):
+    form = form_for(owner, year=typed)
+    assert not form.is_valid()
+    (message,) = form.errors["year"]
+    assert message.startswith(f"“{typed}” {problem}")
+
+
 @pytest.mark.parametrize("metric", ["monthly_passive", "runway_months"])
 def test_a_figure_just_below_the_limit_is_accepted(owner, metric):
     form = form_for(owner, metric=metric, target="999999999999.99", baseline="0")
