@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from decimal import MAX_EMAX, MIN_EMIN, Decimal, InvalidOperation, localcontext
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+
+from portfolio import numbers
 
 
 class PercentField(forms.DecimalField):
     """A rate typed either as a percentage ("4%", "4 %") or as a fraction ("0.04").
 
     The value is always the fraction. A bare number is a fraction, so "1.5" is
-    150%: only the percent sign turns a number into a percentage.
+    150%: only the percent sign turns a number into a percentage. The number is
+    plain (``portfolio.numbers``), with a decimal point or a decimal comma ("4,5%").
     """
 
     default_error_messages = {
@@ -30,23 +33,19 @@ class PercentField(forms.DecimalField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        text = str(value).strip().replace(",", ".").replace(" ", "")
-        is_percent = text.endswith("%")
+        typed = str(value).strip()
+        is_percent = typed.endswith("%")
+        text = typed[:-1].rstrip() if is_percent else typed
         try:
-            number = Decimal(text[:-1] if is_percent else text)
-        except InvalidOperation:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if not number.is_finite():
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        # The widest exponents: in the default context, dividing or normalising
-        # "1e999999999" raises Overflow, a server error rather than "at most 100%".
-        with localcontext(Emax=MAX_EMAX, Emin=MIN_EMIN):
-            if is_percent:
-                number /= 100
-            # Places of the normalised number: round() raises InvalidOperation past the
-            # context's 28 digits (e.g. "1e30"), which would be a server error.
-            exponent = number.normalize().as_tuple().exponent
-        if exponent < -self.fraction_places:
+            number = numbers.parse_decimal(text, decimal_separator="," if "," in text else ".")
+        except numbers.NotANumber as error:
+            message = f"“{numbers.shown(typed)}” {error.problem}. {self.error_messages['invalid']}"
+            raise ValidationError(message, code="invalid") from None
+        if is_percent:
+            # Exactly a hundredth, whatever the number of digits (no context rounding).
+            sign, digits, exponent = number.as_tuple()
+            number = Decimal((sign, digits, exponent - 2))
+        if numbers.places(number) > self.fraction_places:
             raise ValidationError(
                 "Use at most %(places)s decimal places in the percentage.",
                 code="max_decimal_places",

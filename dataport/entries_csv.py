@@ -9,9 +9,11 @@ columns ``date``, ``amount``, ``category`` and optionally ``stream`` and ``note`
 any order and letter case. Other columns are ignored and named in the preview.
 
 - ``date``: ISO ``YYYY-MM-DD``, between 1900 and 2200.
-- ``amount``: a plain number with at most 12 integer digits and cents, not zero; a
-  negative amount corrects an earlier entry. In a semicolon file a decimal comma
-  ("12,50") is accepted, as spreadsheets in those locales write it.
+- ``amount``: a plain number (``portfolio.numbers``: ASCII digits, an optional sign
+  and decimal point; no exponent or thousands separators) with at most 12 integer
+  digits and cents, not zero; a negative amount corrects an earlier entry. In a
+  semicolon file a decimal comma ("12,50") is accepted, as spreadsheets in those
+  locales write it.
 - ``category``: a category's value ("dividends") or label ("Dividends"), any case;
   may be empty when the row names a stream, whose category it then takes.
 - ``stream``: the name of one of the portfolio's streams (any case), or empty.
@@ -19,10 +21,10 @@ any order and letter case. Other columns are ignored and named in the preview.
   ``=cmd|' /C calc'!A0`` is text here; ``csv_safe`` defuses it on export.
 
 Reading is a stream: ``read_csv`` checks the whole file once (size, binary content,
-UTF-8, header) and ``CsvFile.rows()`` yields one ``ImportRow`` at a time, so memory
-stays at the size of the file plus one batch, whatever the number of rows. A worker
-reads the rows once into the database (``dataport.staged_entries``), where the
-preview and the write find them.
+UTF-8, header, a quote never closed) and ``CsvFile.rows()`` yields one ``ImportRow``
+at a time, so memory stays at the size of the file plus one batch, whatever the
+number of rows. A worker reads the rows once into the database
+(``dataport.staged_entries``), where the preview and the write find them.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -39,7 +42,7 @@ from functools import cached_property
 from django.core.exceptions import ValidationError
 
 from dataport.models import EntryImport
-from portfolio import categories, months
+from portfolio import categories, months, numbers
 from portfolio.forms import MoneyField
 from portfolio.limits import ENTRY_IMPORT_MAX_LINES, FIRST_YEAR, LAST_YEAR
 from portfolio.models import Entry, Portfolio, Stream
@@ -60,12 +63,12 @@ _CATEGORY_BY_TEXT = {
     **{value: value for value, _ in categories.CATEGORY_CHOICES},
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d{1,2}")
 # Cells a spreadsheet would run as a formula (OWASP "CSV injection"); tab and
 # carriage return start one in some spreadsheets too.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHOWN_CHARS = 40
 _FIRST_LINE = re.compile(r"[^\r\n]*")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class ImportFileError(ValueError):
@@ -260,11 +263,20 @@ def _read_amount(
     if not text:
         errors.append("The amount is missing.")
         return None
-    if decimal_comma and _DECIMAL_COMMA.fullmatch(text):
-        text = text.replace(",", ".")
+    separator = "," if decimal_comma and "," in text else "."
+    try:
+        number = numbers.parse_decimal(text, decimal_separator=separator)
+    except numbers.NotANumber as error:
+        messages = amount_field.error_messages
+        if error.code in ("invalid", "not_finite"):
+            problem = messages[error.code]
+        else:  # a number written another way: say which way
+            problem = f"It {error.problem}. {messages['invalid']}"
+        errors.append(f"Bad amount “{_shown(text)}”: {problem}")
+        return None
     try:
         # to_python does every check of MoneyField (clean() adds only slow no-ops here).
-        return amount_field.to_python(text)
+        return amount_field.to_python(number)
     except ValidationError as error:
         errors.append(f"Bad amount “{_shown(text)}”: {' '.join(error.messages)}")
         return None
@@ -294,8 +306,9 @@ def read_csv(data: bytes, streams: Iterable[KnownStream]) -> CsvFile:
     if not text.strip():
         raise ImportFileError("The file is empty.")
     header_line = _FIRST_LINE.match(text).group()
-    del text  # the rows are decoded again as a stream, one at a time
     delimiter, header = _sniff(header_line)
+    _check_quotes(text, delimiter)
+    del text  # the rows are decoded again as a stream, one at a time
     columns, ignored = _columns(header)
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
@@ -312,6 +325,24 @@ def read_csv(data: bytes, streams: Iterable[KnownStream]) -> CsvFile:
         header_width=len(header),
         streams={stream.name.lower(): stream for stream in streams},
     )
+
+
+def _check_quotes(text: str, delimiter: str) -> None:
+    """Refuse a file with a quote that is never closed: the csv module would read the
+    rest of the file into that one cell, silently.
+
+    A quote opens a cell only at its start (after a delimiter or a line break); one
+    inside a cell is text, and a doubled one inside a quoted cell is a quote, as
+    the csv module reads them. An unclosed one is the last quoted cell.
+    """
+    quoted = re.compile(rf'(?:\A|(?<=[{re.escape(delimiter)}\r\n]))"(?:[^"]|"")*(")?')
+    last = deque(quoted.finditer(text), maxlen=1)
+    if last and last[0].group(1) is None:
+        line = len(_LINE_BREAK.findall(text, 0, last[0].start())) + 1
+        raise ImportFileError(
+            f"Line {line}: a quote opened here is never closed, so the rest of the file "
+            'would be one cell. Close it, or double a quote that belongs to the text ("").'
+        )
 
 
 def _sniff(header_line: str) -> tuple[str, list[str]]:

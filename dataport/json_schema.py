@@ -4,7 +4,8 @@ A reader turns one JSON value into its Python value or raises ``BadValue`` sayin
 why, for the user. The ranges are those of the forms and of the database
 constraints, taken from ``portfolio.limits``, the models' lengths and choices:
 amounts are decimal strings with at most 12 digits before the point and 2 after,
-with no NaN, infinity or exponent. ``FIELDS`` lists every field of every list
+read by the one grammar of ``portfolio.numbers`` (no NaN, infinity, exponent,
+leading zeros or digits other than 0 to 9). ``FIELDS`` lists every field of every list
 (``dataport.export.TABLES`` writes the same ones), ``preference`` checks one of
 the user's preferences. The format, for users: docs/data-format.md.
 """
@@ -22,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from goals.models import Goal, Metric, Milestone
-from portfolio import categories
+from portfolio import categories, numbers
 from portfolio.limits import (
     FIRST_YEAR,
     GOAL_DIGITS,
@@ -165,12 +166,12 @@ def _datetime(value: Any) -> datetime:
     return moment
 
 
-_DECIMAL = re.compile(r"-?(\d+)(?:\.(\d+))?")
-_NOT_FINITE = {"nan", "snan", "inf", "infinity"}
-
-
 def _decimal(*, whole: int, places: int, example: str) -> Reader:
-    """A decimal string with at most ``whole`` digits before the point, ``places`` after."""
+    """A decimal string with at most ``whole`` digits before the point, ``places`` after.
+
+    The grammar is the forms' (``portfolio.numbers``), as strict as a JSON number:
+    no plus sign and no leading zeros ("007.50"), which no export writes.
+    """
 
     def read(value: Any) -> Decimal:
         if isinstance(value, int | Decimal) and not isinstance(value, bool):
@@ -180,23 +181,24 @@ def _decimal(*, whole: int, places: int, example: str) -> Reader:
             )
         if not isinstance(value, str):
             raise BadValue(f'expected a decimal string such as "{example}", got {kind_of(value)}')
-        match = _DECIMAL.fullmatch(value)
-        if match is None:
-            if value.strip().lstrip("+-").lower() in _NOT_FINITE:
-                raise BadValue(f"“{value}” is not a number: NaN and infinity are refused")
+        try:
+            number = numbers.parse_decimal(value, plus_sign=False, leading_zeros=False)
+        except numbers.NotANumber as error:
+            if error.code == "not_finite":
+                raise BadValue(str(error)) from None
             raise BadValue(
-                f"“{shown(value)}” is not a plain decimal number such as “{example}” "
-                "(digits, an optional minus sign and point; no exponent, spaces or separators)"
-            )
-        integer, fraction = match.group(1).lstrip("0"), match.group(2) or ""
-        if len(integer) > whole:
+                f"{error}: write a plain decimal number such as “{example}” "
+                "(digits 0 to 9, an optional minus sign and point; no exponent, spaces or "
+                "separators)"
+            ) from None
+        if (digits := numbers.whole_digits(number)) > whole:
             raise BadValue(
-                f"“{shown(value)}” has {len(integer)} digits before the decimal point; "
+                f"“{shown(value)}” has {digits} digits before the decimal point; "
                 f"at most {whole} are allowed"
             )
-        if len(fraction.rstrip("0")) > places:
+        if numbers.places(number) > places:
             raise BadValue(f"“{shown(value)}” has more than {places} decimal places")
-        return Decimal(value).quantize(Decimal(1).scaleb(-places))
+        return number.quantize(Decimal(1).scaleb(-places))
 
     return read
 

@@ -11,6 +11,7 @@ from goals.models import RATE_METRICS, Goal, Metric
 from goals.services import baseline_date, goal_baseline
 from households.models import Household
 from portfolio import access
+from portfolio.forms import PlainDecimalField, PlainIntegerField
 from portfolio.limits import (
     GOAL_DIGITS,
     GOAL_FIGURE_LIMIT,
@@ -35,7 +36,7 @@ def figure_field(metric: str, *, label: str, required: bool) -> forms.Field:
         )
     # Money or months, in cents; the digits of the column bound what is parsed, so
     # that the limit below is checked on a number of reasonable size.
-    return forms.DecimalField(
+    return PlainDecimalField(
         label=label,
         required=required,
         min_value=Decimal(0),
@@ -52,6 +53,7 @@ def _typed(value: Decimal) -> str:
 
 
 class GoalForm(forms.ModelForm):
+    year = PlainIntegerField(label="Year", widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     target = forms.CharField(
         label="Target",
         max_length=30,
@@ -90,7 +92,6 @@ class GoalForm(forms.ModelForm):
                 help_text="On the portfolios its members share; every member sees it.",
             )
         self.fields["year"].initial = today.year
-        self.fields["year"].widget = forms.NumberInput(attrs={"inputmode": "numeric"})
         if self.instance.pk:
             self.fields["baseline"].required = True
             self.fields["baseline"].help_text = "Where you started."

@@ -1,14 +1,18 @@
 """Milestones worth celebrating, recorded from freshly computed snapshots.
 
 Set-based: for a batch of users, three queries (users, this year's open goals,
-current-month snapshots) and one bulk insert. A milestone's natural key
+current-month snapshots) and one bulk insert; each user's milestones are worked
+out on their own, so one user's bad data does not cost the others theirs. A milestone's natural key
 (user, kind, key) is unique, so recording the same one again is a no-op and the
 e-mail about it goes exactly once.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -18,6 +22,8 @@ from goals.models import Goal, Milestone, metric_value
 from portfolio.models import Snapshot
 from portfolio.months import local_today
 
+logger = logging.getLogger(__name__)
+
 ONE = Decimal(1)
 
 
@@ -25,67 +31,88 @@ def _reached(value: Decimal | None, target: Decimal) -> bool:
     return value is not None and value >= target
 
 
-def milestones_record(user_ids: Iterable[int], *, now: datetime) -> int:
+@dataclass(frozen=True)
+class MilestonesRecorded:
+    """What a recording did: milestones seen (already recorded ones included), and
+    users whose milestones could not be worked out (logged; their next recompute,
+    at the latest the nightly one, tries again)."""
+
+    found: int
+    failed: int
+
+
+def milestones_record(user_ids: Iterable[int], *, now: datetime) -> MilestonesRecorded:
     """Record the milestones that the users' current-month snapshots reveal.
 
-    Returns how many candidate milestones were seen (already recorded ones included).
+    One user's bad data (a time zone that does not exist, say) is logged with the
+    user and skips that user only.
     """
     users = {
         u.pk: u
         for u in get_user_model().objects.filter(pk__in=list(user_ids)).only("pk", "time_zone")
     }
-    if not users:
-        return 0
-    today = {pk: local_today(u.time_zone, now) for pk, u in users.items()}
+    today: dict[int, date] = {}
+    failed = 0
+    for pk, user in users.items():
+        try:
+            today[pk] = local_today(user.time_zone, now)
+        except Exception:
+            logger.exception("Milestones: user %s has no today (time zone %r)", pk, user.time_zone)
+            failed += 1
+    if not today:
+        return MilestonesRecorded(found=0, failed=failed)
     months = {pk: day.replace(day=1) for pk, day in today.items()}
-    snapshots = Snapshot.objects.filter(owner_id__in=users, month__in=set(months.values()))
+    snapshots = Snapshot.objects.filter(owner_id__in=today, month__in=set(months.values()))
     current = {(s.owner_id, s.portfolio_id): s for s in snapshots if s.month == months[s.owner_id]}
+    goals: dict[int, list[Goal]] = defaultdict(list)
     # A household's goals follow the household's figures, not the member's who set them.
-    goals = Goal.objects.filter(
-        owner_id__in=users,
+    for goal in Goal.objects.filter(
+        owner_id__in=today,
         household=None,
         closed_at__isnull=True,
         year__in={d.year for d in today.values()},
-    )
+    ):
+        goals[goal.owner_id].append(goal)
+    found: list[Milestone] = []
+    for user_id, day in today.items():
+        try:
+            found += _milestones_of(user_id, day, goals[user_id], current)
+        except Exception:
+            logger.exception("Milestones of user %s could not be worked out", user_id)
+            failed += 1
+    Milestone.objects.bulk_create(found, ignore_conflicts=True)
+    return MilestonesRecorded(found=len(found), failed=failed)
+
+
+def _milestones_of(
+    user_id: int, today: date, goals: list[Goal], current: dict[tuple, Snapshot]
+) -> list[Milestone]:
+    """The milestones one user's current-month snapshots reveal today."""
     found: list[Milestone] = []
     for goal in goals:
-        snapshot = current.get((goal.owner_id, goal.portfolio_id))
-        if goal.year != today[goal.owner_id].year or snapshot is None:
+        snapshot = current.get((user_id, goal.portfolio_id))
+        if goal.year != today.year or snapshot is None:
             continue
         value = metric_value(snapshot, goal.metric)
         if _reached(value, goal.target):
             found.append(
                 _milestone(
-                    goal.owner_id,
-                    Milestone.Kind.GOAL_ACHIEVED,
-                    today,
-                    value,
-                    key=str(goal.pk),
-                    goal=goal,
+                    user_id, Milestone.Kind.GOAL_ACHIEVED, today, value, key=str(goal.pk), goal=goal
                 )
             )
-    for user_id in users:
-        overall = current.get((user_id, None))
-        if overall is None:
-            continue
-        if _reached(overall.figure("wealth_ratio"), ONE):
-            found.append(
-                _milestone(user_id, Milestone.Kind.RATIO_100, today, overall.figure("wealth_ratio"))
-            )
-        if _reached(overall.figure("passive_coverage"), ONE):
-            found.append(
-                _milestone(
-                    user_id,
-                    Milestone.Kind.PASSIVE_COVERS_SPENDING,
-                    today,
-                    overall.figure("passive_coverage"),
-                )
-            )
-    Milestone.objects.bulk_create(found, ignore_conflicts=True)
-    return len(found)
+    overall = current.get((user_id, None))
+    if overall is None:
+        return found
+    for kind, figure in (
+        (Milestone.Kind.RATIO_100, "wealth_ratio"),
+        (Milestone.Kind.PASSIVE_COVERS_SPENDING, "passive_coverage"),
+    ):
+        if _reached(overall.figure(figure), ONE):
+            found.append(_milestone(user_id, kind, today, overall.figure(figure)))
+    return found
 
 
-def _milestone(user_id, kind, today: dict[int, date], value, *, key="", goal=None) -> Milestone:
+def _milestone(user_id, kind, today: date, value, *, key="", goal=None) -> Milestone:
     finite = value is not None and value.is_finite()
     return Milestone(
         user_id=user_id,
@@ -93,5 +120,5 @@ def _milestone(user_id, kind, today: dict[int, date], value, *, key="", goal=Non
         key=key,
         goal=goal,
         value=round(value, 6) if finite else None,
-        occurred_on=today[user_id],
+        occurred_on=today,
     )

@@ -6,11 +6,15 @@ and every figure comes from the portfolio core; progress from ``goals.progress``
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db import transaction
+
+from config.tasks import TRANSIENT
 from goals import progress
 from goals.models import Goal, Metric, metric_value
 from portfolio import access
@@ -19,6 +23,8 @@ from portfolio.limits import GOAL_COLUMN_LIMIT
 from portfolio.models import Portfolio
 from portfolio.months import local_today, month_end, window_start
 from portfolio.selectors import figures_at, load_owner_data
+
+logger = logging.getLogger(__name__)
 
 
 def baseline_date(year: int, today: date) -> date:
@@ -179,12 +185,23 @@ def _gap(
     return None
 
 
-def goals_close_finished_years(*, now: datetime) -> int:
+@dataclass(frozen=True)
+class YearEndClose:
+    """What a run of the year-end close did: goals closed, and owners whose goals could
+    not be (logged, left open, so the next hourly run tries them again)."""
+
+    closed: int
+    failed: int
+
+
+def goals_close_finished_years(*, now: datetime) -> YearEndClose:
     """Close every open goal whose year has ended in its owner's time zone.
 
     The final value is the figure at 31 December of the goal's year. Creates
     nothing; safe to run again and again (only open goals are touched, each with a
-    conditional UPDATE). Returns the number of goals closed.
+    conditional UPDATE). One owner's data that cannot be computed (or a bug it
+    reveals) is logged with the owner and leaves that owner's goals open: the other
+    owners' goals still close.
     """
     # The earliest time zone reaches a new year 14 hours before UTC does.
     candidates = (
@@ -192,17 +209,41 @@ def goals_close_finished_years(*, now: datetime) -> int:
         .select_related("owner")
         .order_by("owner_id", "year")
     )
-    # A household's goal closes on what its household shares then.
-    by_scope_year: dict[tuple[int, int | None, int], list[Goal]] = defaultdict(list)
+    by_owner: dict[int, list[Goal]] = defaultdict(list)
     for goal in candidates:
-        local_year = local_today(goal.owner.time_zone, now).year
+        by_owner[goal.owner_id].append(goal)
+    closed = failed = 0
+    for owner_id, goals in by_owner.items():
+        try:
+            # A savepoint: a database error of this owner undoes only this owner's closes.
+            with transaction.atomic():
+                closed += _close_finished_years_of(goals, now)
+        except TRANSIENT:
+            raise  # the database itself is in trouble: the task retries the whole run
+        except Exception:
+            logger.exception(
+                "Year-end close: the goals of user %s could not be closed; "
+                "they stay open for the next run",
+                owner_id,
+            )
+            failed += 1
+    return YearEndClose(closed=closed, failed=failed)
+
+
+def _close_finished_years_of(goals: list[Goal], now: datetime) -> int:
+    """Close the goals of one owner whose year has ended in the owner's time zone."""
+    owner = goals[0].owner
+    local_year = local_today(owner.time_zone, now).year
+    by_scope_year: dict[tuple[int | None, int], list[Goal]] = defaultdict(list)
+    for goal in goals:
         if goal.year < local_year:
-            by_scope_year[(goal.owner_id, goal.household_id, goal.year)].append(goal)
+            # A household's goal closes on what its household shares then.
+            by_scope_year[(goal.household_id, goal.year)].append(goal)
     closed = 0
-    for (owner_id, household_id, year), goals in by_scope_year.items():
+    for (household_id, year), of_year in by_scope_year.items():
         year_end = date(year, 12, 31)
         if household_id is None:
-            portfolios = Portfolio.objects.filter(owner_id=owner_id)
+            portfolios = Portfolio.objects.filter(owner_id=owner.pk)
         else:
             portfolios = Portfolio.objects.filter(
                 sharing__in=access.SHARED,
@@ -214,10 +255,10 @@ def goals_close_finished_years(*, now: datetime) -> int:
             last=month_end(year_end),
             values_on=year_end,
         )
-        for goal in goals:
+        for goal in of_year:
             value = metric_value(data.figures_at(year_end, goal.portfolio_id), goal.metric)
             # A figure too large for the column (a runway of 10^14 months) is as good as
-            # unbounded; storing it would fail the whole sweep for every user.
+            # unbounded: stored, it would fail this owner's close every hour.
             infinite = value is not None and (
                 value.is_infinite() or abs(value) >= GOAL_COLUMN_LIMIT
             )

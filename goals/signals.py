@@ -15,5 +15,5 @@ milestones_recorded = Signal()
 
 @receiver(snapshots.recomputed, dispatch_uid="goals_milestones")
 def record_milestones(sender, user_ids, **kwargs):
-    if milestones_record(user_ids, now=timezone.now()):
+    if milestones_record(user_ids, now=timezone.now()).found:
         milestones_recorded.send(sender=None, user_ids=list(user_ids))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
 from config.tasks import RetryingTask
 from goals.services import goals_close_finished_years
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -23,5 +27,11 @@ def close_finished_years(self) -> int:
 
     Each time zone reaches 1 January in a different hour, hence the hourly sweep;
     closing is conditional on the goal being open, so repeats change nothing.
+    Returns the number closed; owners that failed are logged (and tried next hour).
     """
-    return goals_close_finished_years(now=timezone.now())
+    result = goals_close_finished_years(now=timezone.now())
+    if result.failed:
+        logger.warning(
+            "Year-end close: %s goals closed, %s owners failed", result.closed, result.failed
+        )
+    return result.closed

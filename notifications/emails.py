@@ -38,6 +38,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from config.tasks import TRANSIENT
 from notifications.models import SentEmail
 
 logger = logging.getLogger(__name__)
@@ -263,7 +264,10 @@ class TransientSendError(Exception):
 class DeliveryReport:
     sent: int = 0
     skipped: int = 0  # someone else has it (sent, sending, failed) or it was not due
-    failed: int = 0
+    failed: int = 0  # refused for good by the SMTP server
+    # Could not be built (one user's bad data, a bug): logged, never claimed, so the
+    # next run tries again, and the e-mails of the other users still go.
+    errors: int = 0
     lines: list[str] = field(default_factory=list)  # one per e-mail, for the command
 
 
@@ -346,7 +350,8 @@ SMTP_ERRORS = (smtplib.SMTPException, OSError)
 def deliver(outgoings: Iterable[Outgoing], *, operator: bool = False) -> DeliveryReport:
     """Send each e-mail at most once, over one SMTP connection.
 
-    Raises ``TransientSendError`` at the first e-mail the server did not take for a
+    An e-mail that cannot be built is logged and counted in ``errors``; the others
+    go. Raises ``TransientSendError`` at the first e-mail the server did not take for a
     reason that may pass; that e-mail is ``deferred`` and the ones after it are not
     claimed, so running the same batch again later sends exactly what is missing.
     """
@@ -355,7 +360,20 @@ def deliver(outgoings: Iterable[Outgoing], *, operator: bool = False) -> Deliver
     opened = False
     try:
         for outgoing in outgoings:
-            message = build_email(outgoing)
+            try:
+                message = build_email(outgoing)
+            except TRANSIENT:
+                raise
+            except Exception:
+                logger.exception(
+                    "The %s e-mail %s of user %s could not be built; the next run tries again",
+                    outgoing.kind,
+                    outgoing.period,
+                    outgoing.user.pk,
+                )
+                report.errors += 1
+                report.lines.append(f"error {outgoing.to}: {outgoing.kind} could not be built")
+                continue
             row = claim(
                 outgoing,
                 subject=message.subject,

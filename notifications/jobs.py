@@ -23,11 +23,13 @@ costs nothing. With beat running, it goes in the hourly run between 08:00 and
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
@@ -48,6 +50,7 @@ from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
+from config.tasks import TRANSIENT
 from goals import progress
 from goals.models import Goal, Metric, Milestone, metric_value
 from goals.services import GoalCard, goal_card
@@ -66,6 +69,8 @@ from portfolio import formatting, metrics
 from portfolio.models import Entry, Portfolio, Snapshot
 from portfolio.months import add_months, month_period, window_start
 from portfolio.selectors import load_owner_data
+
+logger = logging.getLogger(__name__)
 
 Kind = SentEmail.Kind
 Status = SentEmail.Status
@@ -199,7 +204,12 @@ def due_month_start(now: datetime) -> dict[date, list[int]]:
     )
     zones_by_month: dict[date, list[str]] = defaultdict(list)
     for zone in zones:
-        month = due_month(now, zone)
+        try:
+            month = due_month(now, zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            # Written in SQL, not through the settings: those users' month has no start.
+            logger.exception("E-mails: no e-mail for the users of the unknown time zone %r", zone)
+            continue
         if month is not None:
             zones_by_month[month].append(zone)
     due = {}
@@ -455,11 +465,13 @@ def month_start_outgoings(
     kinds: Iterable[str] = (Kind.MONTHLY, Kind.REMINDER, Kind.NEW_YEAR),
     operator: bool = False,
     log: Log = _quiet,
+    failures: list[int] | None = None,
 ) -> Iterator[Outgoing]:
     """The e-mails about ``month`` still due to ``user_ids``, built one at a time.
 
     A fixed number of queries for the whole batch: users with their flags,
-    snapshots, goals, portfolios.
+    snapshots, goals, portfolios. A user whose e-mail cannot be built is logged and
+    appended to ``failures`` (once per e-mail), and the others' e-mails still come.
     """
     kinds = set(kinds)
     users = list(
@@ -515,21 +527,65 @@ def month_start_outgoings(
         ).order_by("owner_id", "pk"):
             first_portfolio.setdefault(portfolio.owner_id, portfolio)
 
-    for user in wanted[Kind.MONTHLY]:
-        outgoing = monthly_outgoing(
+    def built(kind: str, build: Callable[[Any], Outgoing | None]) -> Iterator[Outgoing]:
+        return _each_built(wanted[kind], kind, build, failures=failures, log=log)
+
+    yield from built(
+        Kind.MONTHLY,
+        lambda user: monthly_outgoing(
             user, month, snapshots[user.pk], goals[user.pk], household_rows.get(user.pk)
-        )
+        ),
+    )
+    yield from built(
+        Kind.REMINDER, lambda user: reminder_outgoing(user, month, first_portfolio.get(user.pk))
+    )
+    yield from built(
+        Kind.NEW_YEAR,
+        lambda user: new_year_outgoing(user, month.year + 1, snapshots[user.pk].get((None, month))),
+    )
+
+
+def _each_built(
+    users: Iterable,
+    kind: str,
+    build: Callable[[Any], Outgoing | None],
+    *,
+    failures: list[int] | None,
+    log: Log,
+) -> Iterator[Outgoing]:
+    """``build(user)`` for each of ``users``. One that raises (the user's data cannot
+    be computed, a bug) is logged with the user and the traceback and added to
+    ``failures``, and the batch goes on: nothing was claimed, so the next run tries
+    that e-mail again."""
+    for user in users:
+        try:
+            outgoing = build(user)
+        except TRANSIENT:
+            raise
+        except Exception:
+            logger.exception(
+                "The %s e-mail of user %s could not be built; the next run tries again",
+                kind,
+                user.pk,
+            )
+            log(f"error: the {kind} e-mail to {user.address} could not be built")
+            if failures is not None:
+                failures.append(user.pk)
+            continue
         if outgoing is not None:
             yield outgoing
-    for user in wanted[Kind.REMINDER]:
-        yield reminder_outgoing(user, month, first_portfolio.get(user.pk))
-    for user in wanted[Kind.NEW_YEAR]:
-        yield new_year_outgoing(user, month.year + 1, snapshots[user.pk].get((None, month)))
 
 
 def emails_send_month_start(*, user_ids: Iterable[int], month: date) -> DeliveryReport:
-    """Send the month-start e-mails about ``month`` due to a batch of users."""
-    return deliver(month_start_outgoings(user_ids=user_ids, month=month))
+    """Send the month-start e-mails about ``month`` due to a batch of users.
+
+    ``errors`` in the report counts the e-mails that could not be built, each logged
+    with its user: one user's bad data does not stop the batch.
+    """
+    failures: list[int] = []
+    report = deliver(month_start_outgoings(user_ids=user_ids, month=month, failures=failures))
+    report.errors += len(failures)
+    return report
 
 
 def milestone_outgoings(

@@ -69,13 +69,19 @@ def send_month_start_emails(self, user_ids: list[int], period: str) -> int:
     month = parse_month(period)
     if month is None:
         raise ValueError(f"period must be YYYY-MM, not {period!r}")
-    return jobs.emails_send_month_start(user_ids=user_ids, month=month).sent
+    report = jobs.emails_send_month_start(user_ids=user_ids, month=month)
+    if report.errors:
+        logger.warning("Month-start e-mails: %s sent, %s not built", report.sent, report.errors)
+    return report.sent
 
 
 @shared_task(name="emails.send_milestones_batch", base=EmailTask, bind=True)
 def send_milestone_emails_batch(self, user_ids: list[int]) -> int:
     """E-mail the milestones of these users not e-mailed yet, each exactly once."""
-    return jobs.emails_send_milestones(user_ids=user_ids, now=timezone.now()).sent
+    report = jobs.emails_send_milestones(user_ids=user_ids, now=timezone.now())
+    if report.errors:
+        logger.warning("Milestone e-mails: %s sent, %s not built", report.sent, report.errors)
+    return report.sent
 
 
 @shared_task(name="emails.send_household", base=EmailTask, bind=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
-from portfolio import categories, months
+from portfolio import categories, months, numbers
 from portfolio.limits import (
     FIRST_YEAR,
     HOURS_MAX,
@@ -63,12 +63,50 @@ class SharingForm(forms.ModelForm):
         labels = {"sharing": "Household"}
 
 
+def read_number(value, messages: dict[str, str]) -> Decimal:
+    """``value`` (text, or a ``Decimal`` already read) by the one grammar of
+    ``portfolio.numbers``; otherwise a ValidationError that names it and goes on
+    with the field's ``invalid`` message (or its ``not_finite`` one, for NaN)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    try:
+        return numbers.parse_decimal(str(value).strip())
+    except numbers.NotANumber as error:
+        if error.code == "not_finite" and "not_finite" in messages:
+            message = f"“{numbers.shown(error.text)}” is not a number. {messages['not_finite']}"
+            raise ValidationError(message, code="not_finite") from None
+        raise ValidationError(f"{error}. {messages['invalid']}", code=error.code) from None
+
+
+class PlainDecimalField(forms.DecimalField):
+    """Django's DecimalField reading only plain numbers (``read_number``): it would
+    take "1e3", "1_000" or digits of other scripts."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return read_number(value, self.error_messages)
+
+
+class PlainIntegerField(forms.IntegerField):
+    """Django's IntegerField reading only plain numbers (``read_number``): it would
+    take digits of other scripts ("\u0665" for 5)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = read_number(value, self.error_messages)
+        if number != number.to_integral_value():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(number)
+
+
 class MoneyField(forms.DecimalField):
     """An amount of money: a plain number with at most 12 integer digits and cents.
 
-    Clear messages for what Django's DecimalField words vaguely: "NaN" and
-    "Infinity" parse as decimals, and "too many digits in total" hides which part
-    is too long. Trailing zeros past the cents ("1.500") are accepted.
+    Clear messages for what Django's DecimalField words vaguely: "too many digits
+    in total" hides which part is too long. Trailing zeros past the cents ("1.500")
+    and leading zeros ("007.50") are accepted.
     """
 
     default_error_messages = {
@@ -89,15 +127,11 @@ class MoneyField(forms.DecimalField):
         self.allow_negative, self.allow_zero = allow_negative, allow_zero
 
     def to_python(self, value):
+        """The amount in cents, from text or from a ``Decimal`` read by the CSV import."""
         if value in self.empty_values:
             return None
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if not number.is_finite():
-            raise ValidationError(self.error_messages["not_finite"], code="not_finite")
-        # copy_abs(), not abs(): abs() rounds to the context and overflows on "1e999999999".
+        number = read_number(value, self.error_messages)
+        # copy_abs(), not abs(): abs() rounds to the context's 28 digits.
         if number.copy_abs() >= MONEY_LIMIT:
             raise ValidationError(self.error_messages["max_whole_digits"], code="max_whole_digits")
         cents = number.quantize(Decimal(1).scaleb(-MONEY_PLACES))
@@ -278,7 +312,7 @@ class StreamForm(forms.ModelForm):
     end_date = DayField(
         label="Last payment", required=False, help_text="Leave empty if it goes on."
     )
-    hours_per_month = forms.DecimalField(
+    hours_per_month = PlainDecimalField(
         label="Hours per month",
         min_value=Decimal(0),
         max_value=HOURS_MAX,

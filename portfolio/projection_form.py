@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 
 from accounts.fields import PercentField
-from portfolio.forms import MoneyField
+from portfolio.forms import MoneyField, PlainIntegerField
 from portfolio.limits import MAX_PROJECTION_YEARS
 
 ZERO = Decimal(0)
@@ -29,7 +29,7 @@ def _amount(label: str, help_text: str) -> MoneyField:
 
 
 class ProjectionForm(forms.Form):
-    years = forms.IntegerField(
+    years = PlainIntegerField(
         label="Years",
         min_value=1,
         max_value=MAX_PROJECTION_YEARS,

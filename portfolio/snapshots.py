@@ -38,6 +38,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from config.outage_log import OutageLog
+from config.tasks import TRANSIENT
 from households.models import Membership
 from portfolio import months, schedule
 from portfolio.batches import batches
@@ -75,6 +76,8 @@ class RecomputeResult:
     users: int
     rows_written: int
     rows_deleted: int
+    # Users left out by ``snapshots_recompute_batch``: their figures could not be computed.
+    failed: tuple[int, ...] = ()
 
 
 # --- Loading ---------------------------------------------------------------------
@@ -388,6 +391,44 @@ def snapshots_recompute(
     with transaction.atomic(using=using):
         _lock_users(ids, using)
         return _recompute_locked(ids, since, using=using)
+
+
+def snapshots_recompute_batch(
+    *, user_ids: Iterable[int], since: date | None = None, using: str = DEFAULT_DB_ALIAS
+) -> RecomputeResult:
+    """The recompute of a batch job (the nightly batches, the command): as
+    ``snapshots_recompute``, but one user's data that cannot be computed (or a bug it
+    reveals) does not cost the others their snapshots.
+
+    The batch is recomputed whole, set-based; only if that fails is each user
+    recomputed alone, in a transaction of their own. A user who fails then is logged
+    with the exception and listed in ``failed``; their marker stays, so their next
+    recompute (the nightly one at the latest) tries again. A database outage still
+    raises, for the task to retry.
+    """
+    ids = sorted(set(user_ids))
+    if len(ids) > 1:
+        try:
+            return snapshots_recompute(user_ids=ids, since=since, using=using)
+        except TRANSIENT:
+            raise
+        except Exception:
+            logger.warning("A batch of %s users failed; recomputing them one by one", len(ids))
+    users = written = deleted = 0
+    failed: list[int] = []
+    for user_id in ids:
+        try:
+            result = snapshots_recompute(user_ids=[user_id], since=since, using=using)
+        except TRANSIENT:
+            raise
+        except Exception:
+            logger.exception("The snapshots of user %s could not be recomputed", user_id)
+            failed.append(user_id)
+            continue
+        users += result.users
+        written += result.rows_written
+        deleted += result.rows_deleted
+    return RecomputeResult(users, written, deleted, tuple(failed))
 
 
 def _recompute_locked(

@@ -51,15 +51,20 @@ def recompute_user(self, user_id: int, version: int) -> int | None:
     time_limit=360,
 )
 def recompute_batch(self, user_ids: list[int], since: str | None = None) -> int:
-    """Recompute every month of a batch of users (from ``since``, "YYYY-MM-DD", if given)."""
-    result = snapshots.snapshots_recompute(
+    """Recompute every month of a batch of users (from ``since``, "YYYY-MM-DD", if given).
+
+    A user whose figures cannot be computed is logged and left out; the others'
+    snapshots are written (``snapshots.snapshots_recompute_batch``).
+    """
+    result = snapshots.snapshots_recompute_batch(
         user_ids=user_ids, since=None if since is None else date.fromisoformat(since)
     )
     logger.info(
-        "Recomputed snapshots of %s users: %s rows written, %s deleted",
+        "Recomputed snapshots of %s users: %s rows written, %s deleted, %s users failed",
         result.users,
         result.rows_written,
         result.rows_deleted,
+        len(result.failed),
     )
     return result.rows_written
 

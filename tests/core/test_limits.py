@@ -20,6 +20,7 @@ from portfolio.limits import (
 ROOT = Path(__file__).resolve().parents[2]
 PURE = [
     "portfolio/limits.py",
+    "portfolio/numbers.py",
     "portfolio/categories.py",
     "portfolio/metrics.py",
     "portfolio/schedule.py",

@@ -122,6 +122,55 @@ def test_every_problem_of_a_row_is_named(line, problem):
     assert any(problem in error for error in row.errors), row.errors
 
 
+# Numbers that Decimal() reads but docs/data-format.md does not offer.
+WIDER_THAN_DOCUMENTED = [
+    ("1e3", "It has an exponent (such as e3): write the number out in full."),
+    ("1E+3", "It has an exponent"),
+    ("-1e999999999", "It has an exponent"),
+    ("1_000", "It has a space or separator between its digits."),
+    ("1 000", "It has a space or separator between its digits."),
+    ("\uff11\uff10", "It has digits other than 0 to 9."),  # fullwidth
+    ("\u0661e\u0663", "It has digits other than 0 to 9."),  # Arabic-Indic, an exponent
+    ("\u0663\u0660\u0660.\u0660\u0660", "It has digits other than 0 to 9."),
+    (".5", "It needs a digit on each side of the decimal point"),
+]
+
+
+@pytest.mark.parametrize(("cell", "problem"), WIDER_THAN_DOCUMENTED)
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_an_amount_wider_than_documented_is_refused_naming_it(delimiter, cell, problem):
+    header = "date;amount;category\r\n" if delimiter == ";" else HEADER
+    (row,) = rows_of(f"{header}2025-01-31{delimiter}{cell}{delimiter}salary\r\n")
+    (error,) = row.errors
+    assert error.startswith(f"Bad amount “{cell}”: {problem}")
+    assert error.endswith("Enter an amount as a plain number, such as 1250.50.")
+
+
+def test_leading_zeros_in_an_amount_are_accepted_as_documented():
+    assert one_row("2025-01-31,007.50,salary").amount == D("7.50")
+
+
+@pytest.mark.parametrize(
+    ("cell", "amount"), [("12,50", D("12.50")), ("12.50", D("12.50")), ("-0,5", D("-0.50"))]
+)
+def test_a_semicolon_file_takes_a_decimal_comma_or_point(cell, amount):
+    (row,) = rows_of(f"date;amount;category\r\n2025-01-31;{cell};salary\r\n")
+    assert row.amount == amount
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ("1.234,56", "It has a space or separator between its digits."),
+        ("1,2e3", "It has an exponent"),
+        ("12,345", "Use at most 2 decimal places"),
+    ],
+)
+def test_a_semicolon_file_has_no_thousands_separators(cell, problem):
+    (row,) = rows_of(f"date;amount;category\r\n2025-01-31;{cell};salary\r\n")
+    assert row.errors[0].startswith(f"Bad amount “{cell}”: {problem}")
+
+
 @pytest.mark.parametrize(
     ("day", "problem"),
     [
@@ -210,6 +259,33 @@ def test_blank_lines_are_skipped_and_lines_counted_with_multi_line_notes():
 def test_a_file_that_cannot_be_read_is_refused_as_a_whole(data, message):
     with pytest.raises(ImportFileError, match=re.escape(message)):
         read_csv(data, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            HEADER
+            + '2025-01-01,1,rent,,"ok"\r\n2025-01-02,2,rent,,"opened\r\n2025-01-03,3,rent\r\n',
+            3,
+        ),
+        (HEADER + '2025-01-01,1,rent,,"two\nlines"\n2025-01-02,2,rent,,"a ""quote"" and\n', 4),
+        ('date;amount;category;note\n2025-01-01;1;rent;x\n2025-01-02;"2;rent;y\n', 3),
+        ('date,amount,category,"note\n2025-01-01,1,rent,x\n', 1),
+    ],
+)
+def test_a_quote_never_closed_refuses_the_file_naming_its_line(text, line):
+    with pytest.raises(ImportFileError) as refused:
+        read_csv(text.encode(), [])
+    assert str(refused.value).startswith(f"Line {line}: a quote opened here is never closed")
+
+
+def test_quotes_that_close_or_stand_inside_a_cell_are_text():
+    text = (
+        HEADER + '2025-01-01,1,rent,,"two\nlines, ""quoted"""\r\n2025-01-02,2,rent,,5" screen\r\n'
+    )
+    first, second = rows_of(text)
+    assert (first.note, second.note) == ('two\nlines, "quoted"', '5" screen')
 
 
 def test_a_cell_beyond_the_csv_module_limit_is_a_file_error():
@@ -607,6 +683,10 @@ class TestPages:
             (b"\xff\xfe\xfd garbage", "The file is not UTF-8 text"),
             (b"day,sum\r\n2025-01-01,1\r\n", "missing: date, amount, category"),
             (b"date,amount,category\n" + b"x\n" * 1_000_000, "more than 300,000 lines"),
+            (
+                b'date,amount,category,note\r\n2025-01-01,1,rent,"no end\r\n2025-01-02,2,rent\r\n',
+                "Line 2: a quote opened here is never closed",
+            ),
             (b"date,amount,category\n" + b"2025-01-01,1.00,salary\n" * 460_000, "larger than 5 MB"),
         ],
     )

@@ -380,7 +380,7 @@ def test_ids_of_other_users_rows_are_never_trusted(owner, stranger):
 
 def test_decimals_in_any_plain_form_are_read_exactly(owner):
     document = valid_document()
-    document["valuations"][0]["value"] = "0024000.5000"
+    document["valuations"][0]["value"] = "24000.5000"
     document["entries"][1]["amount"] = "-0.01"
     import_into(owner, encode(document))
     assert Valuation.objects.get(holding__portfolio__owner=owner).value == D("24000.50")
@@ -683,6 +683,40 @@ BAD_DOCUMENTS = {
     ),
     "exponent": (_set("entries.0.amount", "1e3"), "no exponent"),
     "thousands separator": (_set("entries.0.amount", "1,000.00"), "no exponent, spaces"),
+    "Arabic-Indic digits": (
+        _set("entries.0.amount", "\u0663\u0660\u0660.\u0660\u0660"),
+        "entries[0].amount: “\u0663\u0660\u0660.\u0660\u0660” has digits other than 0 to 9",
+    ),
+    "fullwidth digits": (
+        _set("valuations.0.value", "\uff11\uff12"),
+        "valuations[0].value: “\uff11\uff12” has digits other than 0 to 9",
+    ),
+    "Arabic-Indic exponent": (
+        _set("streams.0.amount", "\u0661e\u0663"),
+        "streams[0].amount: “\u0661e\u0663” has digits other than 0 to 9",
+    ),
+    "underscore": (
+        _set("entries.0.amount", "1_000"),
+        "“1_000” has a space or separator between its digits",
+    ),
+    "leading zeros": (
+        _set("entries.0.amount", "007.50"),
+        "entries[0].amount: “007.50” has leading zeros",
+    ),
+    "100,000 leading zeros": (
+        _set("valuations.0.value", "0" * 100_000 + "1.00"),
+        "valuations[0].value: “" + "0" * 39 + "…” has leading zeros",
+    ),
+    "plus sign": (_set("entries.0.amount", "+12.50"), "“+12.50” is not a plain decimal number"),
+    "leading zeros in hours": (
+        _set("streams.0.hours_per_month", "01.5"),
+        "streams[0].hours_per_month: “01.5” has leading zeros",
+    ),
+    "leading zeros in a goal": (_set("goals.0.target", "00.5"), "“00.5” has leading zeros"),
+    "yield in Arabic-Indic digits": (
+        _set("user.assumed_yield", "\u0660.\u0660\u0664"),
+        "user.assumed_yield: “\u0660.\u0660\u0664” has digits other than 0 to 9",
+    ),
     "float amount": (_set("entries.0.amount", 12.5), "not as a JSON number"),
     "integer amount": (_set("entries.0.amount", 12), "not as a JSON number"),
     "null amount": (_set("entries.0.amount", None), "expected a decimal string"),
@@ -915,6 +949,8 @@ def test_bad_documents_are_refused_with_a_clear_message(owner, case):
         "NaN literal",
         "13-digit amount",
         "float amount",
+        "Arabic-Indic digits",
+        "100,000 leading zeros",
         "stream to a missing holding",
         "zero yield",
         "a goal far ahead",

@@ -107,6 +107,57 @@ def test_bad_figures_get_a_message(owner, metric, field, typed, message):
     assert not Goal.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("1e3", "has an exponent"),
+        ("-1e999999999", "has an exponent"),
+        ("1_000", "has a space or separator between its digits"),
+        ("\uff11\uff10\uff10", "has digits other than 0 to 9"),  # fullwidth
+        ("\u0661e\u0663", "has digits other than 0 to 9"),  # Arabic-Indic
+    ],
+)
+@pytest.mark.parametrize(
+    ("metric", "field"),
+    [
+        ("wealth_ratio", "target"),
+        ("savings_rate", "baseline"),
+        ("monthly_passive", "target"),
+        ("runway_months", "baseline"),
+    ],
+)
+def test_a_figure_wider_than_documented_is_refused_naming_it(owner, metric, field, typed, problem):
+    fields = (
+        {"target": "20%", "baseline": "5%"}
+        if metric in ("wealth_ratio", "savings_rate")
+        else {
+            "target": "900",
+            "baseline": "1",
+        }
+    )
+    fields[field] = typed
+    form = form_for(owner, metric=metric, **fields)
+    assert not form.is_valid()
+    (message,) = form.errors[field]
+    assert message.startswith(f"“{typed}” {problem}")
+    assert not Goal.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("\u0662\u0660\u0662\u0666", "has digits other than 0 to 9"),  # 2026, Arabic-Indic
+        ("2.026e3", "has an exponent"),
+        ("2_026", "has a space or separator between its digits"),
+    ],
+)
+def test_a_year_wider_than_documented_is_refused_naming_it(owner, typed, problem):
+    form = form_for(owner, year=typed)
+    assert not form.is_valid()
+    (message,) = form.errors["year"]
+    assert message.startswith(f"“{typed}” {problem}")
+
+
 @pytest.mark.parametrize("metric", ["monthly_passive", "runway_months"])
 def test_a_figure_just_below_the_limit_is_accepted(owner, metric):
     form = form_for(owner, metric=metric, target="999999999999.99", baseline="0")

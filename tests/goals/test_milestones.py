@@ -1,5 +1,6 @@
 """Milestones are recorded from fresh snapshots, once, and e-mailed by a queued task."""
 
+import logging
 from datetime import date
 from decimal import Decimal
 
@@ -7,10 +8,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from goals.milestones import milestones_record
+from goals.milestones import MilestonesRecorded, milestones_record
 from goals.models import Goal, Milestone
 from portfolio import snapshots
-from tests.factories import StreamFactory
+from tests.factories import StreamFactory, UserFactory
+from tests.helpers import break_with_raw_sql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,5 +82,28 @@ def test_an_unreached_goal_records_nothing(owner):
     )
     snapshots.snapshots_recompute(user_ids=[owner.pk])
 
-    assert milestones_record([owner.pk], now=timezone.now()) == 0
+    assert milestones_record([owner.pk], now=timezone.now()) == MilestonesRecorded(0, 0)
     assert not Milestone.objects.exists()
+
+
+@time_machine.travel("2026-06-15 12:00Z", tick=False)
+def test_a_user_whose_milestones_cannot_be_worked_out_does_not_stop_the_others(caplog):
+    users = [UserFactory(time_zone="UTC") for _ in range(3)]
+    for user in users:
+        _flows(user.portfolios.get(), salary="1000", dividends="3500", spending="3000")
+    snapshots.snapshots_recompute(user_ids=[u.pk for u in users])
+    Milestone.objects.all().delete()  # recorded again below, with one user broken
+    first, middle, last = users
+    break_with_raw_sql(middle, "time_zone")
+
+    with caplog.at_level(logging.ERROR, logger="goals.milestones"):
+        result = milestones_record([u.pk for u in users], now=timezone.now())
+
+    assert result == MilestonesRecorded(found=4, failed=1)
+    for user in (first, last):
+        kinds = set(Milestone.objects.filter(user=user).values_list("kind", flat=True))
+        assert kinds == {Milestone.Kind.RATIO_100, Milestone.Kind.PASSIVE_COVERS_SPENDING}
+    assert not Milestone.objects.filter(user=middle).exists()
+    (record,) = caplog.records
+    assert f"user {middle.pk} has no today (time zone 'Mars/Olympus')" in record.getMessage()
+    assert record.exc_info is not None

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 import pytest
 import time_machine
 
 from goals.models import Goal, Metric, Milestone
-from goals.services import goals_close_finished_years
+from goals.services import YearEndClose, goals_close_finished_years
 from goals.tasks import close_finished_years
+from portfolio.models import Stream
 from tests.factories import EntryFactory, GoalFactory, PortfolioFactory, StreamFactory, UserFactory
+from tests.helpers import break_with_raw_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +94,7 @@ def test_goals_close_when_the_owners_year_has_ended(kiritimati, los_angeles):
     count_before = Goal.objects.count()
 
     with at(NEW_YEAR_UTC):
-        assert goals_close_finished_years(now=NEW_YEAR_UTC) == 3
+        assert goals_close_finished_years(now=NEW_YEAR_UTC) == YearEndClose(closed=3, failed=0)
 
     closed = goals_of(kiritimati, 2026)
     ratio, passive = closed[Metric.WEALTH_RATIO], closed[Metric.MONTHLY_PASSIVE]
@@ -110,7 +113,7 @@ def test_goals_close_when_the_owners_year_has_ended(kiritimati, los_angeles):
     assert Goal.objects.count() == count_before
 
     with at(LA_NEW_YEAR):
-        assert goals_close_finished_years(now=LA_NEW_YEAR) == 1
+        assert goals_close_finished_years(now=LA_NEW_YEAR) == YearEndClose(closed=1, failed=0)
 
     la_goal = goals_of(los_angeles, 2026)[Metric.WEALTH_RATIO]
     assert (la_goal.final_value, la_goal.closed_at) == (Decimal("0.025"), LA_NEW_YEAR)
@@ -188,3 +191,40 @@ def test_before_anyones_new_year_nothing_closes(kiritimati, los_angeles):
     with at(dt.datetime(2026, 12, 31, 9, 59, tzinfo=dt.UTC)):
         assert close_finished_years() == 0
     assert history() == before
+
+
+# --- One owner's bad data does not stop the others -------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["frequency", "time_zone"])
+def test_an_owner_whose_figures_cannot_be_computed_does_not_stop_the_close(caplog, how):
+    first, middle, last = (user_with_figures("UTC") for _ in range(3))
+    for user in (first, middle, last):
+        GoalFactory(owner=user, year=2026, baseline=Decimal("0.01"), target=Decimal("0.10"))
+    break_with_raw_sql(middle, how)
+
+    with at(NEW_YEAR_UTC), caplog.at_level(logging.ERROR, logger="goals.services"):
+        assert goals_close_finished_years(now=NEW_YEAR_UTC) == YearEndClose(closed=2, failed=1)
+
+    # Dividends from July: 1,200 over 48,000 of salary.
+    for user in (first, last):
+        goal = goals_of(user, 2026)[Metric.WEALTH_RATIO]
+        assert (goal.final_value, goal.closed_at) == (Decimal("0.025"), NEW_YEAR_UTC)
+    assert goals_of(middle, 2026)[Metric.WEALTH_RATIO].closed_at is None
+    (record,) = caplog.records
+    assert f"the goals of user {middle.pk} could not be closed" in record.getMessage()
+    assert record.exc_info is not None  # the traceback says what was wrong
+
+
+def test_the_failed_owner_is_closed_by_a_later_run_once_the_data_is_right():
+    first, middle = user_with_figures("UTC"), user_with_figures("UTC")
+    for user in (first, middle):
+        GoalFactory(owner=user, year=2026, baseline=Decimal("0.01"), target=Decimal("0.10"))
+    break_with_raw_sql(middle, "frequency")
+    with at(NEW_YEAR_UTC):
+        assert close_finished_years() == 1
+        Stream.objects.filter(portfolio__owner=middle).update(frequency="monthly")
+    with at(NEW_YEAR_UTC + dt.timedelta(hours=1)):
+        assert close_finished_years() == 1
+    goal = goals_of(middle, 2026)[Metric.WEALTH_RATIO]
+    assert goal.final_value == Decimal("0.025")

@@ -194,6 +194,9 @@ def test_the_largest_figures_still_render(client_owner):
         ("years", "51", "Project at most 50 years."),
         ("years", "0", "Project at least 1 year."),
         ("years", "ten", "Enter a whole number of years."),
+        ("years", "\u0661\u0660", "“\u0661\u0660” has digits other than 0 to 9"),
+        ("years", "1e1", "“1e1” has an exponent"),
+        ("years", "2.5", "Enter a whole number of years."),
         ("capital", "-1", "Enter zero or more."),
         ("capital", "NaN", "NaN and infinity are not amounts"),
         ("monthly_saving", "Infinity", "NaN and infinity are not amounts"),
@@ -203,7 +206,12 @@ def test_the_largest_figures_still_render(client_owner):
         ("yearly_return", "150%", "Enter at most 100%."),
         ("yearly_return", "2", "Enter at most 100%."),  # a bare number is a fraction
         ("yearly_yield", "-1%", "Enter at least 0%."),
-        ("wage_growth", "1e400", "Enter at most 100%."),
+        ("wage_growth", "1e400", "“1e400” has an exponent"),
+        ("wage_growth", "\uff13%", "“\uff13%” has digits other than 0 to 9"),
+        ("yearly_return", "1_0%", "“1_0%” has a space or separator between its digits"),
+        ("capital", "1e3", "“1e3” has an exponent"),
+        ("monthly_saving", "\u0661e\u0663", "has digits other than 0 to 9"),
+        ("earned_yearly", "50_000", "“50_000” has a space or separator between its digits"),
         ("passive_growth", "abc", "Enter a percentage such as 4%"),
     ],
 )

@@ -57,8 +57,9 @@ class Command(BaseCommand):
         verbose = user is not None or options["verbosity"] > 1
         log = self._say if verbose else (lambda _line: None)
 
-        outgoings_for = self._source(kind, period, log)
-        sent = skipped = failed = previewed = 0
+        unbuilt: list[int] = []  # users whose e-mail could not be built (logged)
+        outgoings_for = self._source(kind, period, log, unbuilt)
+        sent = skipped = failed = errors = previewed = 0
         for batch in batches(user_ids, jobs.BATCH_SIZE):
             outgoings = outgoings_for(batch)
             if dry_run:
@@ -81,12 +82,16 @@ class Command(BaseCommand):
             sent += report.sent
             skipped += report.skipped
             failed += report.failed
+            errors += report.errors
+        errors += len(unbuilt)
         if dry_run:
             self._say(f"{previewed} e-mail(s) would be sent (dry run: nothing was sent).")
         else:
             self._say(f"{sent} sent, {skipped} already taken, {failed} failed.")
+        if errors:
+            self._say(f"{errors} could not be built: see the log for each user and why.")
 
-    def _source(self, kind: str, period: str, log):
+    def _source(self, kind: str, period: str, log, unbuilt: list[int]):
         """A function from a batch of user ids to the e-mails to send them; checks ``period``."""
         if kind == Kind.MILESTONE:
             milestone_kind, colon, _key = period.partition(":")
@@ -107,7 +112,7 @@ class Command(BaseCommand):
             if month is None:
                 raise CommandError(f"{period!r} is not a month such as 2026-01")
         return lambda ids: jobs.month_start_outgoings(
-            user_ids=ids, month=month, kinds=[kind], operator=True, log=log
+            user_ids=ids, month=month, kinds=[kind], operator=True, log=log, failures=unbuilt
         )
 
     def _say(self, line: str) -> None:

@@ -55,12 +55,14 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         done = rows = deleted = 0
+        failed: list[int] = []
         self._progress(done, len(ids))
         for batch in batches(ids, batch_size):
-            result = snapshots.snapshots_recompute(user_ids=batch, since=since_month)
+            result = snapshots.snapshots_recompute_batch(user_ids=batch, since=since_month)
             done += len(batch)
             rows += result.rows_written
             deleted += result.rows_deleted
+            failed += result.failed
             self._progress(done, len(ids))
         self.stdout.write("")
         elapsed = time.monotonic() - started
@@ -70,6 +72,14 @@ class Command(BaseCommand):
                 f" ({deleted} out-of-range rows deleted)."
             )
         )
+        if failed:
+            listed = ", ".join(map(str, failed))
+            self.stdout.write(
+                self.style.ERROR(
+                    f"{len(failed)} users could not be recomputed (user ids {listed}); "
+                    "the log has each one's error."
+                )
+            )
 
     def _progress(self, done: int, total: int) -> None:
         filled = BAR_WIDTH if total == 0 else BAR_WIDTH * done // total
