@@ -17,6 +17,7 @@ from dashboard.charts import dashboard_charts, recompute_pending
 from goals import progress
 from goals.models import Goal
 from goals.services import goal_cards
+from portfolio.history_trend import own_trend
 from portfolio.models import Portfolio
 from portfolio.months import user_today
 from portfolio.selectors import figures_at, has_any_data
@@ -48,6 +49,7 @@ def render_dashboard(request, *, portfolios, portfolio=None):
         # History charts read snapshots only: three queries, whatever the history's length.
         "charts": dashboard_charts(user=request.user, portfolio=portfolio),
         "tab": "overview",
+        "trend": own_trend(request.user, portfolio=portfolio, today=today),
     }
     return render(request, "dashboard/dashboard.html", context)
 

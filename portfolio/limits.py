@@ -64,3 +64,9 @@ def goal_import_years(this_year: int) -> range:
 MAX_PROJECTION_YEARS = 50
 # Snapshot history is capped, so a typo such as year 1025 cannot make 12,000 rows.
 MAX_HISTORY_MONTHS = 50 * 12
+
+# The trend of a user's own history (portfolio.trend): fitted on at least this many
+# months with known figures, from at most the last TREND_MAX_MONTHS; a crossing further
+# ahead than the projection reaches is "not at this pace".
+TREND_MIN_MONTHS = 6
+TREND_MAX_MONTHS = 36

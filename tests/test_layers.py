@@ -61,6 +61,7 @@ PURE_CORE = frozenset(
         "portfolio.limits",
         "portfolio.batches",
         "portfolio.categories",
+        "portfolio.trend",
         "goals.progress",
     }
 )
