@@ -27,10 +27,12 @@ from decimal import ROUND_CEILING, Context, Decimal, localcontext
 from portfolio.limits import MAX_PROJECTION_YEARS, TREND_MAX_MONTHS, TREND_MIN_MONTHS
 from portfolio.months import from_index, month_index
 
-__all__ = ["MonthPoint", "Trend", "fit_trend"]
+__all__ = ["ROUND_RATIOS", "MonthPoint", "Trend", "fit_trend", "next_round_ratio"]
 
 _CTX = Context(prec=28)
 ZERO = Decimal(0)
+# The ratios the calendar page names as the next milestone of the trend.
+ROUND_RATIOS = (Decimal("0.10"), Decimal("0.25"), Decimal("0.50"), Decimal(1))
 
 
 @dataclass(frozen=True)
@@ -165,3 +167,13 @@ def fit_trend(points: Iterable[MonthPoint], *, last_month: date) -> Trend | None
         passive=_fit(series("passive")),
         earned=_fit(series("earned")),
     )
+
+
+def next_round_ratio(trend: Trend, start: date) -> tuple[Decimal, date | None] | None:
+    """The first of ``ROUND_RATIOS`` above the fitted ratio in ``start``'s month, and the
+    month the trend reaches it (None: not at this pace); None once all are behind."""
+    now = trend.ratio_in(start)
+    for target in ROUND_RATIOS:
+        if now is None or now < target:
+            return target, trend.month_reaching(target, start)
+    return None

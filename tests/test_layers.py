@@ -62,6 +62,7 @@ PURE_CORE = frozenset(
         "portfolio.batches",
         "portfolio.categories",
         "portfolio.trend",
+        "portfolio.payments",
         "goals.progress",
     }
 )

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from portfolio.months import add_months, month_index
-from portfolio.trend import MonthPoint, fit_trend
+from portfolio.trend import MonthPoint, fit_trend, next_round_ratio
 
 D = Decimal
 LAST = date(2026, 11, 1)
@@ -135,3 +135,24 @@ def test_the_fit_spans_from_the_first_to_the_last_known_month(gap):
     assert trend.months == 12 - gap
     reached = trend.month_reaching(D(1), LAST)
     assert abs(month_index(reached) - closed_form_month(0.25, 0.10, 0.05)) <= 1
+
+
+def test_the_next_round_ratio_is_the_first_above_todays_fitted_ratio():
+    trend = fit_trend(history(ratio_now=0.20), last_month=LAST)
+    assert next_round_ratio(trend, LAST)[0] == D("0.25")
+    # From a ratio of 30%, 50% is next.
+    trend = fit_trend(history(ratio_now=0.30), last_month=LAST)
+    target, month = next_round_ratio(trend, LAST)
+    assert target == D("0.50")
+    expected = month_index(LAST) + 12 * math.log(0.5 / 0.3) / math.log(1.10 / 1.05)
+    assert abs(month_index(month) - expected) <= 1
+
+
+def test_round_ratios_all_behind_give_no_next_one():
+    trend = fit_trend(history(ratio_now=1.5), last_month=LAST)
+    assert next_round_ratio(trend, LAST) is None
+
+
+def test_without_passive_income_the_next_round_ratio_is_ten_percent_never_reached():
+    points = [MonthPoint(p.month, D(0), p.earned) for p in history(12)]
+    assert next_round_ratio(fit_trend(points, last_month=LAST), LAST) == (D("0.10"), None)
