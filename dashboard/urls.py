@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import calendar_views, views
+from dashboard import calendar_views, feed_views, views
 
 app_name = "dashboard"
 
@@ -14,5 +14,8 @@ urlpatterns = [
         calendar_views.portfolio_calendar,
         name="portfolio_calendar",
     ),
+    path("feeds/<str:token>.ics", feed_views.feed, name="feed"),
+    path("dashboard/calendar/feed/new/", feed_views.feed_create, name="feed_create"),
+    path("dashboard/calendar/feed/revoke/", feed_views.feed_revoke, name="feed_revoke"),
     path("help/metrics/", views.metrics_help, name="metrics_help"),
 ]

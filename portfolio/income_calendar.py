@@ -31,6 +31,8 @@ class CalendarLine:
     holding: str  # "" when the stream has no holding
     amount: Decimal
     recorded: bool  # an entry already recorded, not an expected payment
+    stream_id: int | None
+    category: str
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,15 @@ def income_calendar(owner, portfolios, *, portfolio=None, today: date) -> Income
                 payment.stream_id, (categories.LABEL_OF[payment.category], "")
             )
             lines.append(
-                CalendarLine(payment.date, stream, holding, payment.amount, payment.recorded)
+                CalendarLine(
+                    payment.date,
+                    stream,
+                    holding,
+                    payment.amount,
+                    payment.recorded,
+                    payment.stream_id,
+                    payment.category,
+                )
             )
         months.append(CalendarMonth(month, lines, figure.passive, figure.spending))
     trend = own_trend(owner, portfolio=portfolio, today=today)
