@@ -33,6 +33,7 @@ def _form_rate(rate: Decimal | None) -> str:
 @dataclass(frozen=True)
 class TrendSummary:
     trend: Trend
+    month: date  # the month it is told in
     reaches_full: date | None  # the month the fitted ratio reaches 100%; None: never
     portfolio_id: int | None
 
@@ -41,6 +42,8 @@ class TrendSummary:
         pace = f"At the pace of the last {self.trend.months} months, your ratio"
         if self.reaches_full is None:
             return f"{pace} does not reach 100%: not at this pace."
+        if self.reaches_full == self.month:
+            return f"{pace} is at 100% or more."
         return f"{pace} reaches 100% in {self.reaches_full.year}."
 
     @property
@@ -64,7 +67,8 @@ def summarize(
     trend = fit_trend(points, last_month=month)
     if trend is None:
         return None
-    return TrendSummary(trend, trend.month_reaching(Decimal(1), month), portfolio_id)
+    month = month_start(month)
+    return TrendSummary(trend, month, trend.month_reaching(Decimal(1), month), portfolio_id)
 
 
 def own_trend(owner, *, portfolio=None, today: date) -> TrendSummary | None:

@@ -75,3 +75,9 @@ def test_a_portfolio_dashboard_reads_that_portfolios_own_history(client_owner, o
     line = trend_line(client_owner.get(reverse("dashboard:portfolio", args=[portfolio.pk])))
     assert "reaches 100% in 2056." in line
     assert f"portfolio={portfolio.pk}&" in line
+
+
+def test_a_ratio_already_past_100_percent_says_so(client_owner, owner):
+    growing_snapshots(owner, OCTOBER, ratio_now=1.2)
+    line = trend_line(client_owner.get(reverse("dashboard:dashboard")))
+    assert "At the pace of the last 24 months, your ratio is at 100% or more." in line
