@@ -10,7 +10,9 @@ from decimal import Decimal
 import icalendar
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portfolio.models import CalendarFeed
@@ -258,3 +260,18 @@ def test_making_and_revoking_take_a_logged_in_post(client, client_owner):
         response = anonymous.post(url)
         assert response.status_code == 302 and reverse("account_login") in response["Location"]
     assert not CalendarFeed.objects.exists()
+
+
+def test_feed_queries_are_the_same_with_one_and_fifty_streams(client_owner, portfolio):
+    StreamFactory(portfolio=portfolio, name="Rent", category="rent")
+    url = make_address(client_owner)
+    with CaptureQueriesContext(connection) as one:
+        assert fetch(url).status_code == 200
+    for i in range(49):
+        StreamFactory(
+            portfolio=portfolio, category=["dividends", "interest"][i % 2], frequency="quarterly"
+        )
+    with CaptureQueriesContext(connection) as fifty:
+        response = fetch(url)
+    assert len(icalendar.Calendar.from_ical(response.content).walk("VEVENT")) == 12 + 49 * 4
+    assert len(fifty) == len(one)
