@@ -18,6 +18,7 @@ from goals import progress
 from goals.models import Goal
 from goals.services import goal_cards
 from portfolio.access import get_portfolio, may_change, owned_portfolios
+from portfolio.history_trend import own_trend
 from portfolio.models import Portfolio
 from portfolio.months import user_today
 from portfolio.selectors import figures_at, has_any_data
@@ -54,6 +55,7 @@ def render_dashboard(request, *, portfolios, portfolio=None):
         "charts": dashboard_charts(user=request.user, portfolio=portfolio),
         "tab": "overview",
         "can_change": portfolio is None or may_change(request.user, portfolio),
+        "trend": own_trend(request.user, portfolio=portfolio, today=today),
     }
     return render(request, "dashboard/dashboard.html", context)
 

@@ -66,6 +66,8 @@ from notifications.emails import (
 )
 from notifications.models import SentEmail
 from portfolio import formatting, metrics
+from portfolio.history_trend import summarize
+from portfolio.limits import TREND_MAX_MONTHS
 from portfolio.models import Entry, Portfolio, Snapshot
 from portfolio.months import add_months, month_period, window_start
 from portfolio.selectors import load_owner_data
@@ -352,6 +354,7 @@ def monthly_outgoing(
     )
     history = {day: row for (scope, day), row in snapshots.items() if scope is None}
     image, chart_alt, chart_numbers = _chart(user, month, history, ratio_goal)
+    trend = summarize(history.values(), month=month)
     context = {
         "month": month,
         "month_name": month_name(month),
@@ -380,6 +383,8 @@ def monthly_outgoing(
         "household_ratio": household and household.figure("wealth_ratio"),
         "household_runway": household and household.figure("runway_months"),
         "household_url": absolute_url(reverse("dashboard:household")),
+        "trend": trend,
+        "trend_url": absolute_url(trend.projection_url) if trend else None,
     }
     return Outgoing(
         user, user.address, Kind.MONTHLY, month_period(month), "monthly", context, (image,)
@@ -499,7 +504,10 @@ def month_start_outgoings(
         rows = Snapshot.objects.filter(
             owner_id__in=monthly_ids + [u.pk for u in wanted[Kind.NEW_YEAR]]
         ).filter(
-            Q(portfolio__isnull=True, month__range=(add_months(month, -CHART_MONTHS), month))
+            Q(
+                portfolio__isnull=True,
+                month__range=(add_months(month, -max(CHART_MONTHS, TREND_MAX_MONTHS)), month),
+            )
             | Q(portfolio__isnull=False, month=month)
         )
         for row in rows:

@@ -75,3 +75,9 @@ MAX_PORTFOLIOS = 50
 # lines than this are not a bank's export (a million one-character lines fit in 2 MB).
 # Refused at the upload, before a row is read.
 ENTRY_IMPORT_MAX_LINES = 300_000
+
+# The trend of a user's own history (portfolio.trend): fitted on at least this many
+# months with known figures, from at most the last TREND_MAX_MONTHS; a crossing further
+# ahead than the projection reaches is "not at this pace".
+TREND_MIN_MONTHS = 6
+TREND_MAX_MONTHS = 36

@@ -516,3 +516,21 @@ class SnapshotQueue(models.Model):
 
     def __str__(self) -> str:
         return f"Snapshots of user {self.user_id} stale since {self.dirty_since:%Y-%m}"
+
+
+class CalendarFeed(models.Model):
+    """A user's secret address of the passive-income calendar as iCalendar.
+
+    Only the SHA-256 of its random token is kept (docs/security.md, "The calendar
+    feed"): the address is shown once, when it is made. Revoking deletes the row;
+    making a new one replaces it, so the old address stops working.
+    """
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of user {self.owner_id}"

@@ -55,6 +55,7 @@ __all__ = [
     "expected_in_month",
     "first_flow",
     "holding_monthly_nets",
+    "linked_months",
     "month_totals",
     "monthly_equivalent",
     "monthly_net",
@@ -305,6 +306,12 @@ def month_totals(
     ]
 
 
+def linked_months(entries: Iterable[EntrySpec]) -> set[tuple[int, int]]:
+    """(stream id, month index) of every entry linked to a stream: the months in which
+    the stream's actual entries replace its expected payments."""
+    return {(e.stream_id, month_index(e.date)) for e in entries if e.stream_id is not None}
+
+
 def first_flow(streams: Iterable[StreamSpec], entry_dates: Iterable[date]) -> date | None:
     """The earliest stream first payment or entry: where an owner's flows begin.
 
@@ -354,7 +361,7 @@ def window_series(
         raise ValueError("first_month must be on or after 0001-12")
     months = month_totals(streams, entries, _from_index(lo - 11), _from_index(hi))
     lumpy = [s for s in streams if s.frequency in (QUARTERLY, HALF_YEARLY, YEARLY)]
-    confirmed = {(e.stream_id, month_index(e.date)) for e in entries if e.stream_id is not None}
+    confirmed = linked_months(entries)
     series = []
     with localcontext(_CTX):
         for last in range(lo, hi + 1):

@@ -67,6 +67,8 @@ PURE_CORE = frozenset(
         "portfolio.numbers",
         "portfolio.batches",
         "portfolio.categories",
+        "portfolio.trend",
+        "portfolio.payments",
         "goals.progress",
     }
 )
