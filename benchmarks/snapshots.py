@@ -797,7 +797,9 @@ def naive(user_ids: list[int]) -> tuple[float, int]:
             for index in range(_index(min(firsts)), last + 1):
                 month = _month(index)
                 as_of = today if index == last else months.month_bounds(month.year, month.month)[1]
-                figures = selectors.figures_at(portfolios=portfolios, as_of=as_of)
+                figures = selectors.figures_at(
+                    portfolios=portfolios, as_of=as_of, currency=user.currency
+                )
                 Snapshot.objects.update_or_create(
                     owner=user,
                     portfolio=None,
@@ -806,7 +808,9 @@ def naive(user_ids: list[int]) -> tuple[float, int]:
                 )
                 for portfolio in own:
                     if len(own) > 1:
-                        figures = selectors.figures_at(portfolios=[portfolio], as_of=as_of)
+                        figures = selectors.figures_at(
+                            portfolios=[portfolio], as_of=as_of, currency=user.currency
+                        )
                     Snapshot.objects.update_or_create(
                         owner=user,
                         portfolio=portfolio,

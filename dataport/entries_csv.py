@@ -438,6 +438,7 @@ def entries_import(
                 raise DuplicateImport(previous)
         count = 0
         earliest: date | None = None
+        currency = portfolio.owner.currency  # the file's amounts are in the base currency
         for batch in _batches(rows, BATCH_SIZE):
             for row in batch:
                 if row.errors:
@@ -450,6 +451,7 @@ def entries_import(
                         portfolio_id=portfolio.pk,
                         date=row.date,
                         amount=row.amount,
+                        currency=currency,
                         category=row.category,
                         stream_id=row.stream_id,
                         note=row.note,

@@ -32,7 +32,9 @@ def scope_portfolios(user, portfolio: Portfolio | None):
 def goal_baseline(*, user, portfolio: Portfolio | None, year: int, metric: str, today: date):
     """(value, date) of the metric where the goal starts; the value may be None or infinite."""
     on = baseline_date(year, today)
-    figures = figures_at(portfolios=scope_portfolios(user, portfolio), as_of=on)
+    figures = figures_at(
+        portfolios=scope_portfolios(user, portfolio), as_of=on, currency=user.currency
+    )
     return metric_value(figures, metric), on
 
 
@@ -73,6 +75,7 @@ def goal_cards(*, user, today: date, portfolio: Portfolio | None = None) -> list
         first=window_start(today),
         last=year_end,
         values_on=today,
+        currency=user.currency,
     )
     now_by_scope: dict[int | None, Figures] = {}
     end_by_scope: dict[int | None, Figures] = {}
@@ -174,6 +177,7 @@ def goals_close_finished_years(*, now: datetime) -> int:
             first=window_start(year_end),
             last=month_end(year_end),
             values_on=year_end,
+            currency=goals[0].owner.currency,
         )
         for goal in goals:
             value = metric_value(data.figures_at(year_end, goal.portfolio_id), goal.metric)

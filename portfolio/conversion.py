@@ -20,14 +20,23 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
 from portfolio.limits import MONEY_PLACES
 
-__all__ = ["EURO", "MissingRate", "NoRate", "RateRow", "RateTable", "convert", "places"]
+__all__ = [
+    "EURO",
+    "MissingRate",
+    "NoRate",
+    "RateRow",
+    "RateTable",
+    "convert",
+    "places",
+    "to_base",
+]
 
 EURO = "EUR"
 
@@ -142,3 +151,16 @@ def convert(
         return target_rate
     exact = _CTX.divide(_CTX.multiply(amount, target_rate), source_rate)
     return exact.quantize(Decimal(1).scaleb(-places(target)), rounding=ROUND_HALF_UP, context=_CTX)
+
+
+def to_base(table: RateTable, base: str) -> Callable[[Decimal, str | None, date], Decimal]:
+    """A converter into ``base`` for the calendar (``schedule.ToBase``): an amount in
+    ``base`` (or with no currency) as it is, any other by ``convert``, raising
+    ``MissingRate`` where a rate is missing."""
+
+    def converted(amount: Decimal, currency: str | None, day: date) -> Decimal:
+        if currency is None or currency == base:
+            return amount
+        return table.convert_or_raise(amount, currency, base, day)
+
+    return converted

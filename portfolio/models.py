@@ -1,8 +1,10 @@
 """What a user owns, owes and earns: portfolios, holdings, streams and entries.
 
-Every amount is a Decimal in the owner's base currency (max 12 integer digits,
-2 decimal places). Figures are never stored here: they are computed by the pure
-core (``portfolio.schedule`` and ``portfolio.metrics``) from these rows.
+Every amount is a Decimal (max 12 integer digits, 2 decimal places) in the
+currency of its holding, stream or entry, by default the owner's base currency;
+figures convert them into the base currency (``portfolio.conversion``). Figures
+are never stored here: they are computed by the pure core (``portfolio.schedule``
+and ``portfolio.metrics``) from these rows.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.validators import validate_currency
 from portfolio import categories, metrics
 from portfolio.figures import WindowFlows
 from portfolio.limits import (
@@ -30,6 +33,32 @@ from portfolio.schedule import EntrySpec, StreamSpec
 
 # Money columns: 12 integer digits and cents (portfolio.limits).
 MONEY = {"max_digits": MONEY_DIGITS, "decimal_places": MONEY_PLACES}
+
+
+class InCurrency(models.Model):
+    """An amount's currency (ISO 4217, current): by default the owner's base currency.
+
+    A row saved without one gets it from its portfolio's owner; ``bulk_create``
+    callers set it themselves (the CHECK refuses a row without one).
+    """
+
+    currency = models.CharField(
+        max_length=3,
+        validators=[validate_currency],
+        help_text="The currency of the amounts; figures convert them into your base currency.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.currency:
+            self.currency = self.portfolio.owner.currency
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def currency_constraint(cls, name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(condition=~models.Q(currency=""), name=name)
 
 
 class Portfolio(models.Model):
@@ -49,7 +78,7 @@ class Portfolio(models.Model):
         return self.name
 
 
-class Holding(models.Model):
+class Holding(InCurrency):
     class Kind(models.TextChoices):
         CASH = "cash", "Cash"
         DEPOSIT = "deposit", "Deposit"
@@ -112,6 +141,7 @@ class Holding(models.Model):
                 condition=~models.Q(secured_against=models.F("id")),
                 name="holding_not_secured_against_itself",
             ),
+            InCurrency.currency_constraint("holding_has_currency"),
         ]
 
     def __str__(self) -> str:
@@ -158,7 +188,8 @@ class Holding(models.Model):
 
 
 class Valuation(models.Model):
-    """The value of a holding on a date; the latest on or before a day is its value then."""
+    """The value of a holding on a date, in the holding's currency; the latest on or
+    before a day is its value then (converted at that day's rate)."""
 
     holding = models.ForeignKey(Holding, on_delete=models.CASCADE, related_name="valuations")
     date = models.DateField()
@@ -182,7 +213,7 @@ class Valuation(models.Model):
         return f"{self.holding} on {self.date}: {self.value}"
 
 
-class Stream(models.Model):
+class Stream(InCurrency):
     """A recurring cash flow: income earned or passive, or an outgoing."""
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="streams")
@@ -191,7 +222,7 @@ class Stream(models.Model):
     amount = models.DecimalField(
         **MONEY,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text="Paid on each payment date, in your base currency.",
+        help_text="Paid on each payment date, in the stream's currency.",
     )
     frequency = models.CharField(
         max_length=12, choices=categories.FREQUENCY_CHOICES, default=categories.MONTHLY
@@ -236,6 +267,7 @@ class Stream(models.Model):
                 condition=models.Q(hours_per_month__gte=0, hours_per_month__lte=HOURS_MAX),
                 name="stream_hours_range",
             ),
+            InCurrency.currency_constraint("stream_has_currency"),
         ]
 
     def __str__(self) -> str:
@@ -256,10 +288,11 @@ class Stream(models.Model):
             hours_per_month=self.hours_per_month,
             holding_id=self.holding_id,
             portfolio_id=self.portfolio_id,
+            currency=self.currency,
         )
 
 
-class Entry(models.Model):
+class Entry(InCurrency):
     """An actual, dated cash flow; a negative amount corrects an earlier one."""
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="entries")
@@ -286,6 +319,7 @@ class Entry(models.Model):
                 & ~models.Q(amount=0),
                 name="entry_amount_range",
             ),
+            InCurrency.currency_constraint("entry_has_currency"),
         ]
         indexes = [
             # The entries page and the TTM window: entries of a portfolio by date.
@@ -302,6 +336,7 @@ class Entry(models.Model):
             category=self.category,
             stream_id=self.stream_id,
             portfolio_id=self.portfolio_id,
+            currency=self.currency,
         )
 
 

@@ -5,6 +5,9 @@ batch of users' streams, entries and valuations in a fixed number of queries,
 computes every month with the pure core (``schedule.window_series``, then
 ``figures.compute_figures``, so no formula lives here) and
 upserts the rows with ``INSERT ... ON CONFLICT (natural key) WHERE ... DO UPDATE``.
+Amounts in other currencies are converted into each user's base currency with the
+rates the batch needs, loaded in one query; a month whose figures need a missing
+rate gets no row (a gap in the charts, as unknown figures are), never a 1:1 guess.
 
 Why it is idempotent and safe with many workers:
 
@@ -39,6 +42,7 @@ from django.utils import timezone
 
 from portfolio import months, schedule
 from portfolio.batches import batches
+from portfolio.conversion import MissingRate, RateTable, to_base
 from portfolio.figures import Figures, compute_figures
 from portfolio.limits import MAX_HISTORY_MONTHS
 from portfolio.models import (
@@ -51,6 +55,7 @@ from portfolio.models import (
     Valuation,
 )
 from portfolio.months import from_index, month_index
+from portfolio.rates import load_rates
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +91,8 @@ class _Scope:
     portfolio_id: int | None
     streams: list[schedule.StreamSpec] = field(default_factory=list)
     entries: list[schedule.EntrySpec] = field(default_factory=list)
-    # holding id -> (liquid, [(date, value)] by date)
-    holdings: dict[int, tuple[bool, list[tuple[date, Decimal]]]] = field(default_factory=dict)
+    # holding id -> (liquid, currency, [(date, value)] by date)
+    holdings: dict[int, tuple[bool, str, list[tuple[date, Decimal]]]] = field(default_factory=dict)
     first: date | None = None  # the earliest date of any of its rows: where history starts
     first_flow: date | None = None  # the earliest stream or entry: where windows may start
 
@@ -103,11 +108,15 @@ class _Scope:
 
 def _load(
     user_ids: Sequence[int], since: date | None, using: str
-) -> tuple[dict, dict[tuple, _Scope]]:
-    """Users (for their time zone) and their scopes, in five or six queries."""
+) -> tuple[dict, dict[tuple, _Scope], RateTable]:
+    """Users (for their time zone and currency), their scopes and the rates they
+    need, in five to seven queries."""
     users = {
         u.pk: u
-        for u in get_user_model().objects.using(using).filter(pk__in=user_ids).only("time_zone")
+        for u in get_user_model()
+        .objects.using(using)
+        .filter(pk__in=user_ids)
+        .only("time_zone", "currency")
     }
     ids = list(users)
     scopes: dict[tuple[int, int | None], _Scope] = {(pk, None): _Scope(pk, None) for pk in users}
@@ -125,8 +134,10 @@ def _load(
             return ()
         return scopes[owner_id, None], scopes[owner_id, portfolio_id]
 
+    currencies: set[str] = set()
     for stream in Stream.objects.using(using).filter(portfolio__owner_id__in=ids):
         spec = stream.spec()
+        currencies.add(spec.currency)
         for scope in both(stream.portfolio_id):
             scope.streams.append(spec)
             scope.saw(spec.first_date)
@@ -146,10 +157,11 @@ def _load(
                 scope.saw(first)
         entries = entries.filter(date__gte=months.window_start(since))
     # The bulk of the rows: plain tuples rather than model instances (as Entry.spec()).
-    for day, amount, category, stream_id, portfolio_id in entries.values_list(
-        "date", "amount", "category", "stream_id", "portfolio_id"
+    for day, amount, category, stream_id, portfolio_id, currency in entries.values_list(
+        "date", "amount", "category", "stream_id", "portfolio_id", "currency"
     ):
-        spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id)
+        spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id, currency)
+        currencies.add(currency)
         for scope in both(portfolio_id):
             scope.entries.append(spec)
             scope.saw(day)
@@ -158,59 +170,122 @@ def _load(
         Valuation.objects.using(using)
         .filter(holding__portfolio__owner_id__in=ids)
         .order_by("holding_id", "date")
-        .values_list("holding_id", "holding__portfolio_id", "holding__liquid", "date", "value")
+        .values_list(
+            "holding_id",
+            "holding__portfolio_id",
+            "holding__liquid",
+            "holding__currency",
+            "date",
+            "value",
+        )
     )
-    for holding_id, portfolio_id, liquid, day, value in valuations:
+    for holding_id, portfolio_id, liquid, currency, day, value in valuations:
+        currencies.add(currency)
         for scope in both(portfolio_id):
-            scope.holdings.setdefault(holding_id, (liquid, []))[1].append((day, value))
+            scope.holdings.setdefault(holding_id, (liquid, currency, []))[2].append((day, value))
             scope.saw(day, flow=False)
-    return users, scopes
+    return users, scopes, _batch_rates(users, scopes, currencies, since, using)
+
+
+def _batch_rates(users, scopes, currencies: set[str], since: date | None, using: str) -> RateTable:
+    """The rates of every day the batch's months need, in one query (none when every
+    amount is in its owner's base currency)."""
+    bases = {user.currency for user in users.values()}
+    if not currencies - bases or len(bases | currencies) < 2:
+        return RateTable()
+    firsts = [scope.first for scope in scopes.values() if scope.first is not None]
+    if not firsts:
+        return RateTable()
+    first = min(firsts)
+    if since is not None:
+        first = max(first, months.window_start(since))
+    last = max(months.month_end(months.user_today(user)) for user in users.values())
+    return load_rates(currencies | bases, min(first, last), last)
 
 
 # --- Computing -------------------------------------------------------------------
 
 
-def _balances(scope: _Scope, as_of_days: list[date]) -> list[tuple[Decimal | None, Decimal | None]]:
+def _balances(
+    scope: _Scope, as_of_days: list[date], convert: schedule.ToBase
+) -> list[tuple[Decimal | None, Decimal | None] | None]:
     """(liquid assets, net worth) on each of ``as_of_days`` (ascending): each holding
-    counts its latest valuation on or before the day, as ``selectors.balance_sheet``;
-    None (unknown) while no (liquid) holding has a value."""
+    counts its latest valuation on or before the day, converted at the day's rate,
+    as ``selectors.balance_sheet``; None (unknown) while no (liquid) holding has a
+    value. A day whose balance needs a missing rate is None as a whole."""
     liquid: list[Decimal | None] = [None] * len(as_of_days)
     net: list[Decimal | None] = [None] * len(as_of_days)
-    for is_liquid, valuations in scope.holdings.values():
+    missing: set[int] = set()
+    for is_liquid, currency, valuations in scope.holdings.values():
         position, value = 0, None
         for i, day in enumerate(as_of_days):
             while position < len(valuations) and valuations[position][0] <= day:
                 value = valuations[position][1]
                 position += 1
             if value is not None:
-                net[i] = (net[i] or Decimal(0)) + value
+                try:
+                    converted = convert(value, currency, day)
+                except MissingRate:
+                    missing.add(i)
+                    continue
+                net[i] = (net[i] or Decimal(0)) + converted
                 if is_liquid:
-                    liquid[i] = (liquid[i] or Decimal(0)) + value
-    return list(zip(liquid, net, strict=True))
+                    liquid[i] = (liquid[i] or Decimal(0)) + converted
+    return [None if i in missing else pair for i, pair in enumerate(zip(liquid, net, strict=True))]
 
 
-def _figures(scope: _Scope, first: int, last: int, today: date) -> list[Figures]:
-    """Figures of months ``first``..``last`` (month indexes), ``last`` being today's."""
-    series = schedule.window_series(
-        scope.streams,
-        scope.entries,
-        from_index(first),
-        from_index(last),
-        flows_from=scope.first_flow,
-    )
+def _series(scope: _Scope, first: int, last: int, convert: schedule.ToBase) -> list:
+    """The window totals of months ``first``..``last``; None for a month whose flows
+    need a missing rate (then each month is computed alone, to keep the others)."""
+    try:
+        return schedule.window_series(
+            scope.streams,
+            scope.entries,
+            from_index(first),
+            from_index(last),
+            flows_from=scope.first_flow,
+            to_base=convert,
+        )
+    except MissingRate:
+        pass
+    series = []
+    for index in range(first, last + 1):
+        try:
+            series.append(
+                schedule.window_totals(
+                    scope.streams,
+                    scope.entries,
+                    from_index(index),
+                    flows_from=scope.first_flow,
+                    to_base=convert,
+                )
+            )
+        except MissingRate:
+            series.append(None)
+    return series
+
+
+def _figures(
+    scope: _Scope, first: int, last: int, today: date, convert: schedule.ToBase
+) -> list[Figures | None]:
+    """Figures of months ``first``..``last`` (month indexes), ``last`` being today's;
+    None for a month that needs a missing rate."""
+    series = _series(scope, first, last, convert)
     # Flows count each month in full (as the dashboard does for the current month);
     # balances are at the month's end, or today for the current month.
     as_of_days = [_as_of(index, today, last) for index in range(first, last + 1)]
-    balances = _balances(scope, as_of_days)
+    balances = _balances(scope, as_of_days, convert)
     return [
-        compute_figures(
+        None
+        if totals is None or balance is None
+        else compute_figures(
             as_of=as_of,
             totals=totals,
-            liquid_assets=liquid,
-            net_worth=net_worth,
+            liquid_assets=balance[0],
+            net_worth=balance[1],
             passive_hours=schedule.passive_hours(scope.streams, as_of),
         )
-        for as_of, totals, (liquid, net_worth) in zip(as_of_days, series, balances, strict=True)
+        for as_of, totals, balance in zip(as_of_days, series, balances, strict=True)
     ]
 
 
@@ -387,7 +462,7 @@ def _recompute_locked(
     # the version, so its marker survives the delete below and its own task runs.
     if markers is None:
         markers = {m.user_id: m for m in SnapshotQueue.objects.using(using).filter(user_id__in=ids)}
-    users, scopes = _load(ids, since, using)
+    users, scopes, rates = _load(ids, since, using)
     computed_at = timezone.now()
 
     # A user whose data sits in one portfolio (most users) has the same figures
@@ -401,6 +476,7 @@ def _recompute_locked(
     user_rows: list[dict] = []
     portfolio_rows: list[dict] = []
     keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
+    unknown: set[tuple[int, int | None, int]] = set()  # (scope, month index) lacking a rate
     for key, scope in scopes.items():
         today = months.user_today(users[scope.user_id])
         last = month_index(today)
@@ -419,8 +495,12 @@ def _recompute_locked(
             (source,) = with_data[scope.user_id]
         memo = (source.user_id, source.portfolio_id)
         if memo not in computed:
-            computed[memo] = _figures(source, start, last, today)
+            convert = to_base(rates, users[scope.user_id].currency)
+            computed[memo] = _figures(source, start, last, today, convert)
         for offset, figures in enumerate(computed[memo]):
+            if figures is None:
+                unknown.add((*key, start + offset))
+                continue
             rows.append(_row(scope, from_index(start + offset), figures, computed_at))
 
     _upsert(user_rows, user_level=True, using=using)
@@ -432,6 +512,7 @@ def _recompute_locked(
         .filter(owner_id__in=ids)
         .values_list("pk", "owner_id", "portfolio_id", "month")
         if not _kept(keep.get((owner_id, portfolio_id)), month_index(month))
+        or (owner_id, portfolio_id, month_index(month)) in unknown
     ]
     deleted = 0
     for chunk in batches(stale, 500):

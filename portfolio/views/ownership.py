@@ -1,4 +1,8 @@
-"""Fetching a user's objects: anyone but the owner gets 404, never 403."""
+"""Fetching a user's objects: anyone but the owner gets 404, never 403.
+
+The owner found is the request's user, set on the portfolio so that reading its
+base currency (the default of a new amount's) costs no query.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,22 @@ from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
 
 def get_portfolio(request, pk: int) -> Portfolio:
-    return get_object_or_404(Portfolio, pk=pk, owner=request.user)
+    portfolio = get_object_or_404(Portfolio, pk=pk, owner=request.user)
+    portfolio.owner = request.user
+    return portfolio
+
+
+def _owned(request, row):
+    row.portfolio.owner = request.user
+    return row
 
 
 def get_holding(request, pk: int) -> Holding:
-    return get_object_or_404(
-        Holding.objects.select_related("portfolio"), pk=pk, portfolio__owner=request.user
+    return _owned(
+        request,
+        get_object_or_404(
+            Holding.objects.select_related("portfolio"), pk=pk, portfolio__owner=request.user
+        ),
     )
 
 
@@ -26,12 +40,20 @@ def get_valuation(request, pk: int) -> Valuation:
 
 
 def get_stream(request, pk: int) -> Stream:
-    return get_object_or_404(
-        Stream.objects.select_related("portfolio"), pk=pk, portfolio__owner=request.user
+    return _owned(
+        request,
+        get_object_or_404(
+            Stream.objects.select_related("portfolio"), pk=pk, portfolio__owner=request.user
+        ),
     )
 
 
 def get_entry(request, pk: int) -> Entry:
-    return get_object_or_404(
-        Entry.objects.select_related("portfolio", "stream"), pk=pk, portfolio__owner=request.user
+    return _owned(
+        request,
+        get_object_or_404(
+            Entry.objects.select_related("portfolio", "stream"),
+            pk=pk,
+            portfolio__owner=request.user,
+        ),
     )

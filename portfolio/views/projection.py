@@ -138,6 +138,7 @@ def projection(request):
         first=window_start(today),
         last=month_end(today),
         values_on=today,
+        currency=request.user.currency,
     )
     figures = data.figures_at(today)
     liquid_income = liquid_income_at(data, figures)

@@ -26,6 +26,7 @@ from portfolio.conversion import (
     places,
 )
 from portfolio.ecb_file import EcbFileError, read_rates
+from tests.helpers import ECB_RATES
 
 D = Decimal
 
@@ -54,6 +55,8 @@ def table() -> RateTable:
 
 def test_the_rates_of_these_tests_are_the_shipped_ones(shipped):
     assert {key: shipped[key] for key in RATES} == RATES
+    others = {(date.fromisoformat(day), c): D(rate) for (day, c), rate in ECB_RATES.items()}
+    assert {key: shipped[key] for key in others} == others
     # Good Friday and Easter Monday 2024: the ECB published nothing.
     assert (date(2024, 3, 29), "GBP") not in shipped
     assert (date(2024, 4, 1), "GBP") not in shipped

@@ -65,10 +65,12 @@ def exported(user) -> dict:
 def figures(user, as_of: date) -> dict:
     """The dashboard's figures, all portfolios and each one by name: every metric value."""
     portfolios = Portfolio.objects.filter(owner=user)
-    result = {None: asdict(figures_at(portfolios=portfolios, as_of=as_of))}
+    result = {None: asdict(figures_at(portfolios=portfolios, as_of=as_of, currency=user.currency))}
     for portfolio in portfolios:
         one = Portfolio.objects.filter(pk=portfolio.pk)
-        result[portfolio.name] = asdict(figures_at(portfolios=one, as_of=as_of))
+        result[portfolio.name] = asdict(
+            figures_at(portfolios=one, as_of=as_of, currency=user.currency)
+        )
     return result
 
 
