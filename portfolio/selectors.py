@@ -209,7 +209,12 @@ def figures_at(*, portfolios, as_of: date, currency: str, with_pace: bool = Fals
 
 def liquid_income_at(data: OwnerData, figures: Figures) -> Decimal:
     """Yearly passive income of the loaded streams linked to liquid holdings, over the
-    same window as ``figures`` (the capital's recorded income, for the projection)."""
+    same window as ``figures`` (the capital's recorded income, for the projection).
+
+    Figures left unknown by a missing rate have no recorded income to project from.
+    """
+    if not figures.flows_known:
+        return Decimal(0)
     liquid_holdings = {h.pk for h in data.holdings if h.liquid}
     streams = [s for s in data.streams if s.holding_id in liquid_holdings]
     ids = {s.id for s in streams}

@@ -255,3 +255,18 @@ def test_rows_made_without_a_currency_take_the_owner_s(owner, portfolio):
     owner.currency = "SEK"
     owner.save()
     assert StreamFactory(portfolio=portfolio).currency == "SEK"
+
+
+@time_machine.travel("2024-03-10 12:00", tick=False)
+def test_the_projection_says_which_rate_is_missing_and_projects_nothing(
+    client_owner, portfolio, rates
+):
+    StreamFactory(
+        portfolio=portfolio, category="salary", amount=D("900000"), currency="ARS",
+        first_date=date(2024, 1, 31),
+    )  # fmt: skip
+    response = client_owner.get(reverse("portfolio:projection"), {"years": "10"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "no rate for ARS on or before 2024-01-31" in page
+    assert "<table" not in page
