@@ -111,10 +111,11 @@ class RateTable:
     def __bool__(self) -> bool:
         return bool(self._days)
 
-    @property
-    def latest_day(self) -> date | None:
-        """The newest day of any rate held: "rates of <day>" on the dashboard."""
-        return max((days[-1] for days in self._days.values()), default=None)
+    def latest_on_or_before(self, day: date) -> date | None:
+        """The newest day of any rate held on or before ``day``: the rates a figure at
+        ``day`` was converted with ("rates of <day>")."""
+        found = [days[at - 1] for days in self._days.values() if (at := bisect_right(days, day))]
+        return max(found, default=None)
 
     def rate(self, currency: str, day: date) -> Decimal | NoRate:
         """Units of ``currency`` per euro on ``day`` (the latest on or before it)."""

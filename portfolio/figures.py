@@ -77,6 +77,8 @@ class Figures(WindowFlows):
     # False when a missing rate left every figure unknown: the flows above are then
     # placeholders (0) that nothing may show.
     flows_known: bool = True
+    # The newest day of the exchange rates the figures were converted with, if any.
+    rates_on: date | None = None
 
     @property
     def window_start(self) -> date:

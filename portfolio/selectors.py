@@ -12,14 +12,14 @@ the rates loaded once for the dates the figures need (``portfolio.rates``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 
 from portfolio import metrics, months, schedule
-from portfolio.conversion import MissingRate, RateTable, to_base
+from portfolio.conversion import MissingRate, NoRate, RateTable, convert, to_base
 from portfolio.figures import Figures, compute_figures, unknown_figures
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 from portfolio.rates import load_rates
@@ -153,7 +153,7 @@ class OwnerData:
             pace = schedule.pace(streams, as_of, to_base=convert) if with_pace else None
         except MissingRate as missing:
             return unknown_figures(as_of=as_of, no_rate=missing.no_rate.message)
-        return compute_figures(
+        figures = compute_figures(
             as_of=as_of,
             totals=totals,
             liquid_assets=liquid,
@@ -162,6 +162,8 @@ class OwnerData:
             pace=pace,
             no_rate=no_rate,
         )
+        # "Converted at the rates of <day>": the newest rate loaded on or before as_of.
+        return replace(figures, rates_on=self.rates.latest_on_or_before(as_of))
 
 
 def load_owner_data(
@@ -223,3 +225,29 @@ def liquid_income_at(data: OwnerData, figures: Figures) -> Decimal:
         streams, entries, figures.as_of, flows_from=figures.window_start, to_base=data.convert
     )
     return metrics.per_month(max(totals.passive, Decimal(0)), totals.months) * 12
+
+
+def in_base_currency(
+    amounts: Iterable[tuple[Decimal | None, str, date]], *, currency: str
+) -> list[Decimal | NoRate | None]:
+    """Each (amount, its currency, day) in ``currency`` at the day's rate, to show beside
+    the amount: None where it is in ``currency`` already (or is None), a ``NoRate``
+    where a rate is missing. One query for the rates of every day, none if not needed."""
+    amounts = list(amounts)
+    others = [(a, c, d) for a, c, d in amounts if a is not None and c != currency]
+    if not others:
+        return [None] * len(amounts)
+    days = [d for _, _, d in others]
+    table = load_rates({c for _, c, _ in others} | {currency}, min(days), max(days))
+    return [
+        None if a is None or c == currency else convert(table, a, c, currency, d)
+        for a, c, d in amounts
+    ]
+
+
+def page_converter(currencies: Iterable[str], *, currency: str, on: date) -> schedule.ToBase:
+    """A converter into ``currency`` at ``on``'s rates, for a page's totals: one query
+    for the rates of ``currencies``, none when they are all ``currency``."""
+    others = set(currencies) - {currency}
+    table = load_rates({*others, currency}, on, on) if others else RateTable()
+    return to_base(table, currency)

@@ -20,7 +20,9 @@ from django.db.models import Min
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
+from accounts.signals import base_currency_changed
 from portfolio import snapshots
+from portfolio.limits import FIRST_YEAR
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
 DEFAULT_PORTFOLIO_NAME = "Personal"
@@ -135,6 +137,13 @@ def mark_holding_saved(sender, instance, created, raw=False, using=None, **kwarg
         return  # no valuation yet: nothing to recompute
     first = instance.valuations.using(using).aggregate(first=Min("date"))["first"]
     _mark(instance, first, using)
+
+
+@receiver(base_currency_changed, dispatch_uid="snapshots_base_currency_changed")
+def mark_all_months(sender, user, **kwargs):
+    """A new base currency changes every figure: the whole history is recomputed (the
+    debounced task, queued on commit; the charts say they are updating meanwhile)."""
+    snapshots.mark_dirty(user.pk, date(FIRST_YEAR, 1, 1))
 
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="snapshots_user_deleted")

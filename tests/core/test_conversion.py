@@ -112,9 +112,11 @@ def test_minor_units_are_cldr_s_capped_at_cents():
         assert places(currency) == min(get_currency_precision(currency), 2), currency
 
 
-def test_the_latest_day_of_the_table(table):
-    assert table.latest_day == date(2024, 3, 28)
-    assert RateTable().latest_day is None
+def test_the_latest_day_of_the_table_on_or_before_a_day(table):
+    assert table.latest_on_or_before(date(2030, 1, 1)) == date(2024, 3, 28)
+    assert table.latest_on_or_before(date(2024, 3, 27)) == date(2024, 1, 31)
+    assert table.latest_on_or_before(date(1990, 1, 1)) is None
+    assert RateTable().latest_on_or_before(date(2024, 1, 1)) is None
 
 
 def test_a_rate_must_be_positive():

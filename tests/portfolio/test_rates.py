@@ -39,7 +39,7 @@ def test_load_rates_is_one_query_with_the_latest_rate_before_the_range(
     assert table.rate("GBP", date(2024, 2, 29)) == D("0.85353")
     assert table.rate("USD", date(2024, 2, 10)) == D("1.0837")
     assert table.rate("JPY", date(2024, 2, 1)) == NoRate("JPY", date(2024, 2, 1))
-    assert table.latest_day == date(2024, 2, 1)
+    assert table.latest_on_or_before(date(2024, 2, 29)) == date(2024, 2, 1)
 
 
 def test_load_rates_of_the_euro_alone_queries_nothing(django_assert_num_queries):
