@@ -111,6 +111,30 @@ class RateTable:
     def __bool__(self) -> bool:
         return bool(self._days)
 
+    def with_rows(self, rows: Iterable[RateRow]) -> RateTable:
+        """This table and ``rows`` (a user's own rates); where both have a currency's
+        day, this table's (the ECB's) is kept. Unaffected currencies are shared."""
+        extra: dict[str, dict[date, Decimal]] = defaultdict(dict)
+        for row in RateTable(rows)._pairs():
+            extra[row.currency][row.day] = row.units_per_euro
+        if not extra:
+            return self
+        table = RateTable()
+        table._days, table._rates = dict(self._days), dict(self._rates)
+        for currency, rates in extra.items():
+            own = dict(
+                zip(self._days.get(currency, []), self._rates.get(currency, []), strict=True)
+            )
+            merged = {**rates, **own}
+            table._days[currency] = sorted(merged)
+            table._rates[currency] = [merged[day] for day in table._days[currency]]
+        return table
+
+    def _pairs(self):
+        for currency, days in self._days.items():
+            for day, rate in zip(days, self._rates[currency], strict=True):
+                yield RateRow(day, currency, rate)
+
     def latest_on_or_before(self, day: date) -> date | None:
         """The newest day of any rate held on or before ``day``: the rates a figure at
         ``day`` was converted with ("rates of <day>")."""

@@ -20,7 +20,7 @@ from portfolio.limits import (
     MONEY_PLACES,
     MONEY_WHOLE_DIGITS,
 )
-from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
+from portfolio.models import Entry, Holding, ManualRate, Portfolio, Rate, Stream, Valuation
 
 
 class CurrencyField(forms.ChoiceField):
@@ -388,4 +388,55 @@ class EntryForm(forms.ModelForm):
                 cleaned["category"] = stream.category
             elif "stream" not in self.errors:
                 self.add_error("category", "Choose a category, or a stream to take it from.")
+        return cleaned
+
+
+# --- Manual exchange rates -------------------------------------------------------
+
+
+class ManualRateForm(forms.ModelForm):
+    """A user's rate for a currency the ECB does not publish (from the day on)."""
+
+    currency = CurrencyField(required=True)
+    date = DayField(label="Applies from")
+    units_per_euro = forms.DecimalField(
+        label="Units for one euro",
+        min_value=Decimal("0.000001"),
+        max_digits=18,
+        decimal_places=6,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text="How many units of the currency one euro buys, as the ECB writes its "
+        "rates (e.g. 950 for 1 EUR = 950 ARS).",
+        error_messages={
+            "invalid": "Enter the rate as a number, such as 950 or 1.0845.",
+            "min_value": "A rate is more than 0.",
+        },
+    )
+
+    class Meta:
+        model = ManualRate
+        fields = ["currency", "date", "units_per_euro"]
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.owner = owner
+
+    def clean(self):
+        cleaned = super().clean()
+        currency, day = cleaned.get("currency"), cleaned.get("date")
+        if currency == "EUR":
+            self.add_error("currency", "One euro is always one euro.")
+        elif currency and day:
+            published = Rate.objects.filter(currency=currency, date__gte=day).order_by("-date")
+            latest = published.values_list("date", flat=True).first()
+            if latest is not None:
+                self.add_error(
+                    "currency",
+                    f"The ECB publishes {currency} (its latest rate is of {latest:%Y-%m-%d}): "
+                    "its rates are used. Choose a date after it, or another currency.",
+                )
+            elif ManualRate.objects.filter(
+                owner=self.instance.owner, currency=currency, date=day
+            ).exists():
+                self.add_error("date", f"You already have a {currency} rate from this day.")
         return cleaned

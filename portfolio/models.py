@@ -547,3 +547,37 @@ class Rate(models.Model):
 
     def __str__(self) -> str:
         return f"1 EUR = {self.units_per_euro} {self.currency} on {self.date}"
+
+
+class ManualRate(models.Model):
+    """A user's own rate for a currency the ECB does not publish, from a day on.
+
+    Like the ECB's, ``units_per_euro`` of ``currency`` buy one euro; it applies from
+    ``date`` until the user's next rate of the currency. Only its owner's figures
+    use it (``portfolio.rates.load_rates``).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="manual_rates"
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    date = models.DateField("applies from")
+    units_per_euro = models.DecimalField("units per euro", **RATE)
+
+    class Meta:
+        ordering = ["currency", "-date"]
+        constraints = [
+            # The natural key; its index (owner first) serves the loader's "this
+            # owner's rates of these currencies up to a day".
+            models.UniqueConstraint(
+                fields=["owner", "currency", "date"], name="manual_rate_one_per_owner_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(units_per_euro__gt=0), name="manual_rate_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"1 EUR = {self.units_per_euro} {self.currency} from {self.date} (user {self.owner_id})"
+        )

@@ -17,26 +17,24 @@ from datetime import date
 from importlib import resources
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, IntegerField, Max, Q, Value
 
 from portfolio.conversion import EURO, RateRow, RateTable
 from portfolio.ecb_file import read_rates
-from portfolio.models import Entry, Holding, Rate, Stream
+from portfolio.models import Entry, Holding, ManualRate, Rate, Stream
 
 # Rows per INSERT: 3 parameters a row keeps SQLite far below its 32,766.
 _INSERT_CHUNK = 5000
 
 
-def load_rates(currencies: Iterable[str], first: date, last: date) -> RateTable:
-    """The rates of ``currencies`` for days ``first`` to ``last``, in one query.
-
-    With every rate dated in the range comes each currency's latest one before
-    ``first``, which the first days of the range use. The euro needs none; with no
-    other currency, nothing is queried.
-    """
+def _rows(currencies: Iterable[str], first: date, last: date, owners) -> list[tuple]:
+    """(day, currency, units per euro, owner id or None) of the ECB's rates of
+    ``currencies`` for days ``first`` to ``last`` with each one's latest before
+    ``first``, and the manual rates of ``owners`` (ids, or a query of ids) up to
+    ``last``: one query (a UNION)."""
     wanted = sorted(set(currencies) - {EURO})
     if not wanted:
-        return RateTable()
+        return []
     # The latest day before the range of each currency: one uncorrelated subquery.
     # Matching days of other currencies come along too, which cannot change any
     # lookup on or after ``first``.
@@ -47,13 +45,45 @@ def load_rates(currencies: Iterable[str], first: date, last: date) -> RateTable:
         .annotate(latest=Max("date"))
         .values("latest")
     )
-    rows = Rate.objects.filter(currency__in=wanted).filter(
-        Q(date__range=(first, last)) | Q(date__in=latest_before)
+    published = (
+        Rate.objects.filter(currency__in=wanted)
+        .filter(Q(date__range=(first, last)) | Q(date__in=latest_before))
+        .order_by()
+        .annotate(rate_owner=Value(None, output_field=IntegerField()))
+        .values_list("date", "currency", "units_per_euro", "rate_owner")
     )
-    return RateTable(
-        RateRow(day, currency, rate)
-        for day, currency, rate in rows.values_list("date", "currency", "units_per_euro")
+    if owners is None:
+        return list(published)
+    own = (
+        ManualRate.objects.filter(owner__in=owners, currency__in=wanted, date__lte=last)
+        .order_by()
+        .annotate(rate_owner=F("owner_id"))
+        .values_list("date", "currency", "units_per_euro", "rate_owner")
     )
+    return list(published.union(own, all=True))
+
+
+def load_rates(currencies: Iterable[str], first: date, last: date, *, owners=None) -> RateTable:
+    """The rates of ``currencies`` for days ``first`` to ``last``, in one query: the
+    ECB's, with the manual rates of ``owners`` (one user's id, or a query of the
+    owner of some portfolios). The euro needs none; with no other currency, nothing
+    is queried."""
+    rows = _rows(currencies, first, last, owners)
+    table = RateTable(RateRow(d, c, r) for d, c, r, owner in rows if owner is None)
+    return table.with_rows(RateRow(d, c, r) for d, c, r, owner in rows if owner is not None)
+
+
+def load_batch_rates(
+    currencies: Iterable[str], first: date, last: date, *, owner_ids: Iterable[int]
+) -> tuple[RateTable, dict[int, list[RateRow]]]:
+    """``load_rates`` for a batch of users: the ECB's table, and each user's manual
+    rates to add to it (``RateTable.with_rows``). One query."""
+    rows = _rows(currencies, first, last, list(owner_ids))
+    manual: dict[int, list[RateRow]] = {}
+    for d, c, r, owner in rows:
+        if owner is not None:
+            manual.setdefault(owner, []).append(RateRow(d, c, r))
+    return RateTable(RateRow(d, c, r) for d, c, r, owner in rows if owner is None), manual
 
 
 def rates_store(rows: Iterable[RateRow]) -> dict[str, date]:

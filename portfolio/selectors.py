@@ -185,7 +185,12 @@ def load_owner_data(
     others = {row.currency for row in (*streams, *entries, *holdings)} - {currency}
     rates = RateTable()
     if others:
-        rates = load_rates({*others, currency}, min(first, values_on), max(last, values_on))
+        rates = load_rates(
+            {*others, currency},
+            min(first, values_on),
+            max(last, values_on),
+            owners=Portfolio.objects.filter(pk__in=portfolios).values("owner_id"),
+        )
     return OwnerData(
         streams=streams,
         entries=entries,
@@ -228,26 +233,32 @@ def liquid_income_at(data: OwnerData, figures: Figures) -> Decimal:
 
 
 def in_base_currency(
-    amounts: Iterable[tuple[Decimal | None, str, date]], *, currency: str
+    amounts: Iterable[tuple[Decimal | None, str, date]], *, currency: str, owner_id: int
 ) -> list[Decimal | NoRate | None]:
     """Each (amount, its currency, day) in ``currency`` at the day's rate, to show beside
     the amount: None where it is in ``currency`` already (or is None), a ``NoRate``
-    where a rate is missing. One query for the rates of every day, none if not needed."""
+    where a rate is missing (``owner_id``'s own rates count). One query for the rates
+    of every day, none if not needed."""
     amounts = list(amounts)
     others = [(a, c, d) for a, c, d in amounts if a is not None and c != currency]
     if not others:
         return [None] * len(amounts)
     days = [d for _, _, d in others]
-    table = load_rates({c for _, c, _ in others} | {currency}, min(days), max(days))
+    table = load_rates(
+        {c for _, c, _ in others} | {currency}, min(days), max(days), owners=[owner_id]
+    )
     return [
         None if a is None or c == currency else convert(table, a, c, currency, d)
         for a, c, d in amounts
     ]
 
 
-def page_converter(currencies: Iterable[str], *, currency: str, on: date) -> schedule.ToBase:
-    """A converter into ``currency`` at ``on``'s rates, for a page's totals: one query
-    for the rates of ``currencies``, none when they are all ``currency``."""
+def page_converter(
+    currencies: Iterable[str], *, currency: str, on: date, owner_id: int
+) -> schedule.ToBase:
+    """A converter into ``currency`` at ``on``'s rates (``owner_id``'s own rates
+    included), for a page's totals: one query for the rates of ``currencies``, none
+    when they are all ``currency``."""
     others = set(currencies) - {currency}
-    table = load_rates({*others, currency}, on, on) if others else RateTable()
+    table = load_rates({*others, currency}, on, on, owners=[owner_id]) if others else RateTable()
     return to_base(table, currency)

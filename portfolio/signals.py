@@ -23,7 +23,7 @@ from django.dispatch import receiver
 from accounts.signals import base_currency_changed
 from portfolio import snapshots
 from portfolio.limits import FIRST_YEAR
-from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
+from portfolio.models import Entry, Holding, ManualRate, Portfolio, Stream, Valuation
 
 DEFAULT_PORTFOLIO_NAME = "Personal"
 
@@ -137,6 +137,14 @@ def mark_holding_saved(sender, instance, created, raw=False, using=None, **kwarg
         return  # no valuation yet: nothing to recompute
     first = instance.valuations.using(using).aggregate(first=Min("date"))["first"]
     _mark(instance, first, using)
+
+
+@receiver(post_save, sender=ManualRate, dispatch_uid="snapshots_manual_rate_saved")
+@receiver(post_delete, sender=ManualRate, dispatch_uid="snapshots_manual_rate_deleted")
+def mark_manual_rate(sender, instance, raw=False, using=None, **kwargs):
+    """A user's own rate changes their figures in its currency from its day on."""
+    if not raw:
+        snapshots.mark_dirty(instance.owner_id, instance.date, using=using)
 
 
 @receiver(base_currency_changed, dispatch_uid="snapshots_base_currency_changed")

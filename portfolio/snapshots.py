@@ -55,7 +55,7 @@ from portfolio.models import (
     Valuation,
 )
 from portfolio.months import from_index, month_index
-from portfolio.rates import load_rates
+from portfolio.rates import load_batch_rates
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class _Scope:
 
 def _load(
     user_ids: Sequence[int], since: date | None, using: str
-) -> tuple[dict, dict[tuple, _Scope], RateTable]:
+) -> tuple[dict, dict[tuple, _Scope], dict[int, RateTable]]:
     """Users (for their time zone and currency), their scopes and the rates they
     need, in five to seven queries."""
     users = {
@@ -187,20 +187,24 @@ def _load(
     return users, scopes, _batch_rates(users, scopes, currencies, since, using)
 
 
-def _batch_rates(users, scopes, currencies: set[str], since: date | None, using: str) -> RateTable:
-    """The rates of every day the batch's months need, in one query (none when every
-    amount is in its owner's base currency)."""
+def _batch_rates(
+    users, scopes, currencies: set[str], since: date | None, using: str
+) -> dict[int, RateTable]:
+    """Each user's rates for every day the batch's months need (the ECB's and the
+    user's own), in one query; none when every amount is in its owner's base
+    currency."""
     bases = {user.currency for user in users.values()}
-    if not currencies - bases or len(bases | currencies) < 2:
-        return RateTable()
     firsts = [scope.first for scope in scopes.values() if scope.first is not None]
-    if not firsts:
-        return RateTable()
+    if not firsts or not currencies - bases or len(bases | currencies) < 2:
+        return {}
     first = min(firsts)
     if since is not None:
         first = max(first, months.window_start(since))
     last = max(months.month_end(months.user_today(user)) for user in users.values())
-    return load_rates(currencies | bases, min(first, last), last)
+    published, manual = load_batch_rates(
+        currencies | bases, min(first, last), last, owner_ids=list(users)
+    )
+    return {pk: published.with_rows(manual.get(pk, ())) for pk in users}
 
 
 # --- Computing -------------------------------------------------------------------
@@ -495,7 +499,7 @@ def _recompute_locked(
             (source,) = with_data[scope.user_id]
         memo = (source.user_id, source.portfolio_id)
         if memo not in computed:
-            convert = to_base(rates, users[scope.user_id].currency)
+            convert = to_base(rates.get(scope.user_id, RateTable()), users[scope.user_id].currency)
             computed[memo] = _figures(source, start, last, today, convert)
         for offset, figures in enumerate(computed[memo]):
             if figures is None:

@@ -84,7 +84,9 @@ def entry_list(request, pk: int):
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     # Entries in another currency show their worth in the base currency at their date.
     shown = selectors.in_base_currency(
-        ((e.amount, e.currency, e.date) for e in page.object_list), currency=request.user.currency
+        ((e.amount, e.currency, e.date) for e in page.object_list),
+        currency=request.user.currency,
+        owner_id=request.user.pk,
     )
     for entry, base_amount in zip(page.object_list, shown, strict=True):
         entry.base_amount = base_amount

@@ -55,7 +55,10 @@ def holding_list(request, pk: int):
     )
     streams = selectors.holding_streams(holdings)
     convert = selectors.page_converter(
-        {row.currency for row in (*holdings, *streams)}, currency=base, on=today
+        {row.currency for row in (*holdings, *streams)},
+        currency=base,
+        on=today,
+        owner_id=request.user.pk,
     )
     no_rate = None
     try:
@@ -158,6 +161,7 @@ def _detail(request, holding: Holding, valuation_form: ValuationForm):
             *((m, s.currency, today) for m, s in zip(monthly, streams, strict=True)),
         ],
         currency=base,
+        owner_id=request.user.pk,
     )
     for valuation, converted in zip(valuations, shown, strict=False):
         valuation.base_value = converted
@@ -174,7 +178,9 @@ def _detail(request, holding: Holding, valuation_form: ValuationForm):
             streams, monthly, shown[len(valuations) + 1 :], strict=True
         )
     ]
-    convert = selectors.page_converter({s.currency for s in streams}, currency=base, on=today)
+    convert = selectors.page_converter(
+        {s.currency for s in streams}, currency=base, on=today, owner_id=request.user.pk
+    )
     try:
         nets = selectors.holding_cash_flows(streams, today, convert=convert)
         monthly_net, no_rate = nets.get(holding.pk, schedule.ZERO), None

@@ -61,6 +61,7 @@ def stream_list(request, pk: int):
             )
         ),
         currency=request.user.currency,
+        owner_id=request.user.pk,
     )
     for row, base_amount, base_monthly in zip(rows, shown[::2], shown[1::2], strict=True):
         row["base_amount"], row["base_monthly"] = base_amount, base_monthly
