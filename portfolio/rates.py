@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import F, IntegerField, Max, Q, Value
 
 from portfolio.conversion import EURO, RateRow, RateTable
@@ -27,7 +27,9 @@ from portfolio.models import Entry, Holding, ManualRate, Rate, Stream
 _INSERT_CHUNK = 5000
 
 
-def _rows(currencies: Iterable[str], first: date, last: date, owners) -> list[tuple]:
+def _rows(
+    currencies: Iterable[str], first: date, last: date, owners, using: str = DEFAULT_DB_ALIAS
+) -> list[tuple]:
     """(day, currency, units per euro, owner id or None) of the ECB's rates of
     ``currencies`` for days ``first`` to ``last`` with each one's latest before
     ``first``, and the manual rates of ``owners`` (ids, or a query of ids) up to
@@ -39,14 +41,16 @@ def _rows(currencies: Iterable[str], first: date, last: date, owners) -> list[tu
     # Matching days of other currencies come along too, which cannot change any
     # lookup on or after ``first``.
     latest_before = (
-        Rate.objects.filter(currency__in=wanted, date__lt=first)
+        Rate.objects.using(using)
+        .filter(currency__in=wanted, date__lt=first)
         .order_by()
         .values("currency")
         .annotate(latest=Max("date"))
         .values("latest")
     )
     published = (
-        Rate.objects.filter(currency__in=wanted)
+        Rate.objects.using(using)
+        .filter(currency__in=wanted)
         .filter(Q(date__range=(first, last)) | Q(date__in=latest_before))
         .order_by()
         .annotate(rate_owner=Value(None, output_field=IntegerField()))
@@ -55,7 +59,8 @@ def _rows(currencies: Iterable[str], first: date, last: date, owners) -> list[tu
     if owners is None:
         return list(published)
     own = (
-        ManualRate.objects.filter(owner__in=owners, currency__in=wanted, date__lte=last)
+        ManualRate.objects.using(using)
+        .filter(owner__in=owners, currency__in=wanted, date__lte=last)
         .order_by()
         .annotate(rate_owner=F("owner_id"))
         .values_list("date", "currency", "units_per_euro", "rate_owner")
@@ -74,11 +79,16 @@ def load_rates(currencies: Iterable[str], first: date, last: date, *, owners=Non
 
 
 def load_batch_rates(
-    currencies: Iterable[str], first: date, last: date, *, owner_ids: Iterable[int]
+    currencies: Iterable[str],
+    first: date,
+    last: date,
+    *,
+    owner_ids: Iterable[int],
+    using: str = DEFAULT_DB_ALIAS,
 ) -> tuple[RateTable, dict[int, list[RateRow]]]:
     """``load_rates`` for a batch of users: the ECB's table, and each user's manual
     rates to add to it (``RateTable.with_rows``). One query."""
-    rows = _rows(currencies, first, last, list(owner_ids))
+    rows = _rows(currencies, first, last, list(owner_ids), using)
     manual: dict[int, list[RateRow]] = {}
     for d, c, r, owner in rows:
         if owner is not None:

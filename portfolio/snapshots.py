@@ -202,7 +202,7 @@ def _batch_rates(
         first = max(first, months.window_start(since))
     last = max(months.month_end(months.user_today(user)) for user in users.values())
     published, manual = load_batch_rates(
-        currencies | bases, min(first, last), last, owner_ids=list(users)
+        currencies | bases, min(first, last), last, owner_ids=list(users), using=using
     )
     return {pk: published.with_rows(manual.get(pk, ())) for pk in users}
 
