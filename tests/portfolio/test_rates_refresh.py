@@ -132,3 +132,25 @@ def test_the_refresh_is_on_beats_schedule_daily_after_the_ecb_publishes():
     assert task.enabled
     crontab = task.crontab
     assert (crontab.hour, crontab.minute, str(crontab.timezone)) == ("16", "30", "Europe/Berlin")
+
+
+def test_the_beat_job_through_a_real_worker_recomputes_the_owner(start_worker, ecb_server, owner):
+    # Today is the real one here (the worker is another process); its balance takes the
+    # latest rate stored, 10 April 2024's before the refresh and 11 April's after it.
+    store_ecb_rates()
+    cash = HoldingFactory(portfolio=owner.portfolios.get(), kind="cash", currency="GBP")
+    ValuationFactory(holding=cash, date=date(2024, 1, 31), value=D("10000"))
+    month = date.today().replace(day=1)
+
+    def net_worth_now():
+        row = Snapshot.objects.filter(owner=owner, portfolio=None, month=month).first()
+        return row and row.net_worth
+
+    worker = start_worker(FX_RATES_URL=ecb_server)
+    # The recompute queued by the new valuation: 10000 x 1.086 / 0.85515
+    worker.wait_until(lambda: net_worth_now() == D("12699.53"), 60, "the first recompute")
+
+    tasks.refresh_rates.delay()
+    # 10000 x 1.0745 / 0.85405, through the marker and the debounced recompute
+    worker.wait_until(lambda: net_worth_now() == D("12581.23"), 60, "the recompute after it")
+    assert Rate.objects.filter(date=date(2024, 4, 11)).count() == 3
