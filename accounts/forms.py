@@ -8,6 +8,7 @@ from django import forms
 
 from accounts.fields import PercentField
 from accounts.models import User
+from accounts.signals import base_currency_changed
 from accounts.validators import (
     currency_choices,
     currency_label,
@@ -96,12 +97,18 @@ class AccountSettingsForm(forms.ModelForm):
         )
 
     def save(self, commit: bool = True) -> User:
+        """Save; a new base currency is announced (``base_currency_changed``), so call
+        it in a transaction: the figures' recompute is marked with the change."""
+        changed = self.instance.currency != self.cleaned_data["currency"]
         self.instance.currency = self.cleaned_data["currency"]
         chosen = set(self.cleaned_data["emails"])
         # Raises the version of the choices if one changes: older unsubscribe links
         # then no longer undo what was chosen here.
         self.instance.set_email_preferences({name: name in chosen for name, _ in EMAIL_CHOICES})
-        return super().save(commit=commit)
+        user = super().save(commit=commit)
+        if changed and commit:
+            base_currency_changed.send(sender=User, user=user)
+        return user
 
 
 class DeleteAccountForm(forms.Form):

@@ -18,8 +18,17 @@ from accounts.forms import AccountSettingsForm, DeleteAccountForm
 def account_settings(request):
     form = AccountSettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Your settings were saved.")
+        old_currency = form.initial["currency"]
+        with transaction.atomic():  # with the recompute of a new base currency's figures
+            user = form.save()
+        if user.currency != old_currency:
+            messages.success(
+                request,
+                f"Your settings were saved. Every figure and chart is being recomputed in "
+                f"{user.currency}.",
+            )
+        else:
+            messages.success(request, "Your settings were saved.")
         return redirect("accounts:settings")
     return render(request, "accounts/settings.html", {"form": form})
 

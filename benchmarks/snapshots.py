@@ -1,7 +1,8 @@
 """The nightly snapshot recompute on PostgreSQL: against a naive loop, against a floor, in users.
 
     DATABASE_URL=postgres://USER@HOST:5432/ANY .venv/bin/python benchmarks/snapshots.py \\
-        [--users 10000] [--workers 1,2] [--naive-users 1000] [--compare-users N] [--keep]
+        [--users 10000] [--workers 1,2] [--naive-users 1000] [--compare-users N]
+        [--currency-users 1000] [--keep]
 
 The default run (10,000 users, compared with 2,000) takes 12 to 13 minutes on two
 cores and 0.7 GB of disk. ``--users 100000`` compares with 10,000 users, as the
@@ -44,6 +45,12 @@ What it measures, in this order:
    ``Snapshot.objects.update_or_create`` of the user's row and the portfolio's row
    (one transaction per user; a one-portfolio user's figures computed once, as the
    set-based recompute does), checked to write the same rows as the recompute.
+6. currencies: ``--currency-users`` more users are added, half of them with three
+   currencies (base USD; salary and fund in EUR; flat, its rent and costs in GBP;
+   a third of their loose entries in EUR or GBP), converted at the ECB rates that
+   ship with the app (stored first, timed). The full recompute of these users and
+   of as many single-currency users, one process each, in turn and twice (the
+   faster of each kept), side by side.
 
 It prints a table and the targets of the scaling issue, each PASS or MISS.
 """
@@ -211,6 +218,8 @@ class Generator:
     """
 
     def __init__(self, months: int, today: date, seed: int = 20261101) -> None:
+        # When set, every second user (by number) has amounts in EUR and GBP too.
+        self.multi_currency = False
         self.months = months
         self.today = today
         self.last = _index(today)
@@ -256,6 +265,7 @@ class Generator:
             portfolios.append(f"{portfolio_id}\t{user_id}\tPersonal\t{CREATED_AT}")
             self._user(
                 random.Random(self.seed * 1_000_003 + number),
+                self._currencies(number),
                 portfolio_id,
                 ids,
                 holdings,
@@ -266,15 +276,19 @@ class Generator:
         from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
         self._copy(Portfolio, "id, owner_id, name, created_at", portfolios)
-        self._copy(Holding, "id, portfolio_id, name, kind, liquid, note, created_at", holdings)
+        self._copy(
+            Holding, "id, portfolio_id, name, kind, liquid, note, created_at, currency", holdings
+        )
         self._copy(
             Stream,
             "id, portfolio_id, name, category, amount, frequency, first_date, end_date, "
-            "holding_id, hours_per_month, note, created_at",
+            "holding_id, hours_per_month, note, created_at, currency",
             streams,
         )
         self._copy(
-            Entry, "portfolio_id, date, amount, category, stream_id, note, created_at", entries
+            Entry,
+            "portfolio_id, date, amount, category, stream_id, note, created_at, currency",
+            entries,
         )
         self._copy(Valuation, "holding_id, date, value", valuations)
         self.rows["streams"] += len(streams)
@@ -303,8 +317,27 @@ class Generator:
                 [table],
             )
 
-    def _user(self, rng, portfolio_id, ids, holdings, streams, entries, valuations) -> None:
+    def _currencies(self, number: int) -> dict[str, str]:
+        """The currency of each part of a user's rows (the base currency is USD)."""
+        if self.multi_currency and number % 2 == 0:
+            return {"earned": "EUR", "fund": "EUR", "property": "GBP", "loose": "mixed"}
+        return {"earned": "USD", "fund": "USD", "property": "USD", "loose": "USD"}
+
+    def _user(
+        self, rng, currencies, portfolio_id, ids, holdings, streams, entries, valuations
+    ) -> None:
         first, last, today = self.first, self.last, self.today
+        currency_of_holding = {
+            "cash": "USD",
+            "listed": currencies["fund"],
+            "property": currencies["property"],
+        }
+        currency_of_stream = {
+            "Salary": currencies["earned"],
+            "Dividends": currencies["fund"],
+            "Rent": currencies["property"],
+            "Insurance": currencies["property"],
+        }
 
         # Holdings: cash and a fund (liquid), a flat (not); four valuations each,
         # one in each quarter of the history.
@@ -318,6 +351,7 @@ class Generator:
             holding_ids[kind] = ids["holding"]
             holdings.append(
                 f"{ids['holding']}\t{portfolio_id}\t{name}\t{kind}\t{liquid}\t\t{CREATED_AT}"
+                f"\t{currency_of_holding[kind]}"
             )
             quarter = self.months / 4
             seen = set()
@@ -448,7 +482,7 @@ class Generator:
                 f"{ids['stream']}\t{portfolio_id}\t{spec.name}\t{spec.category}\t"
                 f"{_money(spec.cents)}\t{spec.frequency}\t{first_date}\t"
                 f"{end_dates[spec.name] or NULL}\t{spec.holding or NULL}\t{spec.hours}\t\t"
-                f"{CREATED_AT}"
+                f"{CREATED_AT}\t{currency_of_stream.get(spec.name, 'USD')}"
             )
 
         # Entries: ~150. The salary confirmed in ~60 % of its months and the rent in
@@ -467,7 +501,8 @@ class Generator:
                 amount = spec.cents + rng.randint(-spec.cents // 20, spec.cents // 20)
                 entries.append(
                     f"{portfolio_id}\t{paid}\t{_money(amount)}\t{spec.category}\t"
-                    f"{stream_ids[spec.name]}\t\t{CREATED_AT}"
+                    f"{stream_ids[spec.name]}\t\t{CREATED_AT}\t"
+                    f"{currency_of_stream.get(spec.name, 'USD')}"
                 )
                 count += 1
         start_day = _month(first).toordinal()
@@ -479,8 +514,12 @@ class Generator:
             if rng.random() < 0.03:
                 amount = -rng.randint(1, max(1, amount // 2))
             day = date.fromordinal(start_day + rng.randint(0, span))
+            currency = currencies["loose"]
+            if currency == "mixed":
+                currency = rng.choice(["USD", "USD", "USD", "USD", "EUR", "GBP"])
             entries.append(
                 f"{portfolio_id}\t{day}\t{_money(amount)}\t{category}\t{NULL}\t\t{CREATED_AT}"
+                f"\t{currency}"
             )
 
 
@@ -797,7 +836,9 @@ def naive(user_ids: list[int]) -> tuple[float, int]:
             for index in range(_index(min(firsts)), last + 1):
                 month = _month(index)
                 as_of = today if index == last else months.month_bounds(month.year, month.month)[1]
-                figures = selectors.figures_at(portfolios=portfolios, as_of=as_of)
+                figures = selectors.figures_at(
+                    portfolios=portfolios, as_of=as_of, currency=user.currency
+                )
                 Snapshot.objects.update_or_create(
                     owner=user,
                     portfolio=None,
@@ -806,7 +847,9 @@ def naive(user_ids: list[int]) -> tuple[float, int]:
                 )
                 for portfolio in own:
                     if len(own) > 1:
-                        figures = selectors.figures_at(portfolios=[portfolio], as_of=as_of)
+                        figures = selectors.figures_at(
+                            portfolios=[portfolio], as_of=as_of, currency=user.currency
+                        )
                     Snapshot.objects.update_or_create(
                         owner=user,
                         portfolio=portfolio,
@@ -876,6 +919,12 @@ def main() -> None:
         default=200,
         help="users recomputed one at a time, as after an edit",
     )
+    parser.add_argument(
+        "--currency-users",
+        type=int,
+        default=1_000,
+        help="users added at the end, half of them with three currencies (0 skips it)",
+    )
     parser.add_argument("--batch-size", type=int, default=None, help="default: BATCH_SIZE")
     parser.add_argument("--db-name", default="wealthratio_bench")
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
@@ -943,6 +992,7 @@ def run(args, workers: list[int], compare: int, began: float) -> None:
         small = recompute(_user_ids(), 1, batch_size)
     grow(args.users)
     ids = _user_ids()
+    counts = dict(generator.rows)  # the users of the main runs (currency users come later)
 
     full: dict[int, tuple[float, int, float, float, int]] = {}
     for processes in workers:
@@ -970,8 +1020,30 @@ def run(args, workers: list[int], compare: int, began: float) -> None:
     naive_seconds, naive_rows = naive(sample)
     naive_differ, naive_total = naive_check()
 
+    currency_runs = None
+    if args.currency_users:
+        from portfolio.rates import load_shipped_rates
+
+        log("storing the shipped ECB rate history")
+        started = time.perf_counter()
+        stored = len(load_shipped_rates())
+        rates_seconds = time.perf_counter() - started
+        single = ids[: args.currency_users]
+        generator.multi_currency = True
+        grow(len(ids) + args.currency_users)
+        mixed = _user_ids()[len(ids) :]
+        # In turn, twice each, the faster of each kept: on a shared machine one run
+        # alone says more about the neighbours than about the currencies.
+        runs: dict[str, list] = {"single": [], "mixed": []}
+        for _ in range(2):
+            log(f"full recompute of {len(single):,} single-currency users, 1 process")
+            runs["single"].append(recompute(single, 1, batch_size))
+            log(f"full recompute of {len(mixed):,} users, half with three currencies, 1 process")
+            runs["mixed"].append(recompute(mixed, 1, batch_size))
+        single_run, mixed_run = (min(runs[name]) for name in ("single", "mixed"))
+        currency_runs = (stored, rates_seconds, single_run, mixed_run, len(single), len(mixed))
+
     # --- the table ---
-    counts = generator.rows
     users = counts["users"]
     one_proc = full.get(1) or full[min(full)]
     base_workers = 1 if 1 in full else min(full)
@@ -1058,6 +1130,20 @@ def run(args, workers: list[int], compare: int, began: float) -> None:
             f"per user {users:,} / {compare:,} users (1 proc) <= {LINEAR_TARGET:g}x",
             ratio,
             ratio <= LINEAR_TARGET,
+        )
+    if currency_runs is not None:
+        stored, rates_seconds, single_run, mixed_run, n_single, n_mixed = currency_runs
+        lines += [
+            "",
+            f"currencies: the shipped ECB history ({stored} currencies) stored in "
+            f"{rates_seconds:.1f} s",
+            f"{'run':<52} {'wall s':>9} {'rows':>10} {'rows/s':>8} {'ms/user':>8}",
+        ]
+        line(f"{n_single:,} users, one currency, 1 process, best of 2", *single_run[:2], n_single)
+        line(f"{n_mixed:,} users, half in three currencies, best of 2", *mixed_run[:2], n_mixed)
+        lines.append(
+            f"{'  cost of the currencies, per user':<52} "
+            f"{(mixed_run[0] / n_mixed) / (single_run[0] / n_single):>8.2f}x"
         )
     lines.append("")
     lines.append(f"total run time {time.perf_counter() - began:.0f} s")

@@ -320,6 +320,13 @@ LANGUAGE_CODE = "en-us"
 NUMBER_LOCALE = env.str("NUMBER_LOCALE", "en_US")
 # A "passive" stream taking more of your time than this each month is flagged.
 PASSIVE_HOURS_LIMIT = env.int("PASSIVE_HOURS_LIMIT", 20)
+
+# Where the daily job fetches the ECB's reference rates (docs/production.md): the
+# whole history (a zipped CSV), which also fills any day missed while offline. Set
+# it empty to turn the job off; the rates shipped with the app are used then.
+FX_RATES_URL = env.str(
+    "FX_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
+)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

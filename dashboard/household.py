@@ -31,8 +31,14 @@ def household_dashboard(request):
     household = membership.household
     shared = list(household_portfolios(request.user).select_related("owner"))
     today = user_today(request.user)
+    # In the creator's base currency, as the household's snapshots and goals are.
+    currency = household.currency()
     data = load_owner_data(
-        shared, first=window_start(today), last=month_end(today), values_on=today
+        shared,
+        first=window_start(today),
+        last=month_end(today),
+        values_on=today,
+        currency=currency,
     )
     members = []
     for member in household.memberships.select_related("user"):
@@ -46,6 +52,7 @@ def household_dashboard(request):
         )
     context = {
         "household": household,
+        "currency": currency,
         "figures": data.figures_at(today),
         "members": members,
         "has_shared": bool(shared),

@@ -27,12 +27,14 @@ from portfolio.selectors import figures_at, has_any_data
 def render_dashboard(request, *, portfolios, portfolio=None):
     """The figures of ``portfolios`` (a queryset) today; ``portfolio`` when only one."""
     today = user_today(request.user)
-    figures = figures_at(portfolios=portfolios, as_of=today, with_pace=True)
+    figures = figures_at(
+        portfolios=portfolios, as_of=today, currency=request.user.currency, with_pace=True
+    )
     cards = goal_cards(user=request.user, today=today, portfolio=portfolio)
     suggestion = None
-    if portfolio is None:
+    if portfolio is None and figures.flows_known:
         # The user-level dashboard invites a goal for the year (next year's, in
-        # December) while there is none.
+        # December) while there is none (and figures are known to suggest one).
         suggestion = progress.suggest_goal(
             ratio=figures.wealth_ratio, monthly_earned=figures.monthly_earned, today=today
         )

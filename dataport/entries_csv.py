@@ -5,8 +5,9 @@ Dates and amounts follow the export format (docs/data-format.md) and the limits 
 
 The file: UTF-8 with or without a byte-order mark, at most ``MAX_BYTES``, commas or
 semicolons between cells (decided from the header line), a header naming the
-columns ``date``, ``amount``, ``category`` and optionally ``stream`` and ``note`` in
-any order and letter case. Other columns are ignored and named in the preview.
+columns ``date``, ``amount``, ``category`` and optionally ``stream``, ``note`` and
+``currency`` in any order and letter case. Other columns are ignored and named in
+the preview.
 
 - ``date``: ISO ``YYYY-MM-DD``, between 1900 and 2200.
 - ``amount``: a plain number (``portfolio.numbers``: ASCII digits, an optional sign
@@ -19,6 +20,8 @@ any order and letter case. Other columns are ignored and named in the preview.
 - ``stream``: the name of one of the portfolio's streams (any case), or empty.
 - ``note``: free text up to 500 characters, stored exactly as given. A cell such as
   ``=cmd|' /C calc'!A0`` is text here; ``csv_safe`` defuses it on export.
+- ``currency``: the amount's currency, a current ISO 4217 code ("GBP"); empty, or
+  no such column, is the base currency.
 
 Reading is a stream: ``read_csv`` checks the whole file once (size, binary content,
 UTF-8, header, a quote never closed) and ``CsvFile.rows()`` yields one ``ImportRow``
@@ -41,6 +44,7 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 
+from accounts.validators import validate_currency
 from dataport.models import EntryImport
 from portfolio import categories, months, numbers
 from portfolio.forms import MoneyField
@@ -52,7 +56,8 @@ BATCH_SIZE = 2000
 NOTE_MAX = Entry._meta.get_field("note").max_length
 
 DATE, AMOUNT, CATEGORY, STREAM, NOTE = "date", "amount", "category", "stream", "note"
-COLUMNS = (DATE, AMOUNT, CATEGORY, STREAM, NOTE)
+CURRENCY = "currency"
+COLUMNS = (DATE, AMOUNT, CATEGORY, STREAM, NOTE, CURRENCY)
 REQUIRED_COLUMNS = (DATE, AMOUNT, CATEGORY)
 _ALIASES = {"stream name": STREAM}
 DELIMITERS = (",", ";")
@@ -106,13 +111,14 @@ class ImportRow:
     """One data row: the cells as found, the values read from them, and any problems."""
 
     line: int  # in the file, header = 1
-    cells: tuple[str, str, str, str, str]  # date, amount, category, stream, note
+    cells: tuple[str, str, str, str, str, str]  # date, amount, category, stream, note, currency
     date: date | None
     amount: Decimal | None
     category: str | None
     stream_id: int | None
     note: str
     errors: tuple[str, ...]
+    currency: str | None = None  # None: the base currency
 
     @property
     def ok(self) -> bool:
@@ -137,13 +143,15 @@ class ImportRow:
         Independent of the portfolio's streams, so a file keeps its hash when
         streams are renamed or added.
         """
-        day, amount, category, stream, note = self.cells
+        day, amount, category, stream, note, currency = self.cells
         parts = (
             self.date.isoformat() if self.date else day,
             str(self.amount) if self.amount is not None else amount,
             _CATEGORY_BY_TEXT.get(category.lower(), category.lower()),
             stream.lower(),
             note,
+            # Only when given, so a file without currencies keeps its hash.
+            *((currency.upper(),) if currency else ()),
         )
         return "\x1f".join(parts) + "\x1e"
 
@@ -183,7 +191,7 @@ class CsvFile:
         values = tuple(
             cells[position].strip() if 0 <= position < count else "" for position in self.positions
         )
-        day_text, amount_text, category_text, stream_text, note = values
+        day_text, amount_text, category_text, stream_text, note, currency_text = values
         errors: list[str] = []
         width = self.header_width
         if len(cells) > width and any(c.strip() for c in cells[width:]):
@@ -213,6 +221,12 @@ class CsvFile:
 
         if len(note) > NOTE_MAX:
             errors.append(f"The note is longer than {NOTE_MAX} characters.")
+        currency = currency_text.upper() or None
+        if currency is not None:
+            try:
+                validate_currency(currency)
+            except ValidationError as error:
+                errors.append(" ".join(error.messages).replace(currency, _shown(currency_text)))
 
         return ImportRow(
             line=line,
@@ -223,6 +237,7 @@ class CsvFile:
             stream_id=stream.id if stream else None,
             note=note,
             errors=tuple(errors),
+            currency=currency,
         )
 
     @cached_property
@@ -401,10 +416,10 @@ def template_csv() -> str:
     writer.writerow(COLUMNS)
     writer.writerows(
         [
-            ("2025-01-31", "4200.00", "salary", "", "January salary"),
-            ("2025-02-03", "1200.00", "living_expenses", "", "Rent for our flat"),
-            ("2025-02-15", "86.40", "Dividends", "", "Index fund, quarterly"),
-            ("2025-02-20", "-12.50", "fees", "", "Refund of a broker fee"),
+            ("2025-01-31", "4200.00", "salary", "", "January salary", ""),
+            ("2025-02-03", "1200.00", "living_expenses", "", "Rent for our flat", ""),
+            ("2025-02-15", "86.40", "Dividends", "", "Index fund, quarterly", "GBP"),
+            ("2025-02-20", "-12.50", "fees", "", "Refund of a broker fee", ""),
         ]
     )
     return buffer.getvalue()

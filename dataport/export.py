@@ -37,7 +37,10 @@ from goals.models import Goal, Milestone
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
 FORMAT = "wealthratio-export"
-VERSION = 1
+# 2: holdings, streams and entries carry their currency. Version 1 documents still
+# import, every amount in the importing user's base currency.
+VERSION = 2
+READABLE_VERSIONS = frozenset({1, 2})
 
 # The user's preferences that a document carries: fields of ``accounts.User``, by
 # name. A new preference is added here (and to docs/data-format.md) and nothing
@@ -60,7 +63,16 @@ PREFERENCE_FIELDS: tuple[str, ...] = (
 # model allows none.
 TABLES: dict[str, tuple[str, ...]] = {
     "portfolios": ("id", "name"),
-    "holdings": ("id", "portfolio", "name", "kind", "liquid", "note", "secured_against"),
+    "holdings": (
+        "id",
+        "portfolio",
+        "name",
+        "kind",
+        "liquid",
+        "note",
+        "secured_against",
+        "currency",
+    ),
     "valuations": ("holding", "date", "value"),
     "streams": (
         "id",
@@ -74,8 +86,9 @@ TABLES: dict[str, tuple[str, ...]] = {
         "holding",
         "hours_per_month",
         "note",
+        "currency",
     ),
-    "entries": ("portfolio", "date", "amount", "category", "stream", "note"),
+    "entries": ("portfolio", "date", "amount", "category", "stream", "note", "currency"),
     "goals": (
         "id",
         "portfolio",
@@ -157,7 +170,9 @@ def _collect(user) -> dict[str, list[Record]]:
     for row in (
         Holding.objects.filter(portfolio__owner=user)
         .order_by("pk")
-        .values("pk", "portfolio_id", "name", "kind", "liquid", "note", "secured_against_id")
+        .values(
+            "pk", "portfolio_id", "name", "kind", "liquid", "note", "secured_against_id", "currency"
+        )
     ):
         tables["holdings"].append(
             {
@@ -169,6 +184,7 @@ def _collect(user) -> dict[str, list[Record]]:
     # A loan may be secured against a holding added after it: numbered only now.
     for record in tables["holdings"]:
         record["secured_against"] = holding_id(record.pop("secured_against_id"))
+        record["currency"] = record.pop("currency")  # in the order of TABLES
 
     for row in (
         Valuation.objects.filter(holding__portfolio__owner=user)
@@ -196,9 +212,11 @@ def _collect(user) -> dict[str, list[Record]]:
     entries = (
         Entry.objects.filter(portfolio__owner=user)
         .order_by("date", "pk")
-        .values_list("portfolio_id", "date", "amount", "category", "stream_id", "note")
+        .values_list("portfolio_id", "date", "amount", "category", "stream_id", "note", "currency")
     )
-    for portfolio, day, amount, category, stream, note in entries.iterator(chunk_size=2000):
+    for portfolio, day, amount, category, stream, note, currency in entries.iterator(
+        chunk_size=2000
+    ):
         tables["entries"].append(
             {
                 "portfolio": portfolio_id(portfolio),
@@ -207,6 +225,7 @@ def _collect(user) -> dict[str, list[Record]]:
                 "category": category,
                 "stream": stream_id(stream),
                 "note": note,
+                "currency": currency,
             }
         )
 

@@ -24,7 +24,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
-from dataport.export import FORMAT, PREFERENCE_FIELDS, TABLES, VERSION
+from dataport.export import FORMAT, PREFERENCE_FIELDS, READABLE_VERSIONS, TABLES, VERSION
 from dataport.json_schema import FIELDS, REQUIRED, BadValue, Reader, kind_of, preference, shown
 from goals.models import Milestone
 from portfolio.limits import GOAL_YEARS_AHEAD, HOURS_MAX, MAX_PORTFOLIOS, goal_import_years
@@ -152,11 +152,11 @@ def read_document(data: bytes, *, today: date | None = None) -> Document:
     version = raw.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise DataImportError(f"The “version” of the document should be {VERSION}.")
-    if version != VERSION:
+    if version not in READABLE_VERSIONS:
         newer = " by a newer Wealth Ratio" if version > VERSION else ""
         raise DataImportError(
             f"This document has version {version}, written{newer}; "
-            f"this site reads version {VERSION}."
+            f"this site reads versions {', '.join(map(str, sorted(READABLE_VERSIONS)))}."
         )
     checker = _Checker()
     try:

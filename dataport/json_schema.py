@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from accounts.validators import validate_currency
 from goals.models import Goal, Metric, Milestone
 from portfolio import categories, numbers
 from portfolio.limits import (
@@ -117,6 +118,17 @@ def _choice(choices: list[tuple[str, str]], what: str) -> Reader:
         return value
 
     return read
+
+
+def _currency(value: Any) -> str:
+    """An amount's currency, as the forms take it (``accounts.validators``)."""
+    if not isinstance(value, str):
+        raise BadValue(f"expected a currency code such as “EUR”, got {kind_of(value)}")
+    try:
+        validate_currency(value)
+    except ValidationError as error:
+        raise BadValue(" ".join(error.messages)) from None
+    return value
 
 
 def _bool(value: Any) -> bool:
@@ -236,6 +248,8 @@ FIELDS: dict[str, dict[str, tuple[Reader, Any]]] = {
         "liquid": (_bool, REQUIRED),
         "note": (_text(_max_length(Holding, "note"), blank=True), ""),
         "secured_against": (_ref, None),  # absent from older exports
+        # Version 2; None (version 1, or left out): the importing user's base currency.
+        "currency": (_currency, None),
     },
     "valuations": {
         "holding": (_id, REQUIRED),
@@ -254,6 +268,7 @@ FIELDS: dict[str, dict[str, tuple[Reader, Any]]] = {
         "holding": (_ref, None),
         "hours_per_month": (HOURS, Decimal("0.0")),
         "note": (_text(_max_length(Stream, "note"), blank=True), ""),
+        "currency": (_currency, None),
     },
     "entries": {
         "portfolio": (_id, REQUIRED),
@@ -262,6 +277,7 @@ FIELDS: dict[str, dict[str, tuple[Reader, Any]]] = {
         "category": (_choice(categories.CATEGORY_CHOICES, "a category"), REQUIRED),
         "stream": (_ref, None),
         "note": (_text(_max_length(Entry, "note"), blank=True), ""),
+        "currency": (_currency, None),
     },
     "goals": {
         "id": (_id, REQUIRED),

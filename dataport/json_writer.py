@@ -131,6 +131,7 @@ def _write(user, document: Document) -> ImportSummary:
             kind=r["kind"],
             liquid=r["liquid"],
             note=r["note"],
+            currency=r["currency"] or locked.currency,
         ),
     )
     # Once every holding has its key: a loan may come before what it is secured against.
@@ -156,7 +157,12 @@ def _write(user, document: Document) -> ImportSummary:
         lambda r: Stream(
             portfolio_id=portfolio_pk[r["portfolio"]],
             holding_id=None if r["holding"] is None else holding_pk[r["holding"]],
-            **{k: r[k] for k in TABLES["streams"] if k not in ("id", "portfolio", "holding")},
+            currency=r["currency"] or locked.currency,
+            **{
+                k: r[k]
+                for k in TABLES["streams"]
+                if k not in ("id", "portfolio", "holding", "currency")
+            },
         ),
     )
     Entry.objects.bulk_create(
@@ -166,6 +172,7 @@ def _write(user, document: Document) -> ImportSummary:
                 stream_id=None if r["stream"] is None else stream_pk[r["stream"]],
                 date=r["date"],
                 amount=r["amount"],
+                currency=r["currency"] or locked.currency,
                 category=r["category"],
                 note=r["note"],
             )

@@ -134,6 +134,8 @@ class StagedEntry(models.Model):
     stream = models.ForeignKey(Stream, on_delete=models.SET_NULL, null=True, related_name="+")
     stream_name = models.TextField(blank=True)
     note = models.TextField(blank=True)
+    # The row's ``currency`` cell; empty: the portfolio owner's base currency.
+    currency = models.CharField(max_length=3, blank=True)
     cells = models.JSONField(default=list)
     problem = models.TextField(blank=True)
 

@@ -58,6 +58,7 @@ def stage(job: ImportJob, csv_file: CsvFile, *, on_progress: Callable[[int, int]
                 row.stream_id,
                 row.cells[3],
                 row.note,
+                row.currency or "",
                 list(row.cells[:3]),
                 " ".join(row.errors),
             )
@@ -80,6 +81,7 @@ _COLUMNS = (
     "stream_id",
     "stream_name",
     "note",
+    "currency",
     "cells",
     "problem",
 )
@@ -92,7 +94,7 @@ def _copy_batch(batch: list[tuple]) -> None:
     sql = f"COPY {StagedEntry._meta.db_table} ({', '.join(_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for values in batch:
-            copy.write_row((*values[:8], json.dumps(values[8]), values[9]))
+            copy.write_row((*values[:9], json.dumps(values[9]), values[10]))
 
 
 def _insert_batch(batch: list[tuple]) -> None:
@@ -191,11 +193,13 @@ def _insert_entries(job: ImportJob) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {entry} (portfolio_id, date, amount, category, stream_id, note, created_at)
-            SELECT %s, date, amount, category, stream_id, note, %s
+            INSERT INTO {entry}
+                (portfolio_id, date, amount, currency, category, stream_id, note, created_at)
+            SELECT %s, date, amount, COALESCE(NULLIF(currency, ''), %s), category, stream_id,
+                note, %s
             FROM {staged} WHERE job_id = %s ORDER BY line
             """,  # noqa: S608 - table names from the models, values as parameters
-            [job.portfolio_id, timezone.now(), job.pk],
+            [job.portfolio_id, job.portfolio.owner.currency, timezone.now(), job.pk],
         )
         return cursor.rowcount
 

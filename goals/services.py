@@ -51,7 +51,9 @@ def goal_baseline(
     """(value, date) of the metric where the goal starts; the value may be None or infinite."""
     on = baseline_date(year, today)
     figures = figures_at(
-        portfolios=scope_portfolios(user, portfolio, household=household), as_of=on
+        portfolios=scope_portfolios(user, portfolio, household=household),
+        as_of=on,
+        currency=access.household_currency(user) if household else user.currency,
     )
     return metric_value(figures, metric), on
 
@@ -97,10 +99,18 @@ def household_goals(user):
 def household_goal_cards(*, user, today: date) -> list[GoalCard]:
     """A card for each goal of the user's household this year, on what its members share."""
     goals = list(household_goals(user).filter(year=today.year).order_by("metric"))
-    return _cards(user, goals, today, portfolios=access.household_portfolios(user))
+    return _cards(
+        user,
+        goals,
+        today,
+        portfolios=access.household_portfolios(user),
+        currency=access.household_currency(user),
+    )
 
 
-def _cards(user, goals: list[Goal], today: date, portfolios=None) -> list[GoalCard]:
+def _cards(
+    user, goals: list[Goal], today: date, portfolios=None, currency: str | None = None
+) -> list[GoalCard]:
     """Four queries whatever the number of goals: streams, entries, first entries, holdings."""
     if not goals:
         return []
@@ -110,6 +120,7 @@ def _cards(user, goals: list[Goal], today: date, portfolios=None) -> list[GoalCa
         first=window_start(today),
         last=year_end,
         values_on=today,
+        currency=currency or user.currency,
     )
     now_by_scope: dict[int | None, Figures] = {}
     end_by_scope: dict[int | None, Figures] = {}
@@ -242,9 +253,11 @@ def _close_finished_years_of(goals: list[Goal], now: datetime) -> int:
     closed = 0
     for (household_id, year), of_year in by_scope_year.items():
         year_end = date(year, 12, 31)
+        currency = owner.currency
         if household_id is None:
             portfolios = Portfolio.objects.filter(owner_id=owner.pk)
         else:
+            currency = of_year[0].household.currency()
             portfolios = Portfolio.objects.filter(
                 sharing__in=access.SHARED,
                 owner__household_membership__household_id=household_id,
@@ -254,6 +267,7 @@ def _close_finished_years_of(goals: list[Goal], now: datetime) -> int:
             first=window_start(year_end),
             last=month_end(year_end),
             values_on=year_end,
+            currency=currency,
         )
         for goal in of_year:
             value = metric_value(data.figures_at(year_end, goal.portfolio_id), goal.metric)

@@ -21,6 +21,10 @@ class Household(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def currency(self) -> str:
+        """The household's figures are in its creator's base currency (one query)."""
+        return self.memberships.select_related("user").get(is_creator=True).user.currency
+
 
 class Membership(models.Model):
     """A user's place in a household: at most one per user (the one-to-one key)."""

@@ -281,6 +281,7 @@ def _goal_cards(user, goals: list[Goal], snapshots, month: date, as_of: date) ->
         first=window_start(year_end),
         last=year_end,
         values_on=as_of,
+        currency=user.currency,
     )
     cards = []
     for goal in goals:

@@ -60,6 +60,13 @@ def household_portfolios(user) -> QuerySet[Portfolio]:
     return Portfolio.objects.filter(Q(sharing__in=SHARED) & _in_household_of(user, ""))
 
 
+def household_currency(user) -> str:
+    """The currency of the figures of ``user``'s household (its creator's base
+    currency), or the user's own when they have none."""
+    membership = user.household_membership if hasattr(user, "household_membership") else None
+    return membership.household.currency() if membership else user.currency
+
+
 def may_change(user, portfolio: Portfolio) -> bool:
     """For a portfolio ``user`` may read (fetched through this module): may they change it?"""
     return portfolio.owner_id == user.pk or portfolio.sharing == Sharing.EDIT

@@ -9,6 +9,11 @@ Flows are totals over the owner's window: the twelve months to the as-of month,
 shortened to the months since the owner's first flow (``window_months``, 1 to
 12). Monthly figures are the total / ``window_months``. Balances are unknown
 (``None``), not zero, before the first valuation; so then are both runways.
+
+A figure that needs a missing exchange rate is unknown too, and ``no_rate`` says
+which currency lacks one (docs/metrics.md, "Currencies"): a balance without a rate
+leaves the balances and runways unknown; a flow without one leaves every figure
+unknown (``unknown_figures``), never converted 1:1.
 """
 
 from __future__ import annotations
@@ -67,6 +72,13 @@ class Figures(WindowFlows):
     # The ratio at the monthly equivalents of the streams running today; None where
     # not computed (history) or undefined.
     pace_ratio: Decimal | None = None
+    # "no rate for ARS on or before 2024-01-31": why figures are unknown, if one is missing.
+    no_rate: str | None = None
+    # False when a missing rate left every figure unknown: the flows above are then
+    # placeholders (0) that nothing may show.
+    flows_known: bool = True
+    # The newest day of the exchange rates the figures were converted with, if any.
+    rates_on: date | None = None
 
     @property
     def window_start(self) -> date:
@@ -124,6 +136,29 @@ FIGURE_NAMES = frozenset(
 )
 
 
+def unknown_figures(*, as_of: date, no_rate: str) -> Figures:
+    """Figures that a missing rate leaves unknown, saying which (``no_rate``)."""
+    return Figures(
+        as_of=as_of,
+        window_months=12,
+        earned=Decimal(0),
+        passive=Decimal(0),
+        spending=Decimal(0),
+        by_category={},
+        liquid_assets=None,
+        net_worth=None,
+        passive_hours=Decimal(0),
+        wealth_ratio=None,
+        runway_months=None,
+        runway_with_passive_months=None,
+        passive_coverage=None,
+        savings_rate=None,
+        passive_per_hour=None,
+        no_rate=no_rate,
+        flows_known=False,
+    )
+
+
 def compute_figures(
     *,
     as_of: date,
@@ -132,11 +167,13 @@ def compute_figures(
     net_worth: Decimal | None,
     passive_hours: Decimal,
     pace: Totals | None = None,
+    no_rate: str | None = None,
 ) -> Figures:
     """Every figure from the window's ``totals`` and the balances at ``as_of``.
 
     ``liquid_assets`` / ``net_worth`` are None when no (liquid) holding has a value
-    yet; ``pace`` (``schedule.pace``) gives the "today's pace" ratio.
+    yet; ``pace`` (``schedule.pace``) gives the "today's pace" ratio; ``no_rate``
+    says which rate left the balances unknown.
     """
     # Corrections (negative entries) can push a group below zero; no income or
     # spending is less than none, and the formulas rightly refuse negatives.
@@ -174,4 +211,5 @@ def compute_figures(
         savings_rate=metrics.savings_rate(earned, passive, spending),
         passive_per_hour=metrics.passive_income_per_hour(monthly_passive, passive_hours),
         pace_ratio=pace_ratio,
+        no_rate=no_rate,
     )

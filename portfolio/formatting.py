@@ -48,6 +48,16 @@ def money(value, currency: str = "USD") -> str:
     return format_currency(Decimal(value), currency, locale=settings.NUMBER_LOCALE)
 
 
+def converted(value, currency: str = "USD") -> str:
+    """An amount's value in the base currency, shown beside it in its own (see
+    ``selectors.in_base_currency``): "" when there is none, "no rate ..." when missing."""
+    if value is None:
+        return ""
+    if not isinstance(value, Decimal | int):
+        return str(value)  # a conversion.NoRate: says which currency and day
+    return money(value, currency)
+
+
 @_wide
 def money_whole(value, currency: str = "USD") -> str:
     """An amount without cents, for large round figures such as capital needed."""

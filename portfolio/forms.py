@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
+from accounts.validators import currency_choices, currency_label
 from portfolio import categories, months, numbers
 from portfolio.limits import (
     FIRST_YEAR,
@@ -20,7 +21,38 @@ from portfolio.limits import (
     MONEY_PLACES,
     MONEY_WHOLE_DIGITS,
 )
-from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
+from portfolio.models import Entry, Holding, ManualRate, Portfolio, Rate, Stream, Valuation
+
+
+class CurrencyField(forms.ChoiceField):
+    """The currency of a holding, stream or entry: the currencies in use today (the
+    sign-up list), a new row defaulting to the owner's base currency."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Currency")
+        # Left out (a script, an older page), it is the base currency.
+        kwargs.setdefault("required", False)
+        super().__init__(choices=currency_choices, **kwargs)
+        self.default = ""
+
+    def clean(self, value):
+        return super().clean(value) or self.default
+
+    @staticmethod
+    def set_up(form: forms.ModelForm, portfolio: Portfolio) -> None:
+        """Default to the base currency; a row kept in a since withdrawn currency
+        keeps it on offer."""
+        field = form.fields["currency"]
+        field.default = form.instance.currency or portfolio.owner.currency
+        kept = form.instance.currency
+        if not form.instance.pk or not kept:
+            form.initial.setdefault("currency", portfolio.owner.currency)
+        elif kept not in dict(currency_choices()):
+            field.choices = [(kept, f"{currency_label(kept)} (no longer in use)"), *field.choices]
+        field.help_text = (
+            f"Figures convert it into your base currency, {portfolio.owner.currency}, at the "
+            "reference rate of each amount's date."
+        )
 
 
 class PortfolioForm(forms.ModelForm):
@@ -218,10 +250,11 @@ class HoldingForm(forms.ModelForm):
         help_text="What it is worth; a debt is negative (e.g. -250000).",
     )
     value_date = DayField(label="Value on", required=False)
+    currency = CurrencyField()
 
     class Meta:
         model = Holding
-        fields = ["name", "kind", "liquidity", "secured_against", "note"]
+        fields = ["name", "kind", "currency", "liquidity", "secured_against", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
         labels = {"secured_against": "Secured against"}
         error_messages = {
@@ -242,6 +275,7 @@ class HoldingForm(forms.ModelForm):
                 self.initial["liquidity"] = LIQUID_YES if self.instance.liquid else LIQUID_NO
         else:
             self.fields["value_date"].initial = today
+        CurrencyField.set_up(self, portfolio)
         self._secured_against_field(portfolio)
 
     def _secured_against_field(self, portfolio: Portfolio) -> None:
@@ -301,8 +335,9 @@ class StreamForm(forms.ModelForm):
         label="Amount",
         allow_negative=False,
         allow_zero=False,
-        help_text="Paid on each payment date, in your base currency.",
+        help_text="Paid on each payment date, in the currency below.",
     )
+    currency = CurrencyField()
     first_date = DayField(
         label="First payment",
         help_text="The date of the first payment. A date in the past (when it really "
@@ -335,6 +370,7 @@ class StreamForm(forms.ModelForm):
             "name",
             "category",
             "amount",
+            "currency",
             "frequency",
             "first_date",
             "end_date",
@@ -353,6 +389,7 @@ class StreamForm(forms.ModelForm):
         holding = self.fields["holding"]
         holding.queryset = Holding.objects.filter(portfolio=portfolio).order_by(Lower("name"), "pk")
         holding.empty_label = "None"
+        CurrencyField.set_up(self, portfolio)
 
     def clean_name(self) -> str:
         return _clean_unique_name(self, Stream, "stream")
@@ -380,10 +417,11 @@ class EntryForm(forms.ModelForm):
         "a negative amount corrects an earlier entry.",
     )
     category = _category_field(required=False, blank_label="Same as the stream")
+    currency = CurrencyField()
 
     class Meta:
         model = Entry
-        fields = ["date", "amount", "category", "stream", "note"]
+        fields = ["date", "amount", "currency", "category", "stream", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
         error_messages = {
             "stream": {"invalid_choice": "Choose one of this portfolio's streams."},
@@ -395,6 +433,7 @@ class EntryForm(forms.ModelForm):
         stream = self.fields["stream"]
         stream.queryset = Stream.objects.filter(portfolio=portfolio)
         stream.empty_label = "None"
+        CurrencyField.set_up(self, portfolio)
 
     def clean(self):
         cleaned = super().clean()
@@ -404,4 +443,55 @@ class EntryForm(forms.ModelForm):
                 cleaned["category"] = stream.category
             elif "stream" not in self.errors:
                 self.add_error("category", "Choose a category, or a stream to take it from.")
+        return cleaned
+
+
+# --- Manual exchange rates -------------------------------------------------------
+
+
+class ManualRateForm(forms.ModelForm):
+    """A user's rate for a currency the ECB does not publish (from the day on)."""
+
+    currency = CurrencyField(required=True)
+    date = DayField(label="Applies from")
+    units_per_euro = forms.DecimalField(
+        label="Units for one euro",
+        min_value=Decimal("0.000001"),
+        max_digits=18,
+        decimal_places=6,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text="How many units of the currency one euro buys, as the ECB writes its "
+        "rates (e.g. 950 for 1 EUR = 950 ARS).",
+        error_messages={
+            "invalid": "Enter the rate as a number, such as 950 or 1.0845.",
+            "min_value": "A rate is more than 0.",
+        },
+    )
+
+    class Meta:
+        model = ManualRate
+        fields = ["currency", "date", "units_per_euro"]
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.owner = owner
+
+    def clean(self):
+        cleaned = super().clean()
+        currency, day = cleaned.get("currency"), cleaned.get("date")
+        if currency == "EUR":
+            self.add_error("currency", "One euro is always one euro.")
+        elif currency and day:
+            published = Rate.objects.filter(currency=currency, date__gte=day).order_by("-date")
+            latest = published.values_list("date", flat=True).first()
+            if latest is not None:
+                self.add_error(
+                    "currency",
+                    f"The ECB publishes {currency} (its latest rate is of {latest:%Y-%m-%d}): "
+                    "its rates are used. Choose a date after it, or another currency.",
+                )
+            elif ManualRate.objects.filter(
+                owner=self.instance.owner, currency=currency, date=day
+            ).exists():
+                self.add_error("date", f"You already have a {currency} rate from this day.")
         return cleaned

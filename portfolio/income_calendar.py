@@ -13,10 +13,12 @@ from datetime import date
 from decimal import Decimal
 
 from portfolio import categories, metrics, schedule
+from portfolio.conversion import MissingRate, to_base
 from portfolio.history_trend import own_trend
 from portfolio.models import Stream
 from portfolio.months import add_months, month_end, month_start
 from portfolio.payments import passive_payments
+from portfolio.rates import load_rates
 from portfolio.selectors import entry_specs, stream_specs
 from portfolio.trend import next_round_ratio
 
@@ -59,16 +61,21 @@ class IncomeCalendar:
     # The next round ratio the trend reaches and its month (None: not at this pace);
     # None without a trend, or with every round ratio behind.
     next_ratio: tuple[Decimal, date | None] | None
+    no_rate: str | None = None  # "no rate for ARS on or before ...": no figures then
 
     @property
     def first_covered(self) -> CalendarMonth | None:
         return next((m for m in self.months if m.covered), None)
 
 
-def _amounts(portfolios, first: date, last: date):
-    """Stream and entry amounts of ``portfolios`` in the base currency: the one place
-    the calendar reads money (two queries)."""
-    return stream_specs(portfolios), entry_specs(portfolios, first, last)
+def _amounts(portfolios, first: date, last: date, currency: str):
+    """Stream and entry amounts of ``portfolios``, and the converter into ``currency``
+    at each payment's date (a future date takes the latest published rate): the one
+    place the calendar reads money (two queries, a third for rates when needed)."""
+    streams, entries = stream_specs(portfolios), entry_specs(portfolios, first, last)
+    others = {row.currency for row in (*streams, *entries)} - {currency}
+    rates = load_rates({*others, currency}, first, last, owners=portfolios.values("owner_id"))
+    return streams, entries, to_base(rates, currency)
 
 
 def income_calendar(owner, portfolios, *, portfolio=None, today: date) -> IncomeCalendar:
@@ -76,14 +83,22 @@ def income_calendar(owner, portfolios, *, portfolio=None, today: date) -> Income
     ``today``'s month, counted in full as the month figures count it: four queries."""
     first = month_start(today)
     last = month_end(add_months(first, CALENDAR_MONTHS - 1))
-    streams, entries = _amounts(portfolios, first, last)
+    streams, entries, convert = _amounts(portfolios, first, last, owner.currency)
     names = {
         pk: (name, holding or "")
         for pk, name, holding in Stream.objects.filter(portfolio__in=portfolios).values_list(
             "pk", "name", "holding__name"
         )
     }
-    figures = schedule.month_totals(streams, entries, first, last)
+    try:
+        figures = schedule.month_totals(streams, entries, first, last, to_base=convert)
+        return _calendar(owner, portfolio, today, streams, entries, names, figures, convert)
+    except MissingRate as missing:
+        return IncomeCalendar(months=[], next_ratio=None, no_rate=missing.no_rate.message)
+
+
+def _calendar(owner, portfolio, today, streams, entries, names, figures, convert):
+    first = month_start(today)
     months = []
     for (month, payments), figure in zip(
         passive_payments(streams, entries, first, CALENDAR_MONTHS), figures, strict=True
@@ -98,7 +113,7 @@ def income_calendar(owner, portfolios, *, portfolio=None, today: date) -> Income
                     payment.date,
                     stream,
                     holding,
-                    payment.amount,
+                    convert(payment.amount, payment.currency, payment.date),
                     payment.recorded,
                     payment.stream_id,
                     payment.category,

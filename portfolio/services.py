@@ -34,6 +34,7 @@ def stream_confirm_month(*, stream: Stream, year: int, month: int) -> list[Entry
             stream=stream,
             date=paid_on,
             amount=stream.amount,
+            currency=stream.currency,
             category=stream.category,
             note="Confirmed expected payment",
         )

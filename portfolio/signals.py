@@ -21,10 +21,12 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.signals import base_currency_changed
 from households.models import Membership
 from households.signals import member_left
 from portfolio import services, snapshots
-from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
+from portfolio.limits import FIRST_YEAR
+from portfolio.models import Entry, Holding, ManualRate, Portfolio, Stream, Valuation
 
 DEFAULT_PORTFOLIO_NAME = "Personal"
 
@@ -138,6 +140,21 @@ def mark_holding_saved(sender, instance, created, raw=False, using=None, **kwarg
         return  # no valuation yet: nothing to recompute
     first = instance.valuations.using(using).aggregate(first=Min("date"))["first"]
     _mark(instance, first, using)
+
+
+@receiver(post_save, sender=ManualRate, dispatch_uid="snapshots_manual_rate_saved")
+@receiver(post_delete, sender=ManualRate, dispatch_uid="snapshots_manual_rate_deleted")
+def mark_manual_rate(sender, instance, raw=False, using=None, **kwargs):
+    """A user's own rate changes their figures in its currency from its day on."""
+    if not raw:
+        snapshots.mark_dirty(instance.owner_id, instance.date, using=using)
+
+
+@receiver(base_currency_changed, dispatch_uid="snapshots_base_currency_changed")
+def mark_all_months(sender, user, **kwargs):
+    """A new base currency changes every figure: the whole history is recomputed (the
+    debounced task, queued on commit; the charts say they are updating meanwhile)."""
+    snapshots.mark_dirty(user.pk, date(FIRST_YEAR, 1, 1))
 
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="snapshots_user_deleted")

@@ -5,6 +5,9 @@ batch of users' streams, entries and valuations in a fixed number of queries,
 computes every month with the pure core (``schedule.window_series``, then
 ``figures.compute_figures``, so no formula lives here) and
 upserts the rows with ``INSERT ... ON CONFLICT (natural key) WHERE ... DO UPDATE``.
+Amounts in other currencies are converted into each user's base currency with the
+rates the batch needs, loaded in one query; a month whose figures need a missing
+rate gets no row (a gap in the charts, as unknown figures are), never a 1:1 guess.
 
 Why it is idempotent and safe with many workers:
 
@@ -42,6 +45,7 @@ from config.tasks import TRANSIENT
 from households.models import Membership
 from portfolio import months, schedule
 from portfolio.batches import batches
+from portfolio.conversion import MissingRate, RateTable, to_base
 from portfolio.figures import Figures, compute_figures
 from portfolio.limits import MAX_HISTORY_MONTHS
 from portfolio.models import (
@@ -54,6 +58,7 @@ from portfolio.models import (
     Valuation,
 )
 from portfolio.months import from_index, month_index
+from portfolio.rates import load_batch_rates
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +97,8 @@ class _Scope:
     portfolio_id: int | None
     streams: list[schedule.StreamSpec] = field(default_factory=list)
     entries: list[schedule.EntrySpec] = field(default_factory=list)
-    # holding id -> (liquid, [(date, value)] by date)
-    holdings: dict[int, tuple[bool, list[tuple[date, Decimal]]]] = field(default_factory=dict)
+    # holding id -> (liquid, currency, [(date, value)] by date)
+    holdings: dict[int, tuple[bool, str, list[tuple[date, Decimal]]]] = field(default_factory=dict)
     first: date | None = None  # the earliest date of any of its rows: where history starts
     first_flow: date | None = None  # the earliest stream or entry: where windows may start
 
@@ -109,11 +114,15 @@ class _Scope:
 
 def _load(
     user_ids: Sequence[int], since: date | None, using: str
-) -> tuple[dict, dict[tuple, _Scope]]:
-    """Users (for their time zone) and their scopes, in five or six queries."""
+) -> tuple[dict, dict[tuple, _Scope], dict[int, RateTable]]:
+    """Users (for their time zone and currency), their scopes and the rates they
+    need, in five to seven queries."""
     users = {
         u.pk: u
-        for u in get_user_model().objects.using(using).filter(pk__in=user_ids).only("time_zone")
+        for u in get_user_model()
+        .objects.using(using)
+        .filter(pk__in=user_ids)
+        .only("time_zone", "currency")
     }
     ids = list(users)
     scopes: dict[tuple[int, int | None], _Scope] = {(pk, None): _Scope(pk, None) for pk in users}
@@ -131,19 +140,22 @@ def _load(
             return ()
         return scopes[owner_id, None], scopes[owner_id, portfolio_id]
 
-    _collect(both, {"owner_id__in": ids}, since, using)
-    return users, scopes
+    currencies = _collect(both, {"owner_id__in": ids}, since, using)
+    return users, scopes, _batch_rates(users, scopes, currencies, since, using)
 
 
-def _collect(scopes_of, portfolios: dict, since: date | None, using: str) -> None:
+def _collect(scopes_of, portfolios: dict, since: date | None, using: str) -> set[str]:
     """Add the streams, entries and valuations of the portfolios matching the lookups
-    ``portfolios`` to the scopes ``scopes_of(portfolio_id)`` names (three or four queries)."""
+    ``portfolios`` to the scopes ``scopes_of(portfolio_id)`` names (three or four
+    queries); the currencies of their amounts."""
 
     def on(prefix: str) -> dict:
         return {f"{prefix}{lookup}": value for lookup, value in portfolios.items()}
 
+    currencies: set[str] = set()
     for stream in Stream.objects.using(using).filter(**on("portfolio__")):
         spec = stream.spec()
+        currencies.add(spec.currency)
         for scope in scopes_of(stream.portfolio_id):
             scope.streams.append(spec)
             scope.saw(spec.first_date)
@@ -163,10 +175,11 @@ def _collect(scopes_of, portfolios: dict, since: date | None, using: str) -> Non
                 scope.saw(first)
         entries = entries.filter(date__gte=months.window_start(since))
     # The bulk of the rows: plain tuples rather than model instances (as Entry.spec()).
-    for day, amount, category, stream_id, portfolio_id in entries.values_list(
-        "date", "amount", "category", "stream_id", "portfolio_id"
+    for day, amount, category, stream_id, portfolio_id, currency in entries.values_list(
+        "date", "amount", "category", "stream_id", "portfolio_id", "currency"
     ):
-        spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id)
+        spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id, currency)
+        currencies.add(currency)
         for scope in scopes_of(portfolio_id):
             scope.entries.append(spec)
             scope.saw(day)
@@ -175,58 +188,128 @@ def _collect(scopes_of, portfolios: dict, since: date | None, using: str) -> Non
         Valuation.objects.using(using)
         .filter(**on("holding__portfolio__"))
         .order_by("holding_id", "date")
-        .values_list("holding_id", "holding__portfolio_id", "holding__liquid", "date", "value")
+        .values_list(
+            "holding_id",
+            "holding__portfolio_id",
+            "holding__liquid",
+            "holding__currency",
+            "date",
+            "value",
+        )
     )
-    for holding_id, portfolio_id, liquid, day, value in valuations:
+    for holding_id, portfolio_id, liquid, currency, day, value in valuations:
+        currencies.add(currency)
         for scope in scopes_of(portfolio_id):
-            scope.holdings.setdefault(holding_id, (liquid, []))[1].append((day, value))
+            scope.holdings.setdefault(holding_id, (liquid, currency, []))[2].append((day, value))
             scope.saw(day, flow=False)
+    return currencies
+
+
+def _batch_rates(
+    users, scopes, currencies: set[str], since: date | None, using: str
+) -> dict[int, RateTable]:
+    """Each user's rates for every day the batch's months need (the ECB's and the
+    user's own), in one query; none when every amount and every base is one
+    currency."""
+    bases = {user.currency for user in users.values()}
+    firsts = [scope.first for scope in scopes.values() if scope.first is not None]
+    # Rates are skipped only when every amount and every base is one currency: a
+    # batch of a USD user with EUR amounts and an EUR user needs them.
+    if not firsts or len(bases | currencies) < 2:
+        return {}
+    first = min(firsts)
+    if since is not None:
+        first = max(first, months.window_start(since))
+    last = max(months.month_end(months.user_today(user)) for user in users.values())
+    published, manual = load_batch_rates(
+        currencies | bases, min(first, last), last, owner_ids=list(users), using=using
+    )
+    return {pk: published.with_rows(manual.get(pk, ())) for pk in users}
 
 
 # --- Computing -------------------------------------------------------------------
 
 
-def _balances(scope: _Scope, as_of_days: list[date]) -> list[tuple[Decimal | None, Decimal | None]]:
+def _balances(
+    scope: _Scope, as_of_days: list[date], convert: schedule.ToBase
+) -> list[tuple[Decimal | None, Decimal | None] | None]:
     """(liquid assets, net worth) on each of ``as_of_days`` (ascending): each holding
-    counts its latest valuation on or before the day, as ``selectors.balance_sheet``;
-    None (unknown) while no (liquid) holding has a value."""
+    counts its latest valuation on or before the day, converted at the day's rate,
+    as ``selectors.balance_sheet``; None (unknown) while no (liquid) holding has a
+    value. A day whose balance needs a missing rate is None as a whole."""
     liquid: list[Decimal | None] = [None] * len(as_of_days)
     net: list[Decimal | None] = [None] * len(as_of_days)
-    for is_liquid, valuations in scope.holdings.values():
+    missing: set[int] = set()
+    for is_liquid, currency, valuations in scope.holdings.values():
         position, value = 0, None
         for i, day in enumerate(as_of_days):
             while position < len(valuations) and valuations[position][0] <= day:
                 value = valuations[position][1]
                 position += 1
             if value is not None:
-                net[i] = (net[i] or Decimal(0)) + value
+                try:
+                    converted = convert(value, currency, day)
+                except MissingRate:
+                    missing.add(i)
+                    continue
+                net[i] = (net[i] or Decimal(0)) + converted
                 if is_liquid:
-                    liquid[i] = (liquid[i] or Decimal(0)) + value
-    return list(zip(liquid, net, strict=True))
+                    liquid[i] = (liquid[i] or Decimal(0)) + converted
+    return [None if i in missing else pair for i, pair in enumerate(zip(liquid, net, strict=True))]
 
 
-def _figures(scope: _Scope, first: int, last: int, today: date) -> list[Figures]:
-    """Figures of months ``first``..``last`` (month indexes), ``last`` being today's."""
-    series = schedule.window_series(
-        scope.streams,
-        scope.entries,
-        from_index(first),
-        from_index(last),
-        flows_from=scope.first_flow,
-    )
+def _series(scope: _Scope, first: int, last: int, convert: schedule.ToBase) -> list:
+    """The window totals of months ``first``..``last``; None for a month whose flows
+    need a missing rate (then each month is computed alone, to keep the others)."""
+    try:
+        return schedule.window_series(
+            scope.streams,
+            scope.entries,
+            from_index(first),
+            from_index(last),
+            flows_from=scope.first_flow,
+            to_base=convert,
+        )
+    except MissingRate:
+        pass
+    series = []
+    for index in range(first, last + 1):
+        try:
+            series.append(
+                schedule.window_totals(
+                    scope.streams,
+                    scope.entries,
+                    from_index(index),
+                    flows_from=scope.first_flow,
+                    to_base=convert,
+                )
+            )
+        except MissingRate:
+            series.append(None)
+    return series
+
+
+def _figures(
+    scope: _Scope, first: int, last: int, today: date, convert: schedule.ToBase
+) -> list[Figures | None]:
+    """Figures of months ``first``..``last`` (month indexes), ``last`` being today's;
+    None for a month that needs a missing rate."""
+    series = _series(scope, first, last, convert)
     # Flows count each month in full (as the dashboard does for the current month);
     # balances are at the month's end, or today for the current month.
     as_of_days = [_as_of(index, today, last) for index in range(first, last + 1)]
-    balances = _balances(scope, as_of_days)
+    balances = _balances(scope, as_of_days, convert)
     return [
-        compute_figures(
+        None
+        if totals is None or balance is None
+        else compute_figures(
             as_of=as_of,
             totals=totals,
-            liquid_assets=liquid,
-            net_worth=net_worth,
+            liquid_assets=balance[0],
+            net_worth=balance[1],
             passive_hours=schedule.passive_hours(scope.streams, as_of),
         )
-        for as_of, totals, (liquid, net_worth) in zip(as_of_days, series, balances, strict=True)
+        for as_of, totals, balance in zip(as_of_days, series, balances, strict=True)
     ]
 
 
@@ -443,7 +526,7 @@ def _recompute_locked(
     # the version, so its marker survives the delete below and its own task runs.
     if markers is None:
         markers = {m.user_id: m for m in SnapshotQueue.objects.using(using).filter(user_id__in=ids)}
-    users, scopes = _load(ids, since, using)
+    users, scopes, rates = _load(ids, since, using)
     computed_at = timezone.now()
 
     # A user whose data sits in one portfolio (most users) has the same figures
@@ -457,6 +540,7 @@ def _recompute_locked(
     user_rows: list[dict] = []
     portfolio_rows: list[dict] = []
     keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
+    unknown: set[tuple[int, int | None, int]] = set()  # (scope, month index) lacking a rate
     for key, scope in scopes.items():
         today = months.user_today(users[scope.user_id])
         last = month_index(today)
@@ -475,8 +559,12 @@ def _recompute_locked(
             (source,) = with_data[scope.user_id]
         memo = (source.user_id, source.portfolio_id)
         if memo not in computed:
-            computed[memo] = _figures(source, start, last, today)
+            convert = to_base(rates.get(scope.user_id, RateTable()), users[scope.user_id].currency)
+            computed[memo] = _figures(source, start, last, today, convert)
         for offset, figures in enumerate(computed[memo]):
+            if figures is None:
+                unknown.add((*key, start + offset))
+                continue
             rows.append(_row(scope, from_index(start + offset), figures, computed_at))
 
     _upsert(user_rows, scope="user", using=using)
@@ -488,6 +576,7 @@ def _recompute_locked(
         .filter(owner_id__in=ids)
         .values_list("pk", "owner_id", "portfolio_id", "month")
         if not _kept(keep.get((owner_id, portfolio_id)), month_index(month))
+        or (owner_id, portfolio_id, month_index(month)) in unknown
     ]
     deleted = 0
     for chunk in batches(stale, 500):
@@ -552,13 +641,15 @@ def _recompute_households_of(user_ids: Sequence[int], *, using: str) -> None:
 
 
 def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
-    # The household's months are those of its creator's time zone.
-    today_of = {
-        m.household_id: months.user_today(m.user)
+    # The household's months are those of its creator's time zone, its figures in the
+    # creator's base currency (converted with the ECB's rates and the creator's own).
+    creators = {
+        m.household_id: m.user
         for m in Membership.objects.using(using)
         .filter(household_id__in=ids, is_creator=True)
         .select_related("user")
     }
+    today_of = {household_id: months.user_today(user) for household_id, user in creators.items()}
     household_of = dict(
         Portfolio.objects.using(using)
         .filter(
@@ -573,8 +664,10 @@ def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
         household_id = household_of.get(portfolio_id)
         return (scopes[household_id],) if household_id is not None else ()
 
-    if household_of:
-        _collect(scopes_of, {"pk__in": list(household_of)}, None, using)
+    currencies = (
+        _collect(scopes_of, {"pk__in": list(household_of)}, None, using) if household_of else set()
+    )
+    rates = _household_rates(creators, scopes, currencies, today_of, using)
     computed_at = timezone.now()
     rows: list[dict] = []
     keep: dict[int, tuple[int, int]] = {}
@@ -587,7 +680,11 @@ def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
         if first > last:
             continue
         keep[household_id] = (first, last)
-        for offset, figures in enumerate(_figures(scope, first, last, today)):
+        creator = creators[household_id]
+        convert = to_base(rates.get(household_id, RateTable()), creator.currency)
+        for offset, figures in enumerate(_figures(scope, first, last, today, convert)):
+            if figures is None:
+                continue  # a month that needs a missing rate has no row (a gap)
             row = _row(scope, from_index(first + offset), figures, computed_at)
             rows.append(row | {"owner_id": None, "household_id": household_id})
     _upsert(rows, scope="household", using=using)
@@ -601,6 +698,29 @@ def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
     for chunk in batches(stale, 500):
         Snapshot.objects.using(using).filter(pk__in=chunk).delete()
     return len(rows)
+
+
+def _household_rates(
+    creators: dict, scopes: dict[int, _Scope], currencies: set[str], today_of: dict, using: str
+) -> dict[int, RateTable]:
+    """Each household's rates (the ECB's and its creator's own) in one query; none
+    when every amount and every base is one currency."""
+    bases = {user.currency for user in creators.values()}
+    firsts = [scope.first for scope in scopes.values() if scope.first is not None]
+    if not firsts or len(bases | currencies) < 2:
+        return {}
+    last = max(months.month_end(day) for day in today_of.values())
+    published, manual = load_batch_rates(
+        currencies | bases,
+        min(min(firsts), last),
+        last,
+        owner_ids=[user.pk for user in creators.values()],
+        using=using,
+    )
+    return {
+        household_id: published.with_rows(manual.get(user.pk, ()))
+        for household_id, user in creators.items()
+    }
 
 
 #: Sent after a recompute commits, with ``user_ids``: whose snapshots are new.

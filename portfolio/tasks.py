@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from urllib.error import URLError
 
 from celery import group, shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from config.tasks import RetryingTask
-from portfolio import months, snapshots
+from config.tasks import TRANSIENT, RetryingTask
+from portfolio import months, rates, snapshots
 from portfolio.batches import batches
 from portfolio.models import SnapshotQueue
 
@@ -134,3 +136,29 @@ def sweep_stale_markers(self, limit: int = SWEEP_LIMIT) -> int:
     if sent:
         logger.info("Re-sent the snapshot recompute of %s users with stale markers", sent)
     return sent
+
+
+@shared_task(
+    name="rates.refresh",
+    base=RetryingTask,
+    bind=True,
+    soft_time_limit=120,
+    time_limit=180,
+    # The ECB's server unreachable (offline, a timeout): tried again with backoff;
+    # once the retries are spent, tomorrow's run fetches the days missed.
+    transient=(*TRANSIENT, URLError, TimeoutError),
+)
+def refresh_rates(self) -> int:
+    """Daily: the ECB's new reference rates, and the recompute of the owners they concern."""
+    if not settings.FX_RATES_URL:
+        logger.info("FX_RATES_URL is empty: exchange rates are not refreshed")
+        return 0
+    result = rates.rates_refresh(settings.FX_RATES_URL)
+    if result.first_new:
+        logger.info(
+            "New exchange rates of %s currencies from %s; snapshots of %s owners marked",
+            len(result.first_new),
+            min(result.first_new.values()),
+            result.owners_marked,
+        )
+    return len(result.first_new)

@@ -5,6 +5,7 @@ from portfolio.views import (
     holdings,
     portfolios,
     projection,
+    rates,
     streams,
 )
 
@@ -38,4 +39,7 @@ urlpatterns = [
     path("entries/<int:pk>/delete/", entries.entry_delete, name="entry_delete"),
     # Projection (all portfolios, or ?portfolio=<id>)
     path("projection/", projection.projection, name="projection"),
+    # The user's own exchange rates
+    path("rates/", rates.manual_rates, name="manual_rates"),
+    path("rates/<int:pk>/delete/", rates.manual_rate_delete, name="manual_rate_delete"),
 ]

@@ -69,6 +69,8 @@ PURE_CORE = frozenset(
         "portfolio.categories",
         "portfolio.trend",
         "portfolio.payments",
+        "portfolio.conversion",
+        "portfolio.ecb_file",
         "goals.progress",
     }
 )

@@ -178,6 +178,9 @@ def test_the_move_to_notifications_and_dataport_keeps_every_row_and_its_content_
         assert {name: now[name] for name in values} == values, label
         assert model.objects.count() == 1, label
     assert SentEmail.objects.get().user.email == "before@example.com"
+    # Amounts from before currencies are in the owner's base currency (EUR here).
+    for label in ("portfolio.Holding", "portfolio.Stream", "portfolio.Entry"):
+        assert apps.get_model(label).objects.get().currency == "EUR", label
     assert EntryImport.objects.get().portfolio.name == "Personal"
 
     for model, (old_label, new_label) in MOVED.items():

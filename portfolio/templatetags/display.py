@@ -10,6 +10,7 @@ register = template.Library()
 
 register.filter("money", formatting.money)
 register.filter("money_whole", formatting.money_whole)
+register.filter("converted", formatting.converted)
 register.filter("percent", formatting.percent)
 register.filter("ratio", formatting.ratio)
 register.filter("months", formatting.months)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portfolio import categories, months, schedule
+from portfolio import categories, months, schedule, selectors
 from portfolio.access import get_entry, get_portfolio
 from portfolio.formatting import money
 from portfolio.forms import EntryForm
@@ -82,6 +82,14 @@ def entry_list(request, pk: int):
         entries = entries.filter(category=category)
 
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Entries in another currency show their worth in the base currency at their date.
+    shown = selectors.in_base_currency(
+        ((e.amount, e.currency, e.date) for e in page.object_list),
+        currency=request.user.currency,
+        owner_id=request.user.pk,
+    )
+    for entry, base_amount in zip(page.object_list, shown, strict=True):
+        entry.base_amount = base_amount
     box = month or months.month_start(today)
     return render(
         request,
@@ -102,7 +110,7 @@ def entry_list(request, pk: int):
 
 
 def _describe(request, entry: Entry) -> str:
-    amount = money(entry.amount, request.user.currency)
+    amount = money(entry.amount, entry.currency)
     day = format_date(entry.date, "j F Y")
     return f"Entry of {amount} ({entry.get_category_display()}) on {day}"
 

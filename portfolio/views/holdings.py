@@ -1,4 +1,8 @@
-"""Holdings of a portfolio, each with its valuation history and cash-flow class."""
+"""Holdings of a portfolio, each with its valuation history and cash-flow class.
+
+Values show in the holding's currency, with their worth in the base currency
+beside them where it differs; totals and cash flows are in the base currency.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from portfolio import metrics, months, schedule, selectors, services
 from portfolio.access import get_holding, get_portfolio, get_valuation
+from portfolio.conversion import MissingRate, NoRate
 from portfolio.formatting import money
 from portfolio.forms import HoldingForm, ValuationForm
 from portfolio.models import Holding
@@ -44,14 +49,31 @@ def _date(day: date) -> str:
 def holding_list(request, pk: int):
     portfolio = get_portfolio(request, pk)
     today = months.user_today(request.user)
+    base = request.user.currency
     holdings = list(
         selectors.holdings_with_value([portfolio], today).select_related("secured_against")
     )
-    nets = selectors.holding_cash_flows(selectors.holding_streams(holdings), today)
+    streams = selectors.holding_streams(holdings)
+    convert = selectors.page_converter(
+        {row.currency for row in (*holdings, *streams)},
+        currency=base,
+        on=today,
+        owner_id=request.user.pk,
+    )
+    no_rate = None
+    try:
+        nets = selectors.holding_cash_flows(streams, today, convert=convert)
+    except MissingRate as missing:
+        nets, no_rate = None, missing.no_rate.message
     by_kind: dict[str, list[Holding]] = defaultdict(list)
     for holding in holdings:
-        holding.monthly_net = nets.get(holding.pk, schedule.ZERO)
-        holding.cash_flow_class = metrics.holding_class(holding.monthly_net)
+        holding.base_value = _in_base(convert, holding.value, holding.currency, base, today)
+        if isinstance(holding.base_value, NoRate):
+            no_rate = no_rate or holding.base_value.message
+        holding.monthly_net = None if nets is None else nets.get(holding.pk, schedule.ZERO)
+        holding.cash_flow_class = (
+            None if nets is None else metrics.holding_class(holding.monthly_net)
+        )
         holding.asks_for_income = _asks_for_income(holding, holding.value, nets)
         by_kind[holding.kind].append(holding)
     groups = [
@@ -59,7 +81,10 @@ def holding_list(request, pk: int):
         for kind in Holding.Kind
         if by_kind[kind]
     ]
-    liquid, net_worth = selectors.balance_sheet(holdings)
+    try:
+        liquid, net_worth = selectors.balance_sheet(holdings, convert=convert, on=today)
+    except MissingRate:
+        liquid = net_worth = None
     return render(
         request,
         "portfolio/holdings/list.html",
@@ -70,12 +95,27 @@ def holding_list(request, pk: int):
             "today": today,
             "net_worth": net_worth,
             "liquid_assets": liquid,
+            "no_rate": no_rate,
         },
     )
 
 
+def _in_base(convert, value, currency: str, base: str, day: date) -> Decimal | NoRate | None:
+    """A value in the base currency where it is in another (None where it is not)."""
+    if value is None or currency == base:
+        return None
+    try:
+        return convert(value, currency, day)
+    except MissingRate as missing:
+        return missing.no_rate
+
+
 def _total(holdings: list[Holding]):
-    return sum((h.value or schedule.ZERO for h in holdings), start=schedule.ZERO)
+    """The group's values in the base currency (unknown if one lacks a rate)."""
+    values = [h.value if h.base_value is None else h.base_value for h in holdings]
+    if any(isinstance(v, NoRate) for v in values):
+        return None
+    return sum((v or schedule.ZERO for v in values), start=schedule.ZERO)
 
 
 @login_required
@@ -111,17 +151,41 @@ def _detail(request, holding: Holding, valuation_form: ValuationForm):
     # Its own streams, then those of the loans secured against it.
     streams = selectors.holding_streams([holding])
     streams.sort(key=lambda stream: stream.holding_id != holding.pk)
+    base = request.user.currency
+    monthly = [schedule.monthly_equivalent(stream.spec()) for stream in streams]
+    # Each valuation at its date's rate, today's value and the streams at today's.
+    shown = selectors.in_base_currency(
+        [
+            *((v.value, holding.currency, v.date) for v in valuations),
+            (current and current.value, holding.currency, today),
+            *((m, s.currency, today) for m, s in zip(monthly, streams, strict=True)),
+        ],
+        currency=base,
+        owner_id=request.user.pk,
+    )
+    for valuation, converted in zip(valuations, shown, strict=False):
+        valuation.base_value = converted
+    current_base = shown[len(valuations)]
     rows = [
         {
             "stream": stream,
-            "monthly": schedule.monthly_equivalent(stream.spec()),
+            "monthly": amount,
+            "base_monthly": converted,
             "ended": stream.end_date is not None and stream.end_date < today,
             "loan": None if stream.holding_id == holding.pk else stream.holding,
         }
-        for stream in streams
+        for stream, amount, converted in zip(
+            streams, monthly, shown[len(valuations) + 1 :], strict=True
+        )
     ]
-    nets = selectors.holding_cash_flows(streams, today)
-    monthly_net = nets.get(holding.pk, schedule.ZERO)
+    convert = selectors.page_converter(
+        {s.currency for s in streams}, currency=base, on=today, owner_id=request.user.pk
+    )
+    try:
+        nets = selectors.holding_cash_flows(streams, today, convert=convert)
+        monthly_net, no_rate = nets.get(holding.pk, schedule.ZERO), None
+    except MissingRate as missing:
+        nets, monthly_net, no_rate = {}, None, missing.no_rate.message
     return render(
         request,
         "portfolio/holdings/detail.html",
@@ -131,9 +195,11 @@ def _detail(request, holding: Holding, valuation_form: ValuationForm):
             "holding": holding,
             "valuations": valuations,
             "current": current,
+            "current_base": current_base,
             "stream_rows": rows,
             "monthly_net": monthly_net,
-            "cash_flow_class": metrics.holding_class(monthly_net),
+            "no_rate": no_rate,
+            "cash_flow_class": None if monthly_net is None else metrics.holding_class(monthly_net),
             "asks_for_income": _asks_for_income(holding, current and current.value, nets),
             "loans": list(holding.loans.order_by(Lower("name"), "pk")),
             "valuation_form": valuation_form,
@@ -202,7 +268,7 @@ def valuation_add(request, pk: int):
         messages.error(request, "The value was not recorded: see the errors below.")
         return _detail(request, holding, form)
     day, value = form.cleaned_data["date"], form.cleaned_data["value"]
-    shown = money(value, request.user.currency)
+    shown = money(value, holding.currency)
     with transaction.atomic():
         _, created = holding.valuations.update_or_create(date=day, defaults={"value": value})
     if created:

@@ -137,12 +137,17 @@ def projection(request):
         first=window_start(today),
         last=month_end(today),
         values_on=today,
+        currency=request.user.currency,
     )
     figures = data.figures_at(today)
     liquid_income = liquid_income_at(data, figures)
     defaults = projection_defaults(figures, liquid_income=liquid_income)
 
-    if any(name in request.GET for name in ProjectionForm.base_fields):
+    if not figures.flows_known:
+        # A missing rate: no figures to start from, and the page says which.
+        form = ProjectionForm(initial=defaults)
+        assumptions = None
+    elif any(name in request.GET for name in ProjectionForm.base_fields):
         form = ProjectionForm(_form_data(request.GET, defaults))
         assumptions = form.cleaned_data if form.is_valid() else None
     else:

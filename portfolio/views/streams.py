@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portfolio import categories, metrics, months, schedule, services
+from portfolio import categories, metrics, months, schedule, selectors, services
 from portfolio.access import get_portfolio, get_stream
 from portfolio.forms import StreamForm
 from portfolio.models import Holding, Portfolio, Stream
@@ -50,16 +50,37 @@ def stream_list(request, pk: int):
         _row(stream, today)
         for stream in Stream.objects.filter(portfolio=portfolio).select_related("holding")
     ]
+    # Amounts in another currency show their worth in the base currency at today's rate.
+    shown = selectors.in_base_currency(
+        (
+            pair
+            for row in rows
+            for pair in (
+                (row["stream"].amount, row["stream"].currency, today),
+                (row["monthly"], row["stream"].currency, today),
+            )
+        ),
+        currency=request.user.currency,
+        owner_id=request.user.pk,
+    )
+    for row, base_amount, base_monthly in zip(rows, shown[::2], shown[1::2], strict=True):
+        row["base_amount"], row["base_monthly"] = base_amount, base_monthly
     groups = []
     for group in categories.GROUPS:
         in_group = [r for r in rows if categories.GROUP_OF[r["stream"].category] == group]
-        running = [r["monthly"] for r in in_group if not r["ended"]]
+        running = [
+            r["monthly"] if r["base_monthly"] is None else r["base_monthly"]
+            for r in in_group
+            if not r["ended"]
+        ]
+        known = all(isinstance(amount, Decimal) for amount in running)
         groups.append(
             {
                 "key": group,
                 "label": categories.GROUP_LABELS[group],
                 "rows": in_group,
-                "monthly_total": sum(running, start=Decimal(0)),
+                # Unknown (a dash) when a running stream's currency has no rate.
+                "monthly_total": sum(running, start=Decimal(0)) if known else None,
             }
         )
     return render(

@@ -749,7 +749,7 @@ class TestPages:
         response = client_owner.get(reverse("dataport:entry_import_template"))
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"] == 'attachment; filename="wealth-ratio-entries.csv"'
-        assert response.content.decode().startswith("date,amount,category,stream,note\r\n")
+        assert response.content.decode().startswith("date,amount,category,stream,note,currency\r\n")
 
 
 # --- 100,000 rows -----------------------------------------------------------------------
@@ -858,3 +858,49 @@ def test_the_cleanup_is_on_beats_schedule():
     task = PeriodicTask.objects.get(task="imports.cleanup")
     assert (task.interval.every, task.interval.period) == (10, "minutes")
     assert task.enabled
+
+
+# --- The optional currency column ------------------------------------------------------
+
+
+def test_a_currency_column_gives_each_amount_its_currency():
+    header = "date,amount,category,currency\r\n"
+    pounds, base = rows_of(header + "2025-01-31,950,rent,gbp\r\n2025-02-28,10,fees,\r\n")
+    assert (pounds.ok, pounds.currency) == (True, "GBP")
+    assert (base.ok, base.currency) == (True, None)
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("XYZ", "XYZ is not an ISO 4217 currency code"),
+        ("DEM", "DEM is not a currency in use today"),
+    ],
+)
+def test_an_unknown_or_withdrawn_currency_is_a_row_error(cell, message):
+    (row,) = rows_of(f"date,amount,category,currency\r\n2025-01-31,950,rent,{cell}\r\n")
+    assert not row.ok
+    assert message in row.problem
+
+
+def test_the_currency_changes_a_rows_hash_only_when_given():
+    without = one_row("2025-01-31,950,rent,,")
+    (empty,) = rows_of("date,amount,category,stream,note,currency\r\n2025-01-31,950,rent,,,\r\n")
+    (pounds,) = rows_of(
+        "date,amount,category,stream,note,currency\r\n2025-01-31,950,rent,,,GBP\r\n"
+    )
+    assert without.normalized() == empty.normalized() != pounds.normalized()
+
+
+@pytest.mark.django_db
+def test_imported_entries_are_in_their_currency_or_the_base_one(owner, portfolio):
+    owner.currency = "CHF"
+    owner.save()
+    text = "date,amount,category,currency\r\n2025-01-31,950,rent,GBP\r\n2025-02-28,10,fees,\r\n"
+    portfolio.refresh_from_db()
+    write(staged_job(portfolio, text))
+    assert list(
+        Entry.objects.filter(portfolio=portfolio)
+        .order_by("date")
+        .values_list("currency", flat=True)
+    ) == ["GBP", "CHF"]

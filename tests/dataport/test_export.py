@@ -75,7 +75,7 @@ def test_json_download_is_an_attachment_named_by_the_users_day(client_owner, own
     assert "no-store" in response["Cache-Control"]
     document = json.loads(response.content)
     assert document["format"] == "wealthratio-export"
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert document["exported_at"] == "2026-03-15T12:00:00Z"
 
 
@@ -127,6 +127,7 @@ def test_json_holds_every_table_with_decimal_strings_and_document_ids(client_own
         "holding": fund["id"],
         "hours_per_month": "1.5",
         "note": "",
+        "currency": "USD",
     }
     linked = next(e for e in document["entries"] if e["note"] == "Higher than usual")
     assert linked == {
@@ -136,6 +137,7 @@ def test_json_holds_every_table_with_decimal_strings_and_document_ids(client_own
         "category": "dividends",
         "stream": dividend["id"],
         "note": "Higher than usual",
+        "currency": "USD",
     }
     closed = next(g for g in document["goals"] if g["metric"] == "monthly_passive")
     assert closed["portfolio"] == 2

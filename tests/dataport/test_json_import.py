@@ -29,6 +29,7 @@ from goals.models import Goal, Milestone
 from portfolio import categories, snapshots
 from portfolio.limits import MAX_PORTFOLIOS
 from portfolio.models import Entry, Holding, Portfolio, Snapshot, Stream, Valuation
+from portfolio.rates import load_shipped_rates
 from portfolio.selectors import figures_at
 from tests.factories import (
     EntryFactory,
@@ -67,10 +68,12 @@ def exported(user) -> dict:
 def figures(user, as_of: date) -> dict:
     """The dashboard's figures, all portfolios and each one by name: every metric value."""
     portfolios = Portfolio.objects.filter(owner=user)
-    result = {None: asdict(figures_at(portfolios=portfolios, as_of=as_of))}
+    result = {None: asdict(figures_at(portfolios=portfolios, as_of=as_of, currency=user.currency))}
     for portfolio in portfolios:
         one = Portfolio.objects.filter(pk=portfolio.pk)
-        result[portfolio.name] = asdict(figures_at(portfolios=one, as_of=as_of))
+        result[portfolio.name] = asdict(
+            figures_at(portfolios=one, as_of=as_of, currency=user.currency)
+        )
     return result
 
 
@@ -213,6 +216,57 @@ def test_round_trip_into_a_fresh_account_gives_identical_figures_and_snapshots(o
     assert len(rows) > 24
     assert rows == snapshot_rows(owner)
     assert exported(fresh) == exported(owner)
+
+
+@pytest.mark.slow  # stores the whole shipped rate history (a few seconds)
+def test_round_trip_of_a_three_currency_account(owner):
+    load_shipped_rates()
+    full_account(owner)
+    mine = {"portfolio__owner": owner}
+    # Rows in pounds and euros beside the dollars (updates send no signal: the
+    # snapshots are recomputed below, after them).
+    Holding.objects.filter(**mine, kind="listed").update(currency="GBP")
+    Stream.objects.filter(**mine, category="salary").update(currency="EUR")
+    Entry.objects.filter(**mine, category="fees").update(currency="GBP")
+    snapshots.snapshots_recompute(user_ids=[owner.pk])
+    fresh = UserFactory(currency="JPY")
+
+    import_into(fresh, data_export.export_json(owner))
+
+    document = exported(fresh)
+    assert {
+        r["currency"] for name in ("holdings", "streams", "entries") for r in document[name]
+    } == {
+        "USD",
+        "GBP",
+        "EUR",
+    }
+    today = figures(owner, NOW.date())
+    assert today[None]["no_rate"] is None
+    assert today[None]["rates_on"] == date(2026, 3, 13)  # a Friday: the ECB's latest then
+    for as_of in (NOW.date(), date(2025, 12, 31), date(2025, 6, 30), date(2024, 2, 29)):
+        assert figures(fresh, as_of) == figures(owner, as_of), as_of
+    assert snapshot_rows(fresh) == snapshot_rows(owner)
+    assert document == exported(owner)
+
+
+def test_a_version_1_document_imports_in_the_base_currency(owner):
+    owner.currency = "GBP"
+    owner.save()
+    import_into(owner, encode(valid_document()))  # version 1, user.currency EUR
+    mine = {"portfolio__owner": owner}
+    assert {h.currency for h in Holding.objects.filter(**mine)} == {"EUR"}
+    assert {s.currency for s in Stream.objects.filter(**mine)} == {"EUR"}
+    assert {e.currency for e in Entry.objects.filter(**mine)} == {"EUR"}
+
+
+def test_an_unknown_currency_in_a_document_is_refused(owner):
+    document = valid_document()
+    document["version"] = 2
+    document["streams"][0]["currency"] = "XYZ"
+    with pytest.raises(json_reader.DataImportError) as error:
+        json_reader.read_document(encode(document))
+    assert "streams[0].currency: XYZ is not an ISO 4217 currency code" in str(error.value)
 
 
 def test_the_default_portfolio_is_replaced_by_the_documents(owner):
@@ -403,6 +457,9 @@ def _places(value: Decimal, places: int) -> str:
     return format(value.quantize(Decimal(1).scaleb(-places)), "f")
 
 
+_CURRENCY = st.sampled_from(["USD", "EUR", "JPY", "GBP"])
+
+
 @st.composite
 def documents(draw) -> dict:
     ids = iter(draw(st.lists(_ID, min_size=30, max_size=30, unique=True)))
@@ -418,6 +475,7 @@ def documents(draw) -> dict:
             "kind": draw(st.sampled_from(Holding.Kind.values)),
             "liquid": draw(st.booleans()),
             "note": draw(_TEXT),
+            "currency": draw(_CURRENCY),
         }
         for i in range(draw(st.integers(0, 4)))
     ]
@@ -455,6 +513,7 @@ def documents(draw) -> dict:
                     draw(st.decimals(min_value=0, max_value=744, places=1)), 1
                 ),
                 "note": draw(_TEXT),
+                "currency": draw(_CURRENCY),
             }
         )
     entries = []
@@ -469,6 +528,7 @@ def documents(draw) -> dict:
                 "category": draw(st.sampled_from([c for c, _ in categories.CATEGORY_CHOICES])),
                 "stream": draw(st.sampled_from([None, *mine])),
                 "note": draw(_TEXT),
+                "currency": draw(_CURRENCY),
             }
         )
     goal_keys = draw(
@@ -524,9 +584,9 @@ def documents(draw) -> dict:
     ]
     return {
         "format": "wealthratio-export",
-        "version": 1,
+        "version": 2,
         "user": {
-            "currency": draw(st.sampled_from(["USD", "EUR", "JPY", "GBP"])),
+            "currency": draw(_CURRENCY),
             "time_zone": draw(st.sampled_from(["UTC", "Europe/Paris", "Pacific/Kiritimati"])),
             "assumed_yield": _places(
                 draw(st.decimals(min_value=D("0.0001"), max_value=1, places=4)), 4
@@ -649,9 +709,9 @@ BAD_DOCUMENTS = {
     "not utf-8": (_raw(b"\xff\xfe{\x00}\x00"), "The file is not UTF-8 text"),
     "a list": (_raw("[]"), "This is not a Wealth Ratio export"),
     "other format": (_set("format", "other-app"), "This is not a Wealth Ratio export"),
-    "newer version": (_set("version", 2), "has version 2, written by a newer Wealth Ratio"),
-    "version as text": (_set("version", "1"), "The “version” of the document should be 1."),
-    "no version": (_delete("version"), "The “version” of the document should be 1."),
+    "newer version": (_set("version", 3), "has version 3, written by a newer Wealth Ratio"),
+    "version as text": (_set("version", "1"), "The “version” of the document should be 2."),
+    "no version": (_delete("version"), "The “version” of the document should be 2."),
     "NaN literal": (
         _raw(VALID_TEXT.replace('"24000.00"', "NaN")),
         "The document contains NaN, which is not a number",

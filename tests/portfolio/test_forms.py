@@ -208,12 +208,20 @@ def holding_data(**overrides):
 @pytest.mark.django_db
 def test_holding_form_fields_on_create_and_edit(portfolio):
     create = HoldingForm(portfolio=portfolio, today=TODAY)
-    assert list(create.fields) == ["name", "kind", "liquidity", "note", "value", "value_date"]
+    assert list(create.fields) == [
+        "name",
+        "kind",
+        "currency",
+        "liquidity",
+        "note",
+        "value",
+        "value_date",
+    ]
     assert create["value_date"].value() == TODAY
     assert create["liquidity"].value() == "kind"
     holding = HoldingFactory(portfolio=portfolio, kind="cash")
     edit = HoldingForm(instance=holding, portfolio=portfolio, today=TODAY)
-    assert list(edit.fields) == ["name", "kind", "liquidity", "note"]
+    assert list(edit.fields) == ["name", "kind", "currency", "liquidity", "note"]
     assert edit["liquidity"].value() == "kind"
 
 

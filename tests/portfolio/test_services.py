@@ -136,6 +136,7 @@ def test_figures_from_one_portfolio_or_all_without_another_query(
             first=window_start(as_of),
             last=date(2026, 10, 31),
             values_on=as_of,
+            currency=owner.currency,
         )
 
     with django_assert_num_queries(0):
