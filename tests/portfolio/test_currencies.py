@@ -123,6 +123,28 @@ def test_a_pound_balance_moves_with_the_rate_across_month_ends(owner, portfolio,
     }
 
 
+def test_a_batch_converts_for_a_user_whose_amounts_are_in_another_users_base(
+    owner, portfolio, stranger, rates
+):
+    # The batch holds EUR amounts and the bases USD and EUR: every amount is in *a*
+    # base currency of the batch, yet the dollar user's euros still need the rates.
+    owner.currency = "USD"
+    owner.save()
+    stranger.currency = "EUR"
+    stranger.save()
+    cash = HoldingFactory(portfolio=portfolio, kind="cash", currency="EUR")
+    ValuationFactory(holding=cash, date=date(2024, 1, 31), value=D("10000"))
+    theirs = HoldingFactory(portfolio=stranger.portfolios.get(), kind="cash", currency="EUR")
+    ValuationFactory(holding=theirs, date=date(2024, 1, 31), value=D("500"))
+    with time_machine.travel("2024-02-10 12:00", tick=False):
+        snapshots.snapshots_recompute(user_ids=[owner.pk, stranger.pk])
+    mine = Snapshot.objects.get(owner=owner, portfolio=None, month=date(2024, 1, 1))
+    assert mine.net_worth == D("10837.00")  # 10000 EUR x 1.0837 on 31 January
+    assert Snapshot.objects.get(
+        owner=stranger, portfolio=None, month=date(2024, 1, 1)
+    ).net_worth == D("500.00")
+
+
 def test_yen_have_no_minor_units(owner, portfolio, rates):
     owner.currency = "JPY"
     owner.save()
