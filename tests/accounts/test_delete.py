@@ -18,6 +18,8 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
+from api.models import AccessToken, IdempotentRequest
+from api.tokens import token_create
 from dataport import kept_uploads
 from portfolio.models import Portfolio
 from tests.factories import (
@@ -73,6 +75,8 @@ def give_data(user) -> None:
     EmailAddress.objects.create(user=user, email=f"second.{user.email}", verified=False)
     TOTP.activate(user, generate_totp_secret())
     RecoveryCodes.activate(user)
+    token_create(user=user, name="Script", scope="read", expires_at=None)
+    IdempotentRequest.objects.create(user=user, key="k", fingerprint="f", status=201, body={})
 
 
 @pytest.fixture
@@ -121,6 +125,7 @@ def test_the_right_password_deletes_the_user_and_all_their_data(client_owner, po
         "portfolio.Stream",
         "portfolio.Entry",
     }
+    assert len(owned[AccessToken]) == 1 and len(owned[IdempotentRequest]) == 1
     strangers = everything_owned_by(stranger)
 
     response = client_owner.post(URL, {"password": PASSWORD}, follow=True)
