@@ -41,8 +41,8 @@ def check_references(request, data: dict) -> None:
 
 
 def merged(make_form, data: dict) -> dict:
-    """A partial update (PATCH) as a full form submission: what the page's form shows
-    for the row (its initial values), then the fields sent."""
+    """A body as the page's form would be submitted: what the form shows (a new
+    row's defaults, or an existing row's values for a PATCH), then the fields sent."""
     shown = make_form(None)
     return {**{name: shown[name].value() for name in shown.fields}, **data}
 

@@ -112,7 +112,10 @@ class PortfolioViewSet(Resource):
         return access.get_owned_portfolio(self.request, self.kwargs["pk"])
 
     def _create(self, data: dict) -> Response:
-        form = validated(PortfolioForm(data, owner=self.request.user))
+        def make(d):
+            return PortfolioForm(d, owner=self.request.user)
+
+        form = validated(make(merged(make, data)))
         row = _saved(form, PORTFOLIO_NAME_TAKEN)
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
@@ -137,7 +140,11 @@ class HoldingViewSet(Resource):
 
     def save_new(self, portfolio, data):
         today = months.user_today(self.request.user)
-        form = validated(HoldingForm(data, portfolio=portfolio, today=today))
+
+        def make(d):
+            return HoldingForm(d, portfolio=portfolio, today=today)
+
+        form = validated(make(merged(make, data)))
         return _saved(
             form,
             HOLDING_NAME_TAKEN,
@@ -202,7 +209,10 @@ class StreamViewSet(Resource):
         return rows
 
     def save_new(self, portfolio, data):
-        return _saved(validated(StreamForm(data, portfolio=portfolio)), STREAM_NAME_TAKEN)
+        def make(d):
+            return StreamForm(d, portfolio=portfolio)
+
+        return _saved(validated(make(merged(make, data))), STREAM_NAME_TAKEN)
 
     def save_changed(self, row, data):
         def make(d):
@@ -242,7 +252,10 @@ class EntryViewSet(Resource):
         return rows
 
     def save_new(self, portfolio, data):
-        return validated(EntryForm(data, portfolio=portfolio)).save()
+        def make(d):
+            return EntryForm(d, portfolio=portfolio)
+
+        return validated(make(merged(make, data))).save()
 
     def save_changed(self, row, data):
         def make(d):
@@ -274,7 +287,11 @@ class GoalViewSet(Resource):
             if portfolio.owner_id != self.request.user.pk:
                 raise PermissionDenied("A goal is set on your own portfolios only.")
         today = months.user_today(self.request.user)
-        form = validated(GoalForm(data, owner=self.request.user, today=today))
+
+        def make(d):
+            return GoalForm(d, owner=self.request.user, today=today)
+
+        form = validated(make(merged(make, data)))
         row = _saved(form, GOAL_DUPLICATE, field=None)
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
