@@ -32,6 +32,7 @@ from portfolio.models import Entry, Holding, Stream, Valuation
 from portfolio.saving import save_unique
 from portfolio.views.holdings import NAME_TAKEN as HOLDING_NAME_TAKEN
 from portfolio.views.portfolios import NAME_TAKEN as PORTFOLIO_NAME_TAKEN
+from portfolio.views.portfolios import ONLY_PORTFOLIO
 from portfolio.views.streams import NAME_TAKEN as STREAM_NAME_TAKEN
 
 IDEMPOTENCY = OpenApiParameter(
@@ -101,7 +102,6 @@ def _portfolio_id(data: dict) -> int:
 @extend_schema_view(partial_update=extend_schema(request=bodies.PortfolioBody))
 class PortfolioViewSet(Resource):
     serializer_class = out.PortfolioSerializer
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return access.readable_portfolios(self.request.user)
@@ -124,6 +124,10 @@ class PortfolioViewSet(Resource):
             return PortfolioForm(d, instance=row, owner=self.request.user)
 
         return _saved(validated(make(merged(make, data))), PORTFOLIO_NAME_TAKEN)
+
+    def perform_destroy(self, row) -> None:
+        if not services.portfolio_delete(portfolio=row):
+            raise ValidationError({"non_field_errors": [ONLY_PORTFOLIO]})
 
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY], request=bodies.HoldingBody))

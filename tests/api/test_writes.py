@@ -221,3 +221,14 @@ def test_rate_limit_per_token_answers_429_with_retry_after(settings, owner):
     assert 0 < int(response["Retry-After"]) <= 60
     # Another token of the same user counts on its own.
     assert other.get(f"{V1}/portfolios/").status_code == 200
+
+
+def test_deleting_a_portfolio_but_never_the_last_one(api, owner, portfolio):
+    other = api.post(f"{V1}/portfolios/", {"name": "Company"}).json()["id"]
+    assert api.delete(f"{V1}/portfolios/{other}/").status_code == 204
+    response = api.delete(f"{V1}/portfolios/{portfolio.pk}/")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "non_field_errors": ["This is your only portfolio; add another before deleting it."]
+    }
+    assert list(owner.portfolios.all()) == [portfolio]
