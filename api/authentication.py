@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from api.tokens import token_for
@@ -25,3 +26,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request) -> str:
         # Makes an unauthenticated request a 401 (with this challenge), not a 403.
         return self.keyword
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """The token in the OpenAPI description, so the docs page can send one."""
+
+    target_class = BearerTokenAuthentication
+    name = "accessToken"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {"type": "http", "scheme": "bearer", "description": "A personal access token."}

@@ -1,11 +1,12 @@
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api.views import figures, resources, tokens
+from api.views import docs, figures, resources, tokens
 
 app_name = "api"
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("portfolios", resources.PortfolioViewSet, basename="portfolio")
 router.register("holdings", resources.HoldingViewSet, basename="holding")
 router.register("valuations", resources.ValuationViewSet, basename="valuation")
@@ -17,6 +18,8 @@ v1 = [
     *router.urls,
     path("figures/", figures.figures, name="figures"),
     path("snapshots/", figures.snapshots, name="snapshots"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", docs.api_docs, name="docs"),
 ]
 
 urlpatterns = [

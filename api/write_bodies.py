@@ -9,9 +9,9 @@ from rest_framework import serializers
 from goals.models import Metric
 from portfolio import categories
 from portfolio.forms import LIQUID_BY_KIND, LIQUID_NO, LIQUID_YES
-from portfolio.models import Holding, Stream
+from portfolio.models import Holding
 
-CATEGORIES = list(categories.GROUP_OF)
+CATEGORIES = categories.CATEGORY_CHOICES
 AMOUNT = {"help_text": 'A decimal string with at most 2 decimal places, e.g. "1250.50".'}
 
 
@@ -48,7 +48,7 @@ class StreamChange(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
     category = serializers.ChoiceField(CATEGORIES, required=False)
     amount = serializers.CharField(required=False, **AMOUNT)
-    frequency = serializers.ChoiceField(Stream._meta.get_field("frequency").choices, required=False)
+    frequency = serializers.ChoiceField(categories.FREQUENCY_CHOICES, required=False)
     first_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False, allow_null=True)
     holding = serializers.IntegerField(required=False, allow_null=True)
@@ -61,7 +61,7 @@ class StreamBody(StreamChange):
     name = serializers.CharField(max_length=100)
     category = serializers.ChoiceField(CATEGORIES)
     amount = serializers.CharField(**AMOUNT)
-    frequency = serializers.ChoiceField(Stream._meta.get_field("frequency").choices)
+    frequency = serializers.ChoiceField(categories.FREQUENCY_CHOICES)
     first_date = serializers.DateField()
 
 

@@ -61,6 +61,7 @@ class Resource(
     """A resource whose rows belong to a portfolio: list, read, create, update, delete."""
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_converter = "int"  # any other id is a 404, as on the pages
     get_row = None  # the access helper: (request, pk, change=...) -> row
 
     def get_object(self):
@@ -101,6 +102,9 @@ def _portfolio_id(data: dict) -> int:
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY], request=bodies.PortfolioBody))
 @extend_schema_view(partial_update=extend_schema(request=bodies.PortfolioBody))
 class PortfolioViewSet(Resource):
+    """Your portfolios and those your household shares with you; only the owner
+    renames or deletes one, and never their last."""
+
     serializer_class = out.PortfolioSerializer
 
     def get_queryset(self):
@@ -133,6 +137,8 @@ class PortfolioViewSet(Resource):
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY], request=bodies.HoldingBody))
 @extend_schema_view(partial_update=extend_schema(request=bodies.HoldingChange))
 class HoldingViewSet(Resource):
+    """What you own or owe, each with its dated valuations."""
+
     serializer_class = out.HoldingSerializer
     get_row = access.get_holding
 
@@ -167,7 +173,11 @@ class HoldingViewSet(Resource):
 
         return _saved(validated(make(merged(make, data))), HOLDING_NAME_TAKEN)
 
-    @extend_schema(request=bodies.ValuationBody, responses=out.ValuationSerializer)
+    @extend_schema(
+        request=bodies.ValuationBody,
+        parameters=[IDEMPOTENCY],
+        responses={201: out.ValuationSerializer, 200: out.ValuationSerializer},
+    )
     @action(detail=True, methods=["post"], url_path="valuations")
     def valuation_add(self, request, pk=None):
         """The holding's value on a day; a value already on that day is replaced."""
@@ -186,7 +196,10 @@ class HoldingViewSet(Resource):
 
 
 class ValuationViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """A holding's value on a day (added through the holding)."""
+
     serializer_class = out.ValuationSerializer
+    lookup_value_converter = "int"
     queryset = Valuation.objects.none()
 
     def get_object(self):
@@ -200,6 +213,8 @@ class ValuationViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY], request=bodies.StreamBody))
 @extend_schema_view(partial_update=extend_schema(request=bodies.StreamChange))
 class StreamViewSet(Resource):
+    """Recurring cash flows: salary, dividends, rent, spending."""
+
     serializer_class = out.StreamSerializer
     get_row = access.get_stream
 
@@ -228,7 +243,7 @@ class StreamViewSet(Resource):
 ENTRY_FILTERS = [
     OpenApiParameter("portfolio", int, description="Only this portfolio's entries."),
     OpenApiParameter("stream", int, description="Only entries of this stream."),
-    OpenApiParameter("category", str, enum=list(categories.GROUP_OF)),
+    OpenApiParameter("category", str, enum=[value for value, _ in categories.CATEGORY_CHOICES]),
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="On or after this day."),
     OpenApiParameter("date_to", OpenApiTypes.DATE, description="On or before this day."),
 ]
@@ -238,6 +253,9 @@ ENTRY_FILTERS = [
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY], request=bodies.EntryBody))
 @extend_schema_view(partial_update=extend_schema(request=bodies.EntryChange))
 class EntryViewSet(Resource):
+    """Actual dated cash flows, newest last; filter by date range, category,
+    stream and portfolio."""
+
     serializer_class = out.EntrySerializer
     get_row = access.get_entry
 
