@@ -12,6 +12,13 @@ from http import HTTPStatus
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    schema,
+    throttle_classes,
+)
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
@@ -57,3 +64,13 @@ def handle(exc, context) -> Response | None:
             errors=_messages(detail),
         )
     return problem(response.status_code, str(exc.detail), headers=headers)
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+@schema(None)
+def not_found(request):
+    """Any address under /api/v1/ that names no operation (an id that is no number)."""
+    raise exceptions.NotFound("Not found.")

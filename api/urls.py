@@ -1,7 +1,8 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from api.problems import not_found
 from api.views import docs, figures, resources, tokens
 
 app_name = "api"
@@ -20,6 +21,8 @@ v1 = [
     path("snapshots/", figures.snapshots, name="snapshots"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.api_docs, name="docs"),
+    # Last: any other address under v1/ is a problem too, not the site's HTML page.
+    re_path(r"", not_found),
 ]
 
 urlpatterns = [

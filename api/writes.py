@@ -21,10 +21,26 @@ REFERENCES = {
 
 
 def body_of(request) -> dict:
-    """The JSON body as a form's data: a mapping of field names to values."""
+    """The JSON body as a form's data: one plain value for each field, as text."""
     if not isinstance(request.data, dict):
         raise ValidationError({"non_field_errors": ["Send a JSON object."]})
-    return dict(request.data)
+    nested = {
+        field: ["Send one value (a string, number, boolean or null), not a list or an object."]
+        for field, value in request.data.items()
+        if isinstance(value, (list, dict))
+    }
+    if nested:
+        raise ValidationError(nested)
+    return {field: _as_typed(value) for field, value in request.data.items()}
+
+
+def _as_typed(value) -> str:
+    """A JSON value as a browser would submit it: text (a form parses only text)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def check_references(request, data: dict) -> None:

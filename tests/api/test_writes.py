@@ -232,3 +232,15 @@ def test_deleting_a_portfolio_but_never_the_last_one(api, owner, portfolio):
         "non_field_errors": ["This is your only portfolio; add another before deleting it."]
     }
     assert list(owner.portfolios.all()) == [portfolio]
+
+
+def test_a_list_where_one_value_belongs_is_refused_not_a_500(api, portfolio):
+    response = api.post(
+        f"{V1}/entries/",
+        {"portfolio": portfolio.pk, "date": [None, None], "amount": "1", "category": "rent"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "date": ["Send one value (a string, number, boolean or null), not a list or an object."]
+    }
+    assert not Entry.objects.exists()
