@@ -63,6 +63,7 @@ class Resource(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_converter = "int"  # any other id is a 404, as on the pages
     get_row = None  # the access helper: (request, pk, change=...) -> row
+    stays_in_portfolio = True  # a PATCH cannot move a row to another portfolio
 
     def get_object(self):
         change = self.request.method not in ("GET", "HEAD", "OPTIONS")
@@ -80,8 +81,9 @@ class Resource(
     def partial_update(self, request, pk=None):
         row = self.get_object()
         data = body_of(request)
-        data.pop("portfolio", None)  # a row stays in its portfolio
         check_references(request, data)
+        if self.stays_in_portfolio:
+            data.pop("portfolio", None)
         row = self.save_changed(row, data)
         return Response(self.get_serializer(row).data)
 
@@ -292,6 +294,7 @@ class GoalViewSet(Resource):
     """The user's goals and their household's (which every member may change)."""
 
     serializer_class = out.GoalSerializer
+    stays_in_portfolio = False  # a goal's scope may change, as on its page
 
     def get_queryset(self):
         user = self.request.user
