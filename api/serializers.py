@@ -3,6 +3,8 @@ decimal strings. Bodies sent to it are validated by the pages' forms (api/writes
 
 from __future__ import annotations
 
+from decimal import Context, Decimal
+
 from rest_framework import serializers
 
 from goals.models import Goal
@@ -156,3 +158,75 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "computed_at",
         ]
         read_only_fields = fields
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+# Wide enough to round any projected amount to cents (50 years at 100% from 10^12).
+_WIDE = Context(prec=60)
+
+
+def _cents(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01"), context=_WIDE))
+
+
+class GoalProgressSerializer(serializers.Serializer):
+    """A goal of this year with its progress, as its card on the goals page."""
+
+    goal = serializers.IntegerField()
+    year = serializers.IntegerField()
+    metric = serializers.CharField()
+    household = serializers.IntegerField(allow_null=True)
+    portfolio = serializers.IntegerField(allow_null=True)
+    baseline = serializers.CharField()
+    target = serializers.CharField()
+    current = serializers.CharField(allow_null=True, help_text=NULLABLE)
+    expected = serializers.CharField(help_text="Where the straight path is today.")
+    fraction = serializers.CharField(allow_null=True, help_text="Of the way, baseline to target.")
+    projected = serializers.CharField(allow_null=True, help_text="At year end, at today's pace.")
+    status = serializers.CharField()
+
+    def to_representation(self, card) -> dict:
+        goal = card.goal
+        return {
+            "goal": goal.pk,
+            "year": goal.year,
+            "metric": goal.metric,
+            "household": goal.household_id,
+            "portfolio": goal.portfolio_id,
+            "baseline": str(goal.baseline),
+            "target": str(goal.target),
+            "current": _text(card.current),
+            "expected": str(card.expected),
+            "fraction": _text(card.fraction),
+            "projected": _text(card.projected),
+            "status": card.status,
+        }
+
+
+class ProjectionRowSerializer(serializers.Serializer):
+    """One year of a projection (year 0 is today), amounts in decimal strings."""
+
+    year = serializers.IntegerField(help_text="Years from now; 0 is today.")
+    capital = serializers.CharField()
+    passive_yearly = serializers.CharField()
+    earned_yearly = serializers.CharField()
+    ratio = serializers.CharField(allow_null=True, help_text=NULLABLE)
+    runway_months = serializers.CharField(allow_null=True)
+
+    def to_representation(self, row) -> dict:
+        return {
+            "year": row.year,
+            "capital": _cents(row.capital),
+            "passive_yearly": _cents(row.passive_yearly),
+            "earned_yearly": _cents(row.earned_yearly),
+            "ratio": _text(row.ratio),
+            "runway_months": _text(row.runway_months),
+        }
+
+
+class ProjectionSerializer(serializers.Serializer):
+    assumptions = serializers.DictField(child=serializers.CharField())
+    rows = ProjectionRowSerializer(many=True)

@@ -19,6 +19,8 @@ v1 = [
     *router.urls,
     path("figures/", figures.figures, name="figures"),
     path("snapshots/", figures.snapshots, name="snapshots"),
+    path("goal-progress/", figures.goal_progress, name="goal_progress"),
+    path("projection/", figures.projection, name="projection"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.api_docs, name="docs"),
     # Last: any other address under v1/ is a problem too, not the site's HTML page.

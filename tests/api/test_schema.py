@@ -27,6 +27,7 @@ OPERATIONS = {
     ("/api/v1/goals/{id}/", "get"), ("/api/v1/goals/{id}/", "patch"),
     ("/api/v1/goals/{id}/", "delete"),
     ("/api/v1/figures/", "get"), ("/api/v1/snapshots/", "get"),
+    ("/api/v1/goal-progress/", "get"), ("/api/v1/projection/", "get"),
 }  # fmt: skip
 
 
