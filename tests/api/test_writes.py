@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 
 from api.models import IdempotentRequest
@@ -244,3 +245,21 @@ def test_a_list_where_one_value_belongs_is_refused_not_a_500(api, portfolio):
         "date": ["Send one value (a string, number, boolean or null), not a list or an object."]
     }
     assert not Entry.objects.exists()
+
+
+def test_a_key_is_forgotten_after_24_hours(api, portfolio, owner):
+    body = {**DIVIDEND, "portfolio": portfolio.pk}
+    with time_machine.travel("2026-03-15 09:00Z"):
+        assert api.post(f"{V1}/entries/", body, HTTP_IDEMPOTENCY_KEY="k").status_code == 201
+        other = api.post(f"{V1}/entries/", body, HTTP_IDEMPOTENCY_KEY="other")
+        assert other.status_code == 201
+    with time_machine.travel("2026-03-16 08:59Z"):
+        replay = api.post(f"{V1}/entries/", body, HTTP_IDEMPOTENCY_KEY="k")
+        assert replay["Idempotent-Replayed"] == "true"
+    assert Entry.objects.count() == 2
+    with time_machine.travel("2026-03-16 09:01Z"):
+        again = api.post(f"{V1}/entries/", body, HTTP_IDEMPOTENCY_KEY="k")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert Entry.objects.count() == 3
+    # The user's other stale key went with it.
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["k"]
