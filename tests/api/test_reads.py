@@ -8,12 +8,16 @@ from decimal import Decimal
 
 import pytest
 
+from households import services
+from portfolio.models import Portfolio
+from tests.api.conftest import api_client
 from tests.factories import (
     EntryFactory,
     GoalFactory,
     HoldingFactory,
     SnapshotFactory,
     StreamFactory,
+    UserFactory,
     ValuationFactory,
 )
 
@@ -147,3 +151,18 @@ def test_snapshots_history_within_a_month_range(api, owner):
 
 def test_the_household_figures_need_a_household(api):
     assert api.get(f"{V1}/figures/", {"household": "true"}).status_code == 404
+
+
+def test_the_household_figures_sum_what_members_share(owner, portfolio):
+    partner = UserFactory(email="partner@example.com")
+    services.household_create(user=owner, name="Home")
+    services.invitation_accept(
+        invitation=services.invitation_create(by=owner, email=partner.email), user=partner
+    )
+    StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("3000.00"))
+    StreamFactory(portfolio=partner.portfolios.get(), category="salary", amount=Decimal("1000.00"))
+    Portfolio.objects.filter(pk=portfolio.pk).update(sharing=Portfolio.Sharing.VIEW)
+    shared_only = {"household": "true", "date": "2025-12-31"}
+    assert api_client(partner).get(f"{V1}/figures/", shared_only).json()["earned"] == "36000.00"
+    Portfolio.objects.filter(owner=partner).update(sharing=Portfolio.Sharing.VIEW)
+    assert api_client(owner).get(f"{V1}/figures/", shared_only).json()["earned"] == "48000.00"
