@@ -14,7 +14,7 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from tests.api.conftest import api_client
+from tests.api.clients import api_client
 from tests.factories import (
     EntryFactory,
     GoalFactory,

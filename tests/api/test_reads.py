@@ -10,7 +10,7 @@ import pytest
 
 from households import services
 from portfolio.models import Portfolio
-from tests.api.conftest import api_client
+from tests.api.clients import api_client
 from tests.factories import (
     EntryFactory,
     GoalFactory,

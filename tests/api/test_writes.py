@@ -15,7 +15,7 @@ from api.models import IdempotentRequest
 from goals.models import Goal
 from households import services as household_services
 from portfolio.models import Entry, Holding, Portfolio, Stream
-from tests.api.conftest import api_client
+from tests.api.clients import api_client
 from tests.factories import EntryFactory, StreamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
