@@ -2,7 +2,7 @@
 no 500, and every answer (status, content type, body) is one the schema describes.
 
 The schema is fetched from the app (its WSGI application), and the requests run
-in the test's database. Examples are bounded (15 an
+in the test's database. Examples are bounded (10 an
 operation, derandomized) so the sweep takes seconds; ids in paths and bodies
 name the owner's rows, so operations meet rows that exist.
 """
@@ -87,7 +87,7 @@ def bearer(owner, db) -> dict[str, str]:
 
 @schema.parametrize()
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
