@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("goals/", include("goals.urls")),
     path("household/", include("households.urls")),
+    path("api/", include("api.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
 ]

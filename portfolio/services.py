@@ -57,6 +57,18 @@ def holding_create(*, holding: Holding, value: Decimal | None, valued_on: date |
 
 
 @transaction.atomic
+def portfolio_delete(*, portfolio: Portfolio) -> bool:
+    """Delete ``portfolio`` and everything in it, unless it is its owner's only one
+    (then False: a user always has a portfolio)."""
+    # Lock the owner's portfolios: two deletes at once must not leave none.
+    mine = Portfolio.objects.filter(owner_id=portfolio.owner_id).select_for_update()
+    if len(mine.values_list("pk", flat=True)) < 2:
+        return False
+    portfolio.delete()
+    return True
+
+
+@transaction.atomic
 def portfolio_share(*, portfolio: Portfolio, sharing: str) -> None:
     """Share ``portfolio`` with its owner's household (or make it private again).
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -84,14 +83,10 @@ def portfolio_delete(request, pk: int):
     portfolio = access.get_owned_portfolio(request, pk)
     is_only = not access.owned_portfolios(request.user).exclude(pk=portfolio.pk).exists()
     if request.method == "POST":
-        with transaction.atomic():
-            # Lock the user's portfolios: two deletes at once must not leave none.
-            mine = access.owned_portfolios(request.user).select_for_update()
-            if len(mine.values_list("pk", flat=True)) < 2:
-                messages.error(request, ONLY_PORTFOLIO)
-                return redirect("dashboard:portfolio", pk=portfolio.pk)
-            name = portfolio.name
-            portfolio.delete()
+        name = portfolio.name
+        if not services.portfolio_delete(portfolio=portfolio):
+            messages.error(request, ONLY_PORTFOLIO)
+            return redirect("dashboard:portfolio", pk=portfolio.pk)
         messages.success(request, f"Portfolio “{name}” and everything in it deleted.")
         return redirect("portfolio:portfolio_list")
     counts = {

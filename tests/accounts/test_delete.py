@@ -17,6 +17,8 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
+from api.models import AccessToken, IdempotentRequest
+from api.tokens import token_create
 from dataport import import_jobs
 from dataport.models import ImportJob, StagedEntry
 from portfolio.models import Portfolio
@@ -82,6 +84,8 @@ def give_data(user) -> None:
     EmailAddress.objects.create(user=user, email=f"second.{user.email}", verified=False)
     TOTP.activate(user, generate_totp_secret())
     RecoveryCodes.activate(user)
+    token_create(user=user, name="Script", scope="read", expires_at=None)
+    IdempotentRequest.objects.create(user=user, key="k", fingerprint="f", status=201, body={})
 
 
 @pytest.fixture
@@ -132,6 +136,7 @@ def test_the_right_password_deletes_the_user_and_all_their_data(client_owner, po
         "dataport.ImportJob",
         "dataport.StagedEntry",
     }
+    assert len(owned[AccessToken]) == 1 and len(owned[IdempotentRequest]) == 1
     strangers = everything_owned_by(stranger)
 
     response = client_owner.post(URL, {"password": PASSWORD}, follow=True)

@@ -1,0 +1,1 @@
+"""The API's views: the token pages of the settings, the resources, the figures."""
