@@ -71,9 +71,12 @@ def _amounts(portfolios, first: date, last: date):
     return stream_specs(portfolios), entry_specs(portfolios, first, last)
 
 
-def income_calendar(owner, portfolios, *, portfolio=None, today: date) -> IncomeCalendar:
-    """The calendar of ``portfolios`` (all of ``owner``'s, or ``portfolio`` alone) from
-    ``today``'s month, counted in full as the month figures count it: four queries."""
+def income_calendar(
+    owner, portfolios, *, portfolio=None, household=None, today: date
+) -> IncomeCalendar:
+    """The calendar of ``portfolios`` (all of ``owner``'s, ``portfolio`` alone, or what
+    the members of ``household`` share with it) from ``today``'s month, counted in
+    full as the month figures count it: four queries."""
     first = month_start(today)
     last = month_end(add_months(first, CALENDAR_MONTHS - 1))
     streams, entries = _amounts(portfolios, first, last)
@@ -105,7 +108,7 @@ def income_calendar(owner, portfolios, *, portfolio=None, today: date) -> Income
                 )
             )
         months.append(CalendarMonth(month, lines, figure.passive, figure.spending))
-    trend = own_trend(owner, portfolio=portfolio, today=today)
+    trend = own_trend(owner, portfolio=portfolio, household=household, today=today)
     return IncomeCalendar(
         months=months,
         next_ratio=None if trend is None else next_round_ratio(trend.trend, first),
