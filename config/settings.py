@@ -173,7 +173,12 @@ else:
         "store_processed": False,
     }
 
+# Apps that share one Redis (or one broker folder) keep apart by a cache key prefix
+# and a queue of their own; the test suite gives each of its processes one.
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", "")
+
 # --- Celery -------------------------------------------------------------------
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", "celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -1,5 +1,6 @@
 """The household dashboard: the combined figures of every portfolio shared with the
-household, each member's beside them, and the history of the combined figures.
+household, each member's beside them, and the history of the combined figures; and
+the household's passive-income calendar.
 
 The figures come from one load of the shared portfolios (``load_owner_data``) and
 the core's one formula, per member and for all together: a fixed number of queries
@@ -17,18 +18,26 @@ from dashboard.charts import dashboard_charts
 from goals.services import household_goal_cards
 from households.models import Membership
 from portfolio.access import household_portfolios
+from portfolio.income_calendar import income_calendar
 from portfolio.months import month_end, user_today, window_start
 from portfolio.selectors import load_owner_data
+
+
+def _household_of(request):
+    """The user's household, or None after telling them how to have one."""
+    membership = Membership.objects.select_related("household").filter(user=request.user).first()
+    if membership is None:
+        messages.info(request, "Create a household, or accept an invitation, to see one.")
+        return None
+    return membership.household
 
 
 @login_required
 @require_GET
 def household_dashboard(request):
-    membership = Membership.objects.select_related("household").filter(user=request.user).first()
-    if membership is None:
-        messages.info(request, "Create a household, or accept an invitation, to see one.")
+    household = _household_of(request)
+    if household is None:
         return redirect("households:household")
-    household = membership.household
     shared = list(household_portfolios(request.user).select_related("owner"))
     today = user_today(request.user)
     # In the creator's base currency, as the household's snapshots and goals are.
@@ -60,3 +69,22 @@ def household_dashboard(request):
         "goal_cards": household_goal_cards(user=request.user, today=today),
     }
     return render(request, "dashboard/household.html", context)
+
+
+@login_required
+@require_GET
+def household_calendar(request):
+    """The next twelve months of passive payments of every portfolio shared with the
+    household, whoever owns it."""
+    household = _household_of(request)
+    if household is None:
+        return redirect("households:household")
+    calendar = income_calendar(
+        request.user,
+        household_portfolios(request.user),
+        household=household,
+        today=user_today(request.user),
+    )
+    return render(
+        request, "dashboard/calendar.html", {"calendar": calendar, "household": household}
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("dashboard/status/", views.status, name="status"),
     path("portfolios/<int:pk>/", views.portfolio_dashboard, name="portfolio"),
     path("household/dashboard/", household.household_dashboard, name="household"),
+    path("household/calendar/", household.household_calendar, name="household_calendar"),
     path("dashboard/calendar/", calendar_views.calendar, name="calendar"),
     path(
         "portfolios/<int:pk>/calendar/",

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from dataport import entries_csv, json_reader, json_writer, staged_entries
 from dataport.models import ImportJob
+from portfolio.access import changeable_portfolios
 from portfolio.months import user_today
 
 logger = logging.getLogger(__name__)
@@ -250,6 +251,10 @@ def entries_csv_write(job_id: int) -> None:
         with transaction.atomic():
             if not _locked_in(job, State.WRITING):
                 return
+            # Asked again at the write: since the confirmation, the member may have
+            # left the household, or the portfolio been made view-only or private.
+            if not changeable_portfolios(job.owner).filter(pk=job.portfolio_id).exists():
+                raise entries_csv.ImportRejected("You may no longer change this portfolio.")
             record = staged_entries.entries_import(job)
             _finish(job, {**job.summary, "imported": record.row_count})
     except entries_csv.DuplicateImport as duplicate:

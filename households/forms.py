@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from portfolio.limits import INVITATION_DAYS
+
 
 class HouseholdForm(forms.Form):
     name = forms.CharField(
@@ -17,8 +19,8 @@ class HouseholdForm(forms.Form):
 class InviteForm(forms.Form):
     email = forms.EmailField(
         label="E-mail address",
-        help_text="They get a link that works for seven days; without an account they "
-        "sign up first.",
+        help_text=f"They get a link that works for {INVITATION_DAYS} days; without an "
+        "account they sign up first.",
     )
 
     def __init__(self, *args, inviter, **kwargs):

@@ -13,11 +13,10 @@ from django.core import signing
 from django.urls import reverse
 
 from households.models import Invitation
+from portfolio.limits import INVITATION_DAYS
 
 SALT = "households.invitation"
-# Long enough for a partner back from a week away; short enough that a forwarded
-# or leaked link dies.
-MAX_AGE = timedelta(days=7)
+MAX_AGE = timedelta(days=INVITATION_DAYS)
 
 
 class InvalidInvitation(Exception):

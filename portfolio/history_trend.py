@@ -71,14 +71,16 @@ def summarize(
     return TrendSummary(trend, month, trend.month_reaching(Decimal(1), month), portfolio_id)
 
 
-def own_trend(owner, *, portfolio=None, today: date) -> TrendSummary | None:
-    """The trend of the user (all portfolios) or of one portfolio at ``today``: one query."""
+def own_trend(owner, *, portfolio=None, household=None, today: date) -> TrendSummary | None:
+    """The trend at ``today`` of the user (all their portfolios), of one portfolio
+    (its owner's rows: a portfolio shared with the user has no rows of the user's),
+    or of a household (what its members share): one query."""
     last = month_start(today)
-    rows = Snapshot.objects.filter(
-        owner=owner, month__range=(add_months(last, 1 - TREND_MAX_MONTHS), last)
-    )
-    if portfolio is None:
-        rows = rows.filter(portfolio__isnull=True)
-    else:
+    rows = Snapshot.objects.filter(month__range=(add_months(last, 1 - TREND_MAX_MONTHS), last))
+    if household is not None:
+        rows = rows.filter(household=household)
+    elif portfolio is not None:
         rows = rows.filter(portfolio=portfolio)
+    else:
+        rows = rows.filter(owner=owner, portfolio__isnull=True)
     return summarize(rows, month=last, portfolio_id=None if portfolio is None else portfolio.pk)

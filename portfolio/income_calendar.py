@@ -61,6 +61,7 @@ class IncomeCalendar:
     # The next round ratio the trend reaches and its month (None: not at this pace);
     # None without a trend, or with every round ratio behind.
     next_ratio: tuple[Decimal, date | None] | None
+    currency: str  # the amounts'
     no_rate: str | None = None  # "no rate for ARS on or before ...": no figures then
 
     @property
@@ -78,12 +79,17 @@ def _amounts(portfolios, first: date, last: date, currency: str):
     return streams, entries, to_base(rates, currency)
 
 
-def income_calendar(owner, portfolios, *, portfolio=None, today: date) -> IncomeCalendar:
-    """The calendar of ``portfolios`` (all of ``owner``'s, or ``portfolio`` alone) from
-    ``today``'s month, counted in full as the month figures count it: four queries."""
+def income_calendar(
+    owner, portfolios, *, portfolio=None, household=None, today: date
+) -> IncomeCalendar:
+    """The calendar of ``portfolios`` (all of ``owner``'s, ``portfolio`` alone, or what
+    the members of ``household`` share with it) from ``today``'s month, counted in
+    full as the month figures count it: four queries."""
     first = month_start(today)
     last = month_end(add_months(first, CALENDAR_MONTHS - 1))
-    streams, entries, convert = _amounts(portfolios, first, last, owner.currency)
+    # A household's calendar is in its creator's base currency, as its figures are.
+    currency = household.currency() if household is not None else owner.currency
+    streams, entries, convert = _amounts(portfolios, first, last, currency)
     names = {
         pk: (name, holding or "")
         for pk, name, holding in Stream.objects.filter(portfolio__in=portfolios).values_list(
@@ -92,12 +98,18 @@ def income_calendar(owner, portfolios, *, portfolio=None, today: date) -> Income
     }
     try:
         figures = schedule.month_totals(streams, entries, first, last, to_base=convert)
-        return _calendar(owner, portfolio, today, streams, entries, names, figures, convert)
+        return _calendar(
+            owner, portfolio, household, today, streams, entries, names, figures, convert, currency
+        )
     except MissingRate as missing:
-        return IncomeCalendar(months=[], next_ratio=None, no_rate=missing.no_rate.message)
+        return IncomeCalendar(
+            months=[], next_ratio=None, currency=currency, no_rate=missing.no_rate.message
+        )
 
 
-def _calendar(owner, portfolio, today, streams, entries, names, figures, convert):
+def _calendar(
+    owner, portfolio, household, today, streams, entries, names, figures, convert, currency
+):
     first = month_start(today)
     months = []
     for (month, payments), figure in zip(
@@ -120,8 +132,9 @@ def _calendar(owner, portfolio, today, streams, entries, names, figures, convert
                 )
             )
         months.append(CalendarMonth(month, lines, figure.passive, figure.spending))
-    trend = own_trend(owner, portfolio=portfolio, today=today)
+    trend = own_trend(owner, portfolio=portfolio, household=household, today=today)
     return IncomeCalendar(
         months=months,
         next_ratio=None if trend is None else next_round_ratio(trend.trend, first),
+        currency=currency,
     )

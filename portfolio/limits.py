@@ -81,3 +81,7 @@ ENTRY_IMPORT_MAX_LINES = 300_000
 # ahead than the projection reaches is "not at this pace".
 TREND_MIN_MONTHS = 6
 TREND_MAX_MONTHS = 36
+
+# A household invitation's link works for this many days: long enough for a partner
+# back from a week away, short enough that a forwarded or leaked link dies.
+INVITATION_DAYS = 7

@@ -635,9 +635,36 @@ def _recompute_households_of(user_ids: Sequence[int], *, using: str) -> None:
             .values_list("household_id", flat=True)
         )
     )
-    if household_ids:
-        _lock_users(household_ids, using, namespace=_HOUSEHOLD_LOCK_NAMESPACE)
-        _recompute_households_locked(household_ids, using)
+    if not household_ids:
+        return
+    _lock_users(household_ids, using, namespace=_HOUSEHOLD_LOCK_NAMESPACE)
+    # Another member's shared data that cannot be computed costs the household its
+    # new rows (logged; a member's next recompute tries again), never the members
+    # their own snapshots: all households at once in a savepoint, and only if that
+    # fails each alone, as ``snapshots_recompute_batch`` does with users.
+    if len(household_ids) > 1 and _households_failure(household_ids, using) is None:
+        return
+    for household_id in household_ids:
+        failure = _households_failure([household_id], using)
+        if failure is not None:
+            logger.error(
+                "The snapshots of household %s could not be recomputed",
+                household_id,
+                exc_info=failure,
+            )
+
+
+def _households_failure(ids: Sequence[int], using: str) -> Exception | None:
+    """Recompute ``ids`` in a savepoint; what made that fail (None: it did not), unless
+    it is a database outage, which raises for the task to retry."""
+    try:
+        with transaction.atomic(using=using):
+            _recompute_households_locked(ids, using)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        return exc
+    return None
 
 
 def _recompute_households_locked(ids: Sequence[int], using: str) -> int:

@@ -71,7 +71,8 @@ def _remove_redis_test_keys():
         import redis
 
         client = redis.Redis.from_url(CONFIGURED_CACHES["default"]["LOCATION"])
-        keys = list(client.scan_iter(match=f"test-{RUN_ID}-*", count=1000))
+        # The cache keys, and the broker's queue of this process and its binding.
+        keys = list(client.scan_iter(match=f"*test-{RUN_ID}*", count=1000))
         if keys:
             client.delete(*keys)
         client.close()

@@ -21,6 +21,9 @@ from api.models import AccessToken, IdempotentRequest
 from api.tokens import token_create
 from dataport import import_jobs
 from dataport.models import ImportJob, StagedEntry
+from households import services as households
+from households.models import Household
+from portfolio.calendar_feed import make_feed
 from portfolio.models import Portfolio
 from tests.factories import (
     PASSWORD,
@@ -81,6 +84,10 @@ def give_data(user) -> None:
         file_name="entries.csv",
     )
     import_jobs.entries_csv_stage(job.pk)
+    # A household of their own, with an invitation out, and a calendar feed address.
+    households.household_create(user=user, name=f"Home of {user.email}")
+    households.invitation_create(by=user, email=f"partner.{user.email}")
+    make_feed(user)
     EmailAddress.objects.create(user=user, email=f"second.{user.email}", verified=False)
     TOTP.activate(user, generate_totp_secret())
     RecoveryCodes.activate(user)
@@ -135,8 +142,12 @@ def test_the_right_password_deletes_the_user_and_all_their_data(client_owner, po
         "portfolio.Entry",
         "dataport.ImportJob",
         "dataport.StagedEntry",
+        "households.Membership",
+        "households.Invitation",
+        "portfolio.CalendarFeed",
     }
     assert len(owned[AccessToken]) == 1 and len(owned[IdempotentRequest]) == 1
+    household = Household.objects.get(memberships__user=owner)
     strangers = everything_owned_by(stranger)
 
     response = client_owner.post(URL, {"password": PASSWORD}, follow=True)
@@ -150,8 +161,11 @@ def test_the_right_password_deletes_the_user_and_all_their_data(client_owner, po
     # ...and every row that hung off their rows is gone too.
     for model, pks in owned.items():
         assert not model._default_manager.filter(pk__in=pks).exists(), model.__name__
+    # The household they were alone in goes too (no row points from it at the user).
+    assert not Household.objects.filter(pk=household.pk).exists()
     # The stranger keeps everything.
     assert everything_owned_by(stranger) == strangers
+    assert Household.objects.filter(memberships__user=stranger).exists()
     assert User.objects.filter(pk=stranger.pk).exists()
 
 

@@ -28,6 +28,7 @@ from portfolio.middleware import CHARTS_LATER
 from portfolio.models import Entry, Snapshot, SnapshotQueue
 from portfolio.tasks import sweep_stale_markers
 from tests.factories import PASSWORD, UserFactory
+from tests.support.run import CONFIGURED_CACHES
 from tests.support.workers import worker_database_url
 
 TOKEN = "a-long-random-token-for-the-monitor"
@@ -67,6 +68,8 @@ def redis_is_back(start_private_redis, settings, monkeypatch):
                 "BACKEND": "config.cache.FailOpenRedisCache",
                 "LOCATION": server.url,
                 "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+                # The worker's prefix, which it inherits from this process.
+                "KEY_PREFIX": CONFIGURED_CACHES["default"]["KEY_PREFIX"],
             }
         }
         monkeypatch.setattr(celery_app.conf, "broker_url", server.url)

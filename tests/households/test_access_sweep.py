@@ -48,6 +48,7 @@ PROBES = [
     Probe("portfolio:holding_list", "portfolio", READ, ("get",)),
     Probe("portfolio:stream_list", "portfolio", READ, ("get",)),
     Probe("portfolio:entry_list", "portfolio", READ, ("get",)),
+    Probe("dashboard:portfolio_calendar", "portfolio", READ, ("get",)),
     Probe("portfolio:holding_detail", "holding", READ, ("get",)),
     Probe("portfolio:holding_create", "portfolio", CHANGE, ("get", "post")),
     Probe("portfolio:stream_create", "portfolio", CHANGE, ("get", "post")),

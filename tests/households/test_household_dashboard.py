@@ -12,9 +12,11 @@ from django.urls import reverse
 
 from households import services as households
 from portfolio.models import Portfolio, Snapshot
+from portfolio.months import user_today
 from portfolio.services import portfolio_share
 from portfolio.snapshots import snapshots_recompute
 from tests.factories import HoldingFactory, StreamFactory, UserFactory, ValuationFactory
+from tests.trend_history import growing_snapshots
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +118,9 @@ def _queries(client, url: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("url_name", ["dashboard:household", "dashboard:dashboard"])
+@pytest.mark.parametrize(
+    "url_name", ["dashboard:household", "dashboard:dashboard", "dashboard:household_calendar"]
+)
 def test_queries_are_flat_with_members_and_shared_portfolios(client, url_name):
     counts = []
     for members, portfolios in [(1, 1), (5, 30)]:
@@ -128,3 +132,13 @@ def test_queries_are_flat_with_members_and_shared_portfolios(client, url_name):
         _queries(client, reverse(url_name))  # warm the session and caches
         counts.append(_queries(client, reverse(url_name)))
     assert counts[0] == counts[1], counts
+
+
+def test_a_shared_portfolios_overview_shows_its_owners_pace(client, alice, bob, shared):
+    """The trend of a portfolio is its rows, its owner's: a member looking at it sees it."""
+    theirs = Portfolio.objects.get(name="Bob joint")
+    growing_snapshots(bob, user_today(bob), portfolio=theirs)
+    client.force_login(alice)
+    response = client.get(reverse("dashboard:portfolio", args=[theirs.pk]))
+    assert response.context["trend"] is not None
+    assert "At the pace of the last 24 months" in response.content.decode()

@@ -33,6 +33,13 @@ def test_create_a_household(client, alice):
     assert "<h1>Home</h1>" in page and "Creator" in page
 
 
+def test_the_invite_form_tells_how_long_the_link_works(client, alice, home):
+    """The form, the e-mail and the link's check read one number."""
+    client.force_login(alice)
+    page = client.get(reverse("households:household")).text
+    assert f"works for {invitations.MAX_AGE.days} days" in page
+
+
 def test_a_blank_name_is_refused_and_nothing_is_made(client, alice):
     client.force_login(alice)
     response = client.post(reverse("households:create"), {"name": "   "})

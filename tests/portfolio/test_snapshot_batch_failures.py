@@ -13,8 +13,10 @@ import time_machine
 from django.core.management import call_command
 
 from goals.models import Milestone
+from households import services as households
 from portfolio import snapshots, tasks
 from portfolio.models import Snapshot, SnapshotQueue, Stream
+from portfolio.services import portfolio_share
 from tests.factories import StreamFactory, UserFactory
 from tests.helpers import break_with_raw_sql
 
@@ -114,3 +116,26 @@ def test_a_single_user_batch_is_tried_once(three_users, caplog):
     assert [r.getMessage() for r in caplog.records] == [
         f"The snapshots of user {middle.pk} could not be recomputed"
     ]
+
+
+def test_a_household_that_cannot_be_computed_costs_its_members_only_its_own_rows(
+    three_users, caplog
+):
+    """The middle user shares their broken portfolio with the first: the household's
+    rows fail, the first user's own snapshots do not."""
+    first, middle, _last = three_users
+    home = households.household_create(user=first, name="Home")
+    invitation = households.invitation_create(by=first, email=middle.email)
+    households.invitation_accept(invitation=invitation, user=middle)
+    portfolio_share(portfolio=middle.portfolios.get(), sharing="view")
+
+    with caplog.at_level(logging.WARNING, logger="portfolio.snapshots"):
+        result = snapshots.snapshots_recompute_batch(user_ids=[first.pk])
+
+    assert result.failed == ()
+    assert months_of(first) == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    assert not Snapshot.objects.filter(household=home).exists()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"The snapshots of household {home.pk} could not be recomputed"
+    ]
+    assert "fortnightly" in str(caplog.records[0].exc_info[1])
