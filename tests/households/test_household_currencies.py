@@ -12,7 +12,7 @@ import time_machine
 from django.urls import reverse
 
 from households import services as households
-from portfolio.models import Portfolio, Snapshot
+from portfolio.models import ManualRate, Portfolio, Snapshot
 from portfolio.services import portfolio_share
 from portfolio.snapshots import snapshots_recompute
 from tests.factories import EntryFactory, HoldingFactory, UserFactory, ValuationFactory
@@ -152,3 +152,23 @@ def test_a_new_creator_s_currency_becomes_the_household_s_history_too(client, ho
     assert "Figures are in USD, the base currency of the household's creator (uma@" in (
         response.content.decode()
     )
+
+
+def test_a_member_s_own_rate_converts_their_amounts_on_the_page_and_in_the_history(
+    client, household
+):
+    """Pesos, which the ECB never published, at the rate of the member who has them."""
+    uma = household.memberships.get(user__email="uma@example.com").user
+    joint = uma.portfolios.get(name="uma@example.com joint")
+    flat = HoldingFactory(portfolio=joint, name="Flat", kind="property", currency="ARS")
+    ValuationFactory(holding=flat, date=date(2024, 2, 1), value=D("90000000.00"))
+    ManualRate.objects.create(
+        owner=uma, currency="ARS", date=date(2024, 1, 1), units_per_euro=D("900")
+    )
+    client.force_login(household.memberships.get(user__email="eve@example.com").user)
+    figures = client.get(reverse("dashboard:household")).context["figures"]
+    assert figures.net_worth == D("106000.00")  # 6000 + 90,000,000 / 900
+
+    snapshots_recompute(user_ids=[uma.pk])
+    april = Snapshot.objects.get(household=household, month=date(2024, 4, 1))
+    assert april.net_worth == figures.net_worth
