@@ -50,7 +50,10 @@ def household_dashboard(request):
         currency=currency,
     )
     members = []
+    creator = None
     for member in household.memberships.select_related("user"):
+        if member.is_creator:
+            creator = member.user
         theirs = [p for p in shared if p.owner_id == member.user_id]
         members.append(
             {
@@ -62,6 +65,7 @@ def household_dashboard(request):
     context = {
         "household": household,
         "currency": currency,
+        "creator": creator,
         "figures": data.figures_at(today),
         "members": members,
         "has_shared": bool(shared),

@@ -34,11 +34,12 @@ from django.utils import timezone
 
 from dataport.entries_csv import csv_safe
 from goals.models import Goal, Milestone
-from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
+from portfolio.models import Entry, Holding, ManualRate, Portfolio, Stream, Valuation
 
 FORMAT = "wealthratio-export"
-# 2: holdings, streams and entries carry their currency. Version 1 documents still
-# import, every amount in the importing user's base currency.
+# 2: holdings, streams and entries carry their currency, and the user's own rates
+# are a list. Version 1 documents still import, every amount in the importing
+# user's base currency.
 VERSION = 2
 READABLE_VERSIONS = frozenset({1, 2})
 
@@ -103,6 +104,9 @@ TABLES: dict[str, tuple[str, ...]] = {
         "final_infinite",
     ),
     "milestones": ("kind", "goal", "value", "occurred_on"),
+    # The user's own rates (ManualRate): without them, amounts in a currency the
+    # ECB does not publish would have no rate after an import.
+    "manual_rates": ("currency", "date", "units_per_euro"),
 }
 
 Record = dict[str, Any]
@@ -257,6 +261,12 @@ def _collect(user) -> dict[str, list[Record]]:
                 "occurred_on": row["occurred_on"],
             }
         )
+
+    tables["manual_rates"] = list(
+        ManualRate.objects.filter(owner=user)
+        .order_by("currency", "date")
+        .values(*TABLES["manual_rates"])
+    )
     return tables
 
 

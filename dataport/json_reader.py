@@ -4,7 +4,8 @@
 anything is written (``dataport.json_writer`` writes it): its format and version,
 every field's type and range (``dataport.json_schema``), and every rule between
 records (a stream's holding must be a holding of the document, in the stream's
-portfolio; one goal per portfolio, year and metric...), one function per list.
+portfolio; one goal per portfolio, year and metric; an own rate only for a
+currency the ECB does not publish...), one function per list.
 Every problem found, up to ``MAX_PROBLEMS``, is raised at once in
 ``DataImportError``, each with where it is. The format, for users:
 docs/data-format.md.
@@ -29,6 +30,7 @@ from dataport.json_schema import FIELDS, REQUIRED, BadValue, Reader, kind_of, pr
 from goals.models import Milestone
 from portfolio.limits import GOAL_YEARS_AHEAD, HOURS_MAX, MAX_PORTFOLIOS, goal_import_years
 from portfolio.models import Holding
+from portfolio.rates import ecb_latest_days, manual_rate_refusal
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 20
@@ -264,6 +266,7 @@ def _check_rules(tables: dict[str, list[Record]], checker: _Checker, today: date
     _check_entries(tables["entries"], checker, portfolios=portfolios, streams=streams)
     _check_goals(tables["goals"], checker, portfolios=portfolios, today=today)
     _check_milestones(tables["milestones"], checker, goals=goals)
+    _check_manual_rates(tables["manual_rates"], checker)
 
 
 def _unique_ids(table: str, records: list[Record], checker: _Checker) -> dict[int, Record]:
@@ -439,3 +442,18 @@ def _check_milestones(
             checker.add(f"{where}.goal", f"must be null for a {record['kind']} milestone")
         else:
             checker.once(keys, record["kind"], where, f"a second {record['kind']} milestone")
+
+
+def _check_manual_rates(records: list[Record], checker: _Checker) -> None:
+    """The manual-rate form's rules: above zero, once per currency and day, and not
+    for the euro or a currency the ECB publishes from that day (one query)."""
+    keys: set = set()
+    latest = ecb_latest_days(record["currency"] for record in records) if records else {}
+    for index, record in enumerate(records):
+        where = f"manual_rates[{index}]"
+        currency, day = record["currency"], record["date"]
+        if record["units_per_euro"] <= 0:
+            checker.add(f"{where}.units_per_euro", "must be above zero")
+        if refusal := manual_rate_refusal(currency, day, latest.get(currency)):
+            checker.add(f"{where}.currency", refusal)
+        checker.once(keys, (currency, day), f"{where}.date", f"a second {currency} rate from {day}")

@@ -35,6 +35,8 @@ from portfolio.limits import (
     LAST_YEAR,
     MONEY_PLACES,
     MONEY_WHOLE_DIGITS,
+    RATE_PLACES,
+    RATE_WHOLE_DIGITS,
 )
 from portfolio.models import Entry, Holding, Portfolio, Stream
 
@@ -226,6 +228,8 @@ HOURS = _decimal(whole=HOURS_WHOLE_DIGITS, places=HOURS_PLACES, example="2.5")
 # computed by the year-end job, may fill the column.
 GOAL_FIGURE = _decimal(whole=GOAL_FIGURE_WHOLE_DIGITS, places=GOAL_PLACES, example="0.25")
 FIGURE = _decimal(whole=GOAL_DIGITS - GOAL_PLACES, places=GOAL_PLACES, example="0.25")
+# Units of a currency one euro buys, with the ECB's places.
+RATE = _decimal(whole=RATE_WHOLE_DIGITS, places=RATE_PLACES, example="950.000000")
 
 
 def _max_length(model: type[models.Model], name: str) -> int:
@@ -297,6 +301,12 @@ FIELDS: dict[str, dict[str, tuple[Reader, Any]]] = {
         "goal": (_ref, None),
         "value": (_nullable(FIGURE), None),
         "occurred_on": (_date, REQUIRED),
+    },
+    # Version 2; the user's own rates of currencies the ECB does not publish.
+    "manual_rates": {
+        "currency": (_currency, REQUIRED),
+        "date": (_date, REQUIRED),
+        "units_per_euro": (RATE, REQUIRED),
     },
 }
 

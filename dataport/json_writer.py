@@ -6,8 +6,8 @@ nothing. Every row is created anew for the importing user, with the database's
 own keys, so a document from another user's export, or written by hand, becomes
 this user's data and cannot reach any other user's rows.
 
-The account must be empty: no holdings, streams, entries, goals or milestones
-(``existing_data``). Its portfolios are then empty too (the "Personal" one made
+The account must be empty: no holdings, streams, entries, goals, milestones or
+own rates (``existing_data``). Its portfolios are then empty too (the "Personal" one made
 at sign-up, perhaps others) and are *replaced* by the document's portfolios, so
 that an export imported into a new account gives back exactly the portfolios it
 had, names included. A document without portfolios keeps the account's.
@@ -25,7 +25,7 @@ from dataport.export import TABLES
 from dataport.json_reader import DataImportError, Document
 from goals.models import Goal, Milestone
 from portfolio import snapshots
-from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
+from portfolio.models import Entry, Holding, ManualRate, Portfolio, Stream, Valuation
 
 BATCH_SIZE = 2000
 
@@ -49,6 +49,7 @@ _NOUNS = {
     "entries": ("entry", "entries"),
     "goals": ("goal", "goals"),
     "milestones": ("milestone", "milestones"),
+    "manual_rates": ("exchange rate", "exchange rates"),
 }
 
 
@@ -60,6 +61,8 @@ def existing_data(user) -> str:
         "entries": Entry.objects.filter(portfolio__owner=user).count(),
         "goals": Goal.objects.filter(owner=user).count(),
         "milestones": Milestone.objects.filter(user=user).count(),
+        # The document's own rates could clash with them (one per currency and day).
+        "manual_rates": ManualRate.objects.filter(owner=user).count(),
     }
     return str(ImportSummary({name: count for name, count in counts.items() if count}))
 
@@ -201,6 +204,10 @@ def _write(user, document: Document) -> ImportSummary:
             )
             for index, r in enumerate(tables["milestones"], start=1)
         ]
+    )
+    ManualRate.objects.bulk_create(
+        ManualRate(owner=locked, **{k: r[k] for k in TABLES["manual_rates"]})
+        for r in tables["manual_rates"]
     )
     # bulk_create sends no signals, so nothing was marked stale: recompute every
     # month now, in this transaction, so the import commits with its snapshots.

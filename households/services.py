@@ -140,3 +140,6 @@ def creator_hand_over(*, by, membership: Membership) -> None:
             raise HouseholdError("Choose another member of your household.")
         Membership.objects.filter(pk=creator.pk).update(is_creator=False)
         Membership.objects.filter(pk=membership.pk).update(is_creator=True)
+        signals.creator_changed.send(
+            sender=Membership, household_id=membership.household_id, user_id=membership.user_id
+        )

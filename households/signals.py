@@ -15,3 +15,6 @@ member_joined = Signal()
 #: ``user_id``, ``household_id``, ``removed`` (by the creator, or left by choice):
 #: the user is no longer a member, and sees nothing of the household from now on.
 member_left = Signal()
+#: ``household_id``, ``user_id`` (the new creator): the creator role changed hands,
+#: and with it the household's base currency and time zone.
+creator_changed = Signal()

@@ -20,8 +20,11 @@ from portfolio.limits import (
     MONEY_LIMIT,
     MONEY_PLACES,
     MONEY_WHOLE_DIGITS,
+    RATE_DIGITS,
+    RATE_PLACES,
 )
-from portfolio.models import Entry, Holding, ManualRate, Portfolio, Rate, Stream, Valuation
+from portfolio.models import Entry, Holding, ManualRate, Portfolio, Stream, Valuation
+from portfolio.rates import ecb_latest_days, manual_rate_refusal
 
 
 class CurrencyField(forms.ChoiceField):
@@ -456,9 +459,9 @@ class ManualRateForm(forms.ModelForm):
     date = DayField(label="Applies from")
     units_per_euro = forms.DecimalField(
         label="Units for one euro",
-        min_value=Decimal("0.000001"),
-        max_digits=18,
-        decimal_places=6,
+        min_value=Decimal(1).scaleb(-RATE_PLACES),
+        max_digits=RATE_DIGITS,
+        decimal_places=RATE_PLACES,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text="How many units of the currency one euro buys, as the ECB writes its "
         "rates (e.g. 950 for 1 EUR = 950 ARS).",
@@ -479,19 +482,16 @@ class ManualRateForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         currency, day = cleaned.get("currency"), cleaned.get("date")
-        if currency == "EUR":
-            self.add_error("currency", "One euro is always one euro.")
-        elif currency and day:
-            published = Rate.objects.filter(currency=currency, date__gte=day).order_by("-date")
-            latest = published.values_list("date", flat=True).first()
-            if latest is not None:
-                self.add_error(
-                    "currency",
-                    f"The ECB publishes {currency} (its latest rate is of {latest:%Y-%m-%d}): "
-                    "its rates are used. Choose a date after it, or another currency.",
-                )
-            elif ManualRate.objects.filter(
+        if not currency:
+            return cleaned
+        refusal = manual_rate_refusal(currency, day, ecb_latest_days([currency]).get(currency))
+        if refusal:
+            self.add_error("currency", f"{refusal}.")
+        elif (
+            day
+            and ManualRate.objects.filter(
                 owner=self.instance.owner, currency=currency, date=day
-            ).exists():
-                self.add_error("date", f"You already have a {currency} rate from this day.")
+            ).exists()
+        ):
+            self.add_error("date", f"You already have a {currency} rate from this day.")
         return cleaned

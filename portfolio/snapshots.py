@@ -669,7 +669,8 @@ def _households_failure(ids: Sequence[int], using: str) -> Exception | None:
 
 def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
     # The household's months are those of its creator's time zone, its figures in the
-    # creator's base currency (converted with the ECB's rates and the creator's own).
+    # creator's base currency, converted with the ECB's rates and the own rates of the
+    # members who share (as the household dashboard converts them).
     creators = {
         m.household_id: m.user
         for m in Membership.objects.using(using)
@@ -677,14 +678,18 @@ def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
         .select_related("user")
     }
     today_of = {household_id: months.user_today(user) for household_id, user in creators.items()}
-    household_of = dict(
+    household_of: dict[int, int] = {}
+    sharers: dict[int, set[int]] = {}  # household id -> owners of what it sums
+    for portfolio_id, owner_id, household_id in (
         Portfolio.objects.using(using)
         .filter(
             sharing__in=(Portfolio.Sharing.VIEW, Portfolio.Sharing.EDIT),
             owner__household_membership__household_id__in=list(today_of),
         )
-        .values_list("pk", "owner__household_membership__household_id")
-    )
+        .values_list("pk", "owner_id", "owner__household_membership__household_id")
+    ):
+        household_of[portfolio_id] = household_id
+        sharers.setdefault(household_id, set()).add(owner_id)
     scopes = {household_id: _Scope(None, None) for household_id in today_of}
 
     def scopes_of(portfolio_id: int) -> tuple[_Scope, ...]:
@@ -694,7 +699,7 @@ def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
     currencies = (
         _collect(scopes_of, {"pk__in": list(household_of)}, None, using) if household_of else set()
     )
-    rates = _household_rates(creators, scopes, currencies, today_of, using)
+    rates = _household_rates(creators, sharers, scopes, currencies, today_of, using)
     computed_at = timezone.now()
     rows: list[dict] = []
     keep: dict[int, tuple[int, int]] = {}
@@ -728,10 +733,16 @@ def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
 
 
 def _household_rates(
-    creators: dict, scopes: dict[int, _Scope], currencies: set[str], today_of: dict, using: str
+    creators: dict,
+    sharers: dict[int, set[int]],
+    scopes: dict[int, _Scope],
+    currencies: set[str],
+    today_of: dict,
+    using: str,
 ) -> dict[int, RateTable]:
-    """Each household's rates (the ECB's and its creator's own) in one query; none
-    when every amount and every base is one currency."""
+    """Each household's rates in one query: the ECB's, and the own rates of the
+    members who share (the creator's kept where two have the same currency and day);
+    none when every amount and every base is one currency."""
     bases = {user.currency for user in creators.values()}
     firsts = [scope.first for scope in scopes.values() if scope.first is not None]
     if not firsts or len(bases | currencies) < 2:
@@ -741,13 +752,16 @@ def _household_rates(
         currencies | bases,
         min(min(firsts), last),
         last,
-        owner_ids=[user.pk for user in creators.values()],
+        owner_ids=sorted(set().union(*sharers.values())),
         using=using,
     )
-    return {
-        household_id: published.with_rows(manual.get(user.pk, ()))
-        for household_id, user in creators.items()
-    }
+    tables = {}
+    for household_id, creator in creators.items():
+        others = sharers.get(household_id, set()) - {creator.pk}
+        rows = [row for owner in sorted(others) for row in manual.get(owner, ())]
+        # Later rows win in a table: the creator's come last.
+        tables[household_id] = published.with_rows([*rows, *manual.get(creator.pk, ())])
+    return tables
 
 
 #: Sent after a recompute commits, with ``user_ids``: whose snapshots are new.

@@ -103,6 +103,7 @@ def test_json_holds_every_table_with_decimal_strings_and_document_ids(client_own
         "entries": 6,
         "goals": 3,
         "milestones": 2,
+        "manual_rates": 0,
     }
     for name, fields in data_export.TABLES.items():
         for record in document[name]:

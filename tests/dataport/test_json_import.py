@@ -28,7 +28,15 @@ from goals.forms import GoalForm
 from goals.models import Goal, Milestone
 from portfolio import categories, snapshots
 from portfolio.limits import MAX_PORTFOLIOS
-from portfolio.models import Entry, Holding, Portfolio, Snapshot, Stream, Valuation
+from portfolio.models import (
+    Entry,
+    Holding,
+    ManualRate,
+    Portfolio,
+    Snapshot,
+    Stream,
+    Valuation,
+)
 from portfolio.rates import load_shipped_rates
 from portfolio.selectors import figures_at
 from tests.factories import (
@@ -38,6 +46,7 @@ from tests.factories import (
     UserFactory,
     full_account,
 )
+from tests.helpers import store_ecb_rates
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +111,7 @@ def state(user) -> dict:
         "entries": Entry.objects.filter(portfolio__owner=user).count(),
         "goals": Goal.objects.filter(owner=user).count(),
         "milestones": Milestone.objects.filter(user=user).count(),
+        "manual_rates": ManualRate.objects.filter(owner=user).count(),
         "snapshots": Snapshot.objects.filter(owner=user).count(),
     }
 
@@ -202,7 +212,8 @@ def test_round_trip_into_a_fresh_account_gives_identical_figures_and_snapshots(o
     summary = import_into(fresh, data_export.export_json(owner))
 
     assert str(summary) == (
-        "2 portfolios, 5 holdings, 9 valuations, 6 streams, 6 entries, 3 goals, 2 milestones"
+        "2 portfolios, 5 holdings, 9 valuations, 6 streams, 6 entries, 3 goals, 2 milestones, "
+        "0 exchange rates"
     )
     fresh.refresh_from_db()
     assert (fresh.currency, fresh.time_zone) == ("USD", "UTC")
@@ -228,6 +239,25 @@ def test_round_trip_of_a_three_currency_account(owner):
     Holding.objects.filter(**mine, kind="listed").update(currency="GBP")
     Stream.objects.filter(**mine, category="salary").update(currency="EUR")
     Entry.objects.filter(**mine, category="fees").update(currency="GBP")
+    # Pesos, which the ECB never published, and roubles after it stopped (its last
+    # RUB rate is of 1 March 2022): converted at the owner's own rates only.
+    personal = owner.portfolios.get(name="Personal")
+    flat = HoldingFactory(portfolio=personal, name="Flat", kind="property", currency="ARS")
+    Valuation.objects.create(holding=flat, date=date(2025, 3, 1), value=D("98000000.00"))
+    Valuation.objects.create(holding=flat, date=date(2026, 2, 1), value=D("121000000.00"))
+    EntryFactory(
+        portfolio=personal,
+        date=date(2026, 2, 20),
+        amount=D("150000.00"),
+        currency="RUB",
+        category="rent",
+    )
+    for currency, day, rate in [
+        ("ARS", date(2025, 1, 1), "1080.5"),
+        ("ARS", date(2026, 1, 1), "1460.25"),
+        ("RUB", date(2022, 3, 2), "117.330000"),
+    ]:
+        ManualRate.objects.create(owner=owner, currency=currency, date=day, units_per_euro=D(rate))
     snapshots.snapshots_recompute(user_ids=[owner.pk])
     fresh = UserFactory(currency="JPY")
 
@@ -236,11 +266,12 @@ def test_round_trip_of_a_three_currency_account(owner):
     document = exported(fresh)
     assert {
         r["currency"] for name in ("holdings", "streams", "entries") for r in document[name]
-    } == {
-        "USD",
-        "GBP",
-        "EUR",
-    }
+    } == {"USD", "GBP", "EUR", "ARS", "RUB"}
+    assert document["manual_rates"] == [
+        {"currency": "ARS", "date": "2025-01-01", "units_per_euro": "1080.500000"},
+        {"currency": "ARS", "date": "2026-01-01", "units_per_euro": "1460.250000"},
+        {"currency": "RUB", "date": "2022-03-02", "units_per_euro": "117.330000"},
+    ]
     today = figures(owner, NOW.date())
     assert today[None]["no_rate"] is None
     assert today[None]["rates_on"] == date(2026, 3, 13)  # a Friday: the ECB's latest then
@@ -267,6 +298,37 @@ def test_an_unknown_currency_in_a_document_is_refused(owner):
     with pytest.raises(json_reader.DataImportError) as error:
         json_reader.read_document(encode(document))
     assert "streams[0].currency: XYZ is not an ISO 4217 currency code" in str(error.value)
+
+
+def test_an_own_rate_of_a_currency_the_ecb_publishes_from_its_day_is_refused(owner):
+    """As in the manual-rate form: its rates are used up to the ECB's latest day."""
+    store_ecb_rates()  # USD up to 10 April 2024
+    document = valid_document()
+    document["manual_rates"] = [
+        {"currency": "USD", "date": "2024-04-10", "units_per_euro": "1.09"},
+        {"currency": "USD", "date": "2024-04-11", "units_per_euro": "1.09"},
+    ]
+    with pytest.raises(json_reader.DataImportError) as refused:
+        json_reader.read_document(encode(document))
+    assert refused.value.problems == [
+        "manual_rates[0].currency: The ECB publishes USD (its latest rate is of 2024-04-10): "
+        "its rates are used. Choose a date after it, or another currency."
+    ]
+    del document["manual_rates"][0]
+    import_into(owner, encode(document))
+    assert list(owner.manual_rates.values_list("currency", "date", "units_per_euro")) == [
+        ("USD", date(2024, 4, 11), D("1.090000"))
+    ]
+
+
+def test_an_account_with_own_rates_is_not_empty(owner):
+    ManualRate.objects.create(
+        owner=owner, currency="ARS", date=date(2025, 1, 1), units_per_euro=D("1080.5")
+    )
+    with pytest.raises(json_reader.DataImportError) as refused:
+        import_into(owner, encode(valid_document()))
+    assert "Your account already has data (1 exchange rate)." in str(refused.value)
+    assert not Holding.objects.filter(portfolio__owner=owner).exists()
 
 
 def test_the_default_portfolio_is_replaced_by_the_documents(owner):
@@ -458,6 +520,8 @@ def _places(value: Decimal, places: int) -> str:
 
 
 _CURRENCY = st.sampled_from(["USD", "EUR", "JPY", "GBP"])
+# Own rates: the tests' database has no ECB rates, so any currency but the euro.
+_RATE = st.decimals(min_value=D("0.000001"), max_value=D("999999999999.999999"), places=6)
 
 
 @st.composite
@@ -604,6 +668,14 @@ def documents(draw) -> dict:
         "entries": entries,
         "goals": goals,
         "milestones": milestones,
+        "manual_rates": [
+            {"currency": currency, "date": day.isoformat(), "units_per_euro": _places6(rate)}
+            for (currency, day), rate in draw(
+                st.dictionaries(
+                    st.tuples(st.sampled_from(["USD", "ARS", "JPY"]), _DAYS), _RATE, max_size=4
+                )
+            ).items()
+        ],
     }
 
 
@@ -641,6 +713,7 @@ def canonical(document: dict) -> dict:
     document["valuations"].sort(key=lambda r: (r["holding"], r["date"]))
     document["entries"].sort(key=lambda r: r["date"])  # stable: ties keep their order
     document["milestones"].sort(key=lambda r: r["occurred_on"])
+    document["manual_rates"].sort(key=lambda r: (r["currency"], r["date"]))
     return document
 
 
@@ -694,6 +767,12 @@ def _delete(path: str):
 
 def _add(table: str, record: dict):
     return lambda document: document[table].append(record)
+
+
+def _rate(**fields):
+    """An own rate added to the document: ARS from 1 January 2025 unless told."""
+    record = {"currency": "ARS", "date": "2025-01-01", "units_per_euro": "1080.5"} | fields
+    return lambda document: document.setdefault("manual_rates", []).append(record)
 
 
 def _raw(text: str | bytes):
@@ -971,6 +1050,44 @@ BAD_DOCUMENTS = {
         "must be null for a ratio_100 milestone",
     ),
     "unknown currency": (_set("user.currency", "XYZ"), "user.currency: XYZ is not an ISO 4217"),
+    "an own rate of the euro": (
+        _rate(currency="EUR"),
+        "manual_rates[0].currency: One euro is always one euro.",
+    ),
+    "an own rate of a withdrawn currency": (
+        _rate(currency="VEF"),
+        "manual_rates[0].currency: VEF is not a currency in use today",
+    ),
+    "an own rate of zero": (
+        _rate(units_per_euro="0.000000"),
+        "manual_rates[0].units_per_euro: must be above zero.",
+    ),
+    "an own rate below zero": (
+        _rate(units_per_euro="-950"),
+        "manual_rates[0].units_per_euro: must be above zero.",
+    ),
+    "an own rate with 7 places": (
+        _rate(units_per_euro="0.0000001"),
+        "manual_rates[0].units_per_euro: “0.0000001” has more than 6 decimal places.",
+    ),
+    "an own rate of 13 digits": (
+        _rate(units_per_euro="1000000000000"),
+        "manual_rates[0].units_per_euro: “1000000000000” has 13 digits before the decimal "
+        "point; at most 12 are allowed.",
+    ),
+    "an own rate as a number": (_rate(units_per_euro=950), "not as a JSON number"),
+    "an own rate far back": (
+        _rate(date="1899-12-31"),
+        "manual_rates[0].date: 1899-12-31 is not between 1900 and 2200.",
+    ),
+    "an own rate without its currency": (
+        lambda d: d.setdefault("manual_rates", []).append({"date": "2025-01-01"}),
+        "manual_rates[0].currency: is missing.",
+    ),
+    "an own rate twice on a day": (
+        lambda d: (_rate()(d), _rate(units_per_euro="990")(d)),
+        "manual_rates[1].date: a second ARS rate from 2025-01-01.",
+    ),
     "zero yield": (_set("user.assumed_yield", "0"), "user.assumed_yield: Ensure this value is"),
     "yield as a number": (_set("user.assumed_yield", 0.04), "not as a JSON number"),
     "e-mail switch as text": (
@@ -1017,6 +1134,7 @@ def test_bad_documents_are_refused_with_a_clear_message(owner, case):
         "lone surrogate in a note",
         "lone surrogate in a choice",
         "lone surrogate in a key",
+        "an own rate twice on a day",
     ],
 )
 def test_bad_documents_posted_change_nothing(client_owner, owner, name):
@@ -1168,7 +1286,7 @@ def test_importing_a_file(client_owner, owner):
     response = post_and_run(client_owner, encode(valid_document()))
     assert (
         "Imported 2 portfolios, 2 holdings, 1 valuation, 2 streams, 2 entries, 1 goal, "
-        "1 milestone. Your figures are ready." in response.text
+        "1 milestone, 0 exchange rates. Your figures are ready." in response.text
     )
     assert reverse("dashboard:dashboard") in response.text
     assert Stream.objects.filter(portfolio__owner=owner).count() == 2
