@@ -305,8 +305,8 @@ def _settle(row: SentEmail, **changes) -> bool:
     Unlike the claim, the outcome need not wait for the disk (PostgreSQL's
     ``synchronous_commit`` off, for this transaction only): if a crash of the
     database loses it, the row stays ``pending``, exactly as when the worker dies
-    mid-send, and is never sent again by itself. That wait was a quarter of an
-    e-mail's time.
+    mid-send, and is never sent again by itself. Not waiting takes the settle from
+    about 2.4 to 1.5 ms of an e-mail's 30 (docs/scaling.md).
     """
     for attempt in range(3):
         try:
