@@ -15,6 +15,12 @@ connection each); the sink (aiosmtpd, in this process) accepts and counts. It
 prints e-mails per second for each number of workers (solo pool, one process
 each), the peak memory (VmHWM) of a worker, and checks that every user got
 exactly one e-mail.
+
+Before the workers, one batch loop in this process sends ``--profile`` of the
+e-mails through the same ``deliver`` and prints where an e-mail's time goes:
+chart PNG, templates (with their Babel figures) and CSS inlining, MIME, SMTP,
+claiming and settling rows, and the rest (reading the batch, the context). The
+time of the figures' Babel formatting alone is printed per call.
 """
 
 from __future__ import annotations
@@ -146,6 +152,84 @@ def _create_users(count: int) -> list[int]:
     return [u.pk for u in users]
 
 
+def _profile_parts(ids: list[int], port: int) -> None:
+    """Send the e-mails of ``ids`` in this process and print milliseconds per e-mail per part."""
+    from django.conf import settings
+    from django.core.mail.backends.smtp import EmailBackend
+
+    from notifications import emails, jobs
+    from portfolio.batches import batches
+
+    spent: dict[str, float] = {}
+
+    def timed(name, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    # The SMTP part is the backend's send minus the MIME it builds inside it.
+    patches = [
+        (jobs, "ratio_chart_png", "chart PNG"),
+        (emails, "render_email", "templates, figures, CSS"),
+        (emails.ProgressEmail, "message", "MIME"),
+        (EmailBackend, "send_messages", "SMTP"),
+        (emails, "claim", "claim row"),
+        (emails, "_settle", "settle row"),
+    ]
+    originals = [(owner, attribute, getattr(owner, attribute)) for owner, attribute, _ in patches]
+    for owner, attribute, name in patches:
+        setattr(owner, attribute, timed(name, getattr(owner, attribute)))
+    mail = {"EMAIL_BACKEND": settings.EMAIL_BACKEND, "EMAIL_HOST": settings.EMAIL_HOST}
+    mail |= {"EMAIL_PORT": settings.EMAIL_PORT, "EMAIL_USE_TLS": settings.EMAIL_USE_TLS}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    try:
+        started = time.perf_counter()
+        sent = sum(
+            jobs.emails_send_month_start(user_ids=batch, month=MONTH).sent
+            for batch in batches(ids, jobs.BATCH_SIZE)
+        )
+        total = time.perf_counter() - started
+    finally:
+        for owner, attribute, original in originals:
+            setattr(owner, attribute, original)
+        for name, value in mail.items():
+            setattr(settings, name, value)
+    spent["SMTP"] -= spent["MIME"]
+    spent["reading, context, headers"] = total - sum(spent.values())
+    print(f"Profile, one process, {sent} e-mails: {sent / total:.0f} e-mails/s; ms per e-mail:")
+    for name, seconds in spent.items():
+        print(f"  {name:<28}{seconds / sent * 1000:6.2f}")
+    print(f"  {'total':<28}{total / sent * 1000:6.2f}")
+    _profile_figures()
+
+
+def _profile_figures() -> None:
+    """Microseconds per call of the figures an e-mail shows most (48 calls an e-mail)."""
+    from portfolio import formatting
+
+    calls = [
+        (formatting.money, Decimal("1234.56"), "USD"),
+        (formatting.money_whole, Decimal("812345.6"), "EUR"),
+        (formatting.percent, Decimal("0.0525")),
+        (formatting.ratio, Decimal("0.0412")),
+        (formatting.months, Decimal("10.5")),
+        (formatting.number, Decimal("3.21")),
+    ]
+    rounds = 2000
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for function, *args in calls:
+            function(*args)
+    each = (time.perf_counter() - started) / rounds / len(calls)
+    print(f"  figures (Babel) per call: {each * 1e6:.1f} µs; 48 calls {each * 48 * 1000:.2f} ms")
+
+
 def _delete_users() -> None:
     from django.contrib.auth import get_user_model
 
@@ -211,6 +295,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--profile", type=int, default=500, help="e-mails sent in this process, timed per part"
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run at most")
     args = parser.parse_args()
 
@@ -256,6 +343,7 @@ def main() -> None:
     )
 
     try:
+        _profile_parts(ids[: args.profile], port)
         for count in args.workers:
             SentEmail.objects.filter(user__email__endswith=f"@{DOMAIN}").delete()
             sink.reset()

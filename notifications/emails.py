@@ -300,15 +300,27 @@ def claim(
 
 
 def _settle(row: SentEmail, **changes) -> bool:
-    """Move our own claim on: only if the row is still the pending claim we made."""
+    """Move our own claim on: only if the row is still the pending claim we made.
+
+    Unlike the claim, the outcome need not wait for the disk (PostgreSQL's
+    ``synchronous_commit`` off, for this transaction only): if a crash of the
+    database loses it, the row stays ``pending``, exactly as when the worker dies
+    mid-send, and is never sent again by itself. Not waiting takes the settle from
+    about 2.4 to 1.5 ms of an e-mail's 30 (docs/scaling.md).
+    """
     for attempt in range(3):
         try:
-            return (
-                SentEmail.objects.filter(
-                    pk=row.pk, status=Status.PENDING, claimed_at=row.claimed_at
-                ).update(**changes)
-                == 1
-            )
+            with transaction.atomic():
+                database = transaction.get_connection()
+                if database.vendor == "postgresql":
+                    with database.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                return (
+                    SentEmail.objects.filter(
+                        pk=row.pk, status=Status.PENDING, claimed_at=row.claimed_at
+                    ).update(**changes)
+                    == 1
+                )
         except OperationalError:
             # "database is locked", a dropped connection: the e-mail is already out,
             # so try hard to record it rather than leave the row pending.

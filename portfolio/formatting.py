@@ -3,6 +3,11 @@
 Undefined figures (``None``) show as an em dash, unbounded ones in words. Plain
 functions, called by views, e-mails and (as filters) by templates through the
 ``display`` template library.
+
+Babel's ``format_currency`` / ``format_decimal`` look the locale up and parse the
+pattern on every call; a page or an e-mail makes dozens of calls, so the locale
+and each pattern are built once (``_locale``, ``_pattern``) and applied directly,
+with Babel's defaults: the same text, a fraction of the time.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from __future__ import annotations
 import functools
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
-from babel.numbers import format_currency, format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 from django.conf import settings
 from django.utils.dateformat import format as date_format
 
@@ -31,6 +37,26 @@ def _wide(function):
     return wrapper
 
 
+@functools.cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+@functools.cache
+def _pattern(format: str) -> NumberPattern:
+    return parse_pattern(format)
+
+
+def _currency(value: Decimal, currency: str, format: str | None = None, **options) -> str:
+    locale = _locale(settings.NUMBER_LOCALE)
+    pattern = locale.currency_formats["standard"] if format is None else _pattern(format)
+    return pattern.apply(value, locale, currency=currency, **options)
+
+
+def _decimal(value: Decimal, format: str) -> str:
+    return _pattern(format).apply(value, _locale(settings.NUMBER_LOCALE))
+
+
 def _finite(value) -> bool:
     return isinstance(value, Decimal | int) and Decimal(value).is_finite()
 
@@ -45,7 +71,7 @@ def money(value, currency: str = "USD") -> str:
     """An amount in the user's currency, e.g. ``{{ figures.net_worth|money:user.currency }}``."""
     if not _finite(value):
         return DASH
-    return format_currency(Decimal(value), currency, locale=settings.NUMBER_LOCALE)
+    return _currency(Decimal(value), currency)
 
 
 def converted(value, currency: str = "USD") -> str:
@@ -64,9 +90,7 @@ def money_whole(value, currency: str = "USD") -> str:
     if not _finite(value):
         return DASH
     whole = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return format_currency(
-        whole, currency, locale=settings.NUMBER_LOCALE, format="¤#,##0", currency_digits=False
-    )
+    return _currency(whole, currency, "¤#,##0", currency_digits=False)
 
 
 @_wide
@@ -77,7 +101,7 @@ def percent(value, places: int = 1) -> str:
     if not _finite(value):
         return "∞"
     pattern = "#,##0" + ("." + "0" * int(places) if int(places) else "")
-    return format_decimal(Decimal(value) * 100, format=pattern, locale=settings.NUMBER_LOCALE) + "%"
+    return _decimal(Decimal(value) * 100, pattern) + "%"
 
 
 @_wide
@@ -95,7 +119,7 @@ def months(value) -> str:
         return DASH
     if not _finite(value):
         return "free"
-    shown = format_decimal(Decimal(value), format="#,##0.0", locale=settings.NUMBER_LOCALE)
+    shown = _decimal(Decimal(value), "#,##0.0")
     return f"{shown} months"
 
 
@@ -106,7 +130,7 @@ def years(value) -> str:
         return DASH
     if not _finite(value):
         return "free"
-    shown = format_decimal(Decimal(value) / 12, format="#,##0.0", locale=settings.NUMBER_LOCALE)
+    shown = _decimal(Decimal(value) / 12, "#,##0.0")
     return f"{shown} years"
 
 
@@ -117,7 +141,7 @@ def number(value, places: int = 1) -> str:
     if not _finite(value):
         return "∞"
     pattern = "#,##0" + ("." + "0" * int(places) if int(places) else "")
-    return format_decimal(Decimal(value), format=pattern, locale=settings.NUMBER_LOCALE)
+    return _decimal(Decimal(value), pattern)
 
 
 def window(figures) -> str:

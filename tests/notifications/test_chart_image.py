@@ -5,15 +5,20 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 from notifications.chart_image import (
     BACKGROUND,
+    BAR,
     BAR_LAST,
+    GRID,
     HEIGHT,
     SCALE,
+    TARGET,
+    TEXT,
     WIDTH,
     ChartPoint,
+    draw_ratio_chart,
     ratio_chart_png,
 )
 
@@ -57,3 +62,23 @@ def test_the_newest_bar_is_dark():
     y = int((HEIGHT - 30) * SCALE)
     red, green, blue = picture.getpixel((x, y))
     assert abs(red - BAR_LAST[0]) + abs(green - BAR_LAST[1]) + abs(blue - BAR_LAST[2]) < 30
+
+
+def test_the_small_png_shows_what_was_drawn():
+    # The goal's label sits over the first bar: its edges blend two colours.
+    chart = (
+        points(*[Decimal("0.09")] * 11, Decimal("0.12")),
+        {"target": Decimal("0.1"), "target_text": "Goal 10.0%"},
+    )
+    drawn = draw_ratio_chart(chart[0], **chart[1])
+    sent = image(ratio_chart_png(chart[0], **chart[1]))
+    assert sent.size == drawn.size
+    # Every pixel within a few levels of the drawing: bars, lines and text keep their
+    # colours exactly, antialiased edges land on a near blend.
+    worst = max(high for _, high in ImageChops.difference(sent, drawn).getextrema())
+    assert worst <= 24
+    # The chart's own colours survive unchanged, the most common one white.
+    colours = dict((colour, count) for count, colour in sent.getcolors(1 << 16))
+    for colour in (BACKGROUND, BAR, BAR_LAST, TARGET, GRID, TEXT):
+        assert colour in colours
+    assert max(colours, key=colours.get) == BACKGROUND
