@@ -101,4 +101,6 @@ def test_every_operation_answers_as_its_schema_says(case, rows, bearer):
         for field in ("portfolio", "holding", "secured_against", "stream"):
             if isinstance(case.body.get(field), int):
                 case.body[field] = rows[field]
-    case.call_and_validate(headers=bearer, checks=CHECKS)
+    # Schemathesis says it accepts gzip but reads a WSGI body as it comes, and the
+    # app gzips for every client that accepts it: ask for the plain body.
+    case.call_and_validate(headers={**bearer, "Accept-Encoding": "identity"}, checks=CHECKS)
