@@ -16,7 +16,9 @@ task delivered twice does its work once; the task's own retry after a transient
 error takes it back from the running state and starts over. A worker lost
 mid-step leaves the job in its running state: ``abandoned_cleanup`` (every ten
 minutes, on beat) fails it once it has not moved for ``STALE_RUNNING``, and removes
-the staged rows of previews left unconfirmed for ``STALE_READY``. Finished jobs
+the staged rows of previews left unconfirmed for ``STALE_READY``; a job whose
+first task was never delivered (the broker was down at the upload) is queued again
+after ``STALE_QUEUED`` by ``lost_tasks_resend``. Finished jobs
 keep only their summary, for the progress page, until ``KEEP_FINISHED``.
 """
 
@@ -41,6 +43,9 @@ State = ImportJob.State
 # Longer than the longest task's time limit: a running job that has not moved for
 # this long has lost its worker.
 STALE_RUNNING = timedelta(minutes=30)
+# A job still queued after this long lost its task (the broker was down when it was
+# queued): the cleanup queues it again. Well above a busy queue's wait.
+STALE_QUEUED = timedelta(minutes=5)
 # A preview waits this long for its confirmation.
 STALE_READY = timedelta(days=1)
 KEEP_FINISHED = timedelta(days=30)
@@ -80,9 +85,11 @@ def job_start(*, owner, kind: str, data: bytes, file_name: str, portfolio=None) 
             _store_upload(job.pk, data)
     except IntegrityError:
         raise ImportRunning from None
-    first_task = "import_json" if kind == ImportJob.Kind.JSON else "stage_entries_csv"
-    _enqueue_after_commit(first_task, job.pk)
+    _enqueue_after_commit(_FIRST_TASK[kind], job.pk)
     return job
+
+
+_FIRST_TASK = {ImportJob.Kind.JSON: "import_json", ImportJob.Kind.ENTRIES_CSV: "stage_entries_csv"}
 
 
 def _store_upload(job_id: int, data: bytes) -> None:
@@ -128,7 +135,9 @@ def _enqueue_after_commit(task_name: str, job_id: int) -> None:
     from dataport import tasks  # the tasks import this module
 
     task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(job_id))
+    # Robust: with the broker down the job is stored all the same, and the upload's
+    # page answers; the cleanup queues the task again (``lost_tasks_resend``).
+    transaction.on_commit(lambda: task.delay(job_id), robust=True)
 
 
 # --- The steps ------------------------------------------------------------------------
@@ -278,6 +287,23 @@ def duplicate_message(previous) -> str:
 
 
 # --- Cleaning up ----------------------------------------------------------------------
+
+
+def lost_tasks_resend(now=None) -> int:
+    """Queue again the first task of jobs still queued after ``STALE_QUEUED``: its
+    message was lost. A task delivered twice does its work once (``_take``), so a
+    job that was only waiting its turn loses nothing. Returns how many were sent."""
+    from dataport import tasks  # the tasks import this module
+
+    now = now or timezone.now()
+    lost = ImportJob.objects.filter(
+        state=State.QUEUED, updated_at__lt=now - STALE_QUEUED
+    ).values_list("pk", "kind")
+    sent = 0
+    for job_id, kind in lost:
+        getattr(tasks, _FIRST_TASK[kind]).delay(job_id)
+        sent += 1
+    return sent
 
 
 def abandoned_cleanup(now=None) -> int:

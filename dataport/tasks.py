@@ -56,5 +56,7 @@ def send_import_email(self, job_id: int) -> int:
     name="imports.cleanup", base=RetryingTask, bind=True, soft_time_limit=120, time_limit=180
 )
 def cleanup_imports(self) -> int:
-    """Every ten minutes: fail lost imports, drop unconfirmed previews, forget old outcomes."""
+    """Every ten minutes: queue again imports whose task was lost, fail those whose
+    worker was lost, drop unconfirmed previews, forget old outcomes."""
+    import_jobs.lost_tasks_resend()
     return import_jobs.abandoned_cleanup()

@@ -116,3 +116,31 @@ def test_a_csv_file_is_staged_previewed_and_written_by_the_worker(
     assert Entry.objects.filter(portfolio=portfolio).count() == 28
     assert not StagedEntry.objects.filter(job_id=job_id).exists()
     assert "Imported 28 entries." in client.get(preview).text
+
+
+def test_an_import_whose_task_was_lost_is_queued_again_by_the_cleanup(owner, start_worker):
+    """The broker was down at the upload: the job is stored, its message is not. The
+    cleanup queues it again once it has waited past ``STALE_QUEUED``, and a worker
+    then reads it; a job queued a moment ago is left to its own message."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dataport import import_jobs
+
+    portfolio = owner.portfolios.get()
+    data = b"date,amount,category\r\n2025-01-31,4200,salary\r\n"
+    # Stored as the upload stores it, without the message its commit would queue.
+    lost = ImportJob.objects.create(
+        owner=owner, portfolio=portfolio, kind=ImportJob.Kind.ENTRIES_CSV, file_name="lost.csv"
+    )
+    ImportJob.objects.filter(pk=lost.pk).update(
+        data=data, updated_at=timezone.now() - import_jobs.STALE_QUEUED - dt.timedelta(minutes=1)
+    )
+    assert import_jobs.lost_tasks_resend(now=timezone.now() - dt.timedelta(minutes=2)) == 0
+
+    worker = start_worker()
+    assert import_jobs.lost_tasks_resend() == 1
+    worker.wait_until(lambda: job_state(lost.pk) == "ready", timeout=60, what="staged rows")
+    assert StagedEntry.objects.filter(job_id=lost.pk).count() == 1
+    assert import_jobs.lost_tasks_resend() == 0  # taken: nothing left to send
