@@ -148,6 +148,7 @@ class FiguresSerializer(serializers.Serializer):
     def to_representation(self, figures) -> dict:
         row = {
             "as_of": figures.as_of.isoformat(),
+            "currency": self.context["currency"],
             "window_months": figures.window_months,
             "no_rate": figures.no_rate,
         }

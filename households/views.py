@@ -34,6 +34,18 @@ def _page(request, *, household_form=None, invite_form=None, status=200):
     return render(request, "households/household.html", context, status=status)
 
 
+def _changed(request, change, said):
+    """Make ``change()``; tell ``said(its result)``, or why the household refused it;
+    back to the household page either way."""
+    try:
+        result = change()
+    except services.HouseholdError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, said(result))
+    return redirect("households:household")
+
+
 @login_required
 @require_GET
 def household(request):
@@ -46,13 +58,11 @@ def household_create(request):
     form = HouseholdForm(request.POST)
     if not form.is_valid():
         return _page(request, household_form=form, status=400)
-    try:
-        household = services.household_create(user=request.user, name=form.cleaned_data["name"])
-    except services.HouseholdError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Household “{household.name}” created: invite its members.")
-    return redirect("households:household")
+    return _changed(
+        request,
+        lambda: services.household_create(user=request.user, name=form.cleaned_data["name"]),
+        lambda household: f"Household “{household.name}” created: invite its members.",
+    )
 
 
 @login_required
@@ -62,13 +72,11 @@ def invite(request):
     if not form.is_valid():
         return _page(request, invite_form=form, status=400)
     email = form.cleaned_data["email"]
-    try:
-        services.invitation_create(by=request.user, email=email)
-    except services.HouseholdError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Invitation sent to {email}.")
-    return redirect("households:household")
+    return _changed(
+        request,
+        lambda: services.invitation_create(by=request.user, email=email),
+        lambda _: f"Invitation sent to {email}.",
+    )
 
 
 def _own_household_object(request, model, pk: int):
@@ -82,51 +90,43 @@ def _own_household_object(request, model, pk: int):
 @require_POST
 def invitation_cancel(request, pk: int):
     invitation = _own_household_object(request, Invitation, pk)
-    try:
-        services.invitation_cancel(by=request.user, invitation=invitation)
-    except services.HouseholdError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
-    return redirect("households:household")
+    return _changed(
+        request,
+        lambda: services.invitation_cancel(by=request.user, invitation=invitation),
+        lambda _: f"The invitation of {invitation.email} was withdrawn.",
+    )
 
 
 @login_required
 @require_POST
 def member_remove(request, pk: int):
     membership = _own_household_object(request, Membership.objects.select_related("user"), pk)
-    try:
-        services.member_remove(by=request.user, membership=membership)
-    except services.HouseholdError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{membership.user.email} is no longer a member.")
-    return redirect("households:household")
+    return _changed(
+        request,
+        lambda: services.member_remove(by=request.user, membership=membership),
+        lambda _: f"{membership.user.email} is no longer a member.",
+    )
 
 
 @login_required
 @require_POST
 def creator_hand_over(request, pk: int):
     membership = _own_household_object(request, Membership.objects.select_related("user"), pk)
-    try:
-        services.creator_hand_over(by=request.user, membership=membership)
-    except services.HouseholdError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{membership.user.email} now manages the household.")
-    return redirect("households:household")
+    return _changed(
+        request,
+        lambda: services.creator_hand_over(by=request.user, membership=membership),
+        lambda _: f"{membership.user.email} now manages the household.",
+    )
 
 
 @login_required
 @require_POST
 def leave(request):
-    try:
-        household = services.member_leave(user=request.user)
-    except services.HouseholdError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"You left “{household.name}”: it sees nothing of yours now.")
-    return redirect("households:household")
+    return _changed(
+        request,
+        lambda: services.member_leave(user=request.user),
+        lambda household: f"You left “{household.name}”: it sees nothing of yours now.",
+    )
 
 
 # --- Answering an invitation ------------------------------------------------------------

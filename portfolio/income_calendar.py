@@ -98,43 +98,38 @@ def income_calendar(
     }
     try:
         figures = schedule.month_totals(streams, entries, first, last, to_base=convert)
-        return _calendar(
-            owner, portfolio, household, today, streams, entries, names, figures, convert, currency
-        )
+        months = [
+            CalendarMonth(
+                month,
+                [_line(payment, names, convert) for payment in payments],
+                figure.passive,
+                figure.spending,
+            )
+            for (month, payments), figure in zip(
+                passive_payments(streams, entries, first, CALENDAR_MONTHS), figures, strict=True
+            )
+        ]
     except MissingRate as missing:
         return IncomeCalendar(
             months=[], next_ratio=None, currency=currency, no_rate=missing.no_rate.message
         )
-
-
-def _calendar(
-    owner, portfolio, household, today, streams, entries, names, figures, convert, currency
-):
-    first = month_start(today)
-    months = []
-    for (month, payments), figure in zip(
-        passive_payments(streams, entries, first, CALENDAR_MONTHS), figures, strict=True
-    ):
-        lines = []
-        for payment in payments:
-            stream, holding = names.get(
-                payment.stream_id, (categories.LABEL_OF[payment.category], "")
-            )
-            lines.append(
-                CalendarLine(
-                    payment.date,
-                    stream,
-                    holding,
-                    convert(payment.amount, payment.currency, payment.date),
-                    payment.recorded,
-                    payment.stream_id,
-                    payment.category,
-                )
-            )
-        months.append(CalendarMonth(month, lines, figure.passive, figure.spending))
     trend = own_trend(owner, portfolio=portfolio, household=household, today=today)
     return IncomeCalendar(
         months=months,
         next_ratio=None if trend is None else next_round_ratio(trend.trend, first),
         currency=currency,
+    )
+
+
+def _line(payment, names: dict, convert) -> CalendarLine:
+    """A payment with its stream's and holding's names, in the calendar's currency."""
+    stream, holding = names.get(payment.stream_id, (categories.LABEL_OF[payment.category], ""))
+    return CalendarLine(
+        payment.date,
+        stream,
+        holding,
+        convert(payment.amount, payment.currency, payment.date),
+        payment.recorded,
+        payment.stream_id,
+        payment.category,
     )

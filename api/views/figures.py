@@ -88,7 +88,7 @@ def figures(request):
         else request.user.currency
     )
     figures = selectors.figures_at(portfolios=portfolios, as_of=as_of, currency=currency)
-    return Response(FiguresSerializer(figures).data | {"currency": currency})
+    return Response(FiguresSerializer(figures, context={"currency": currency}).data)
 
 
 @extend_schema(
