@@ -52,10 +52,13 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         JSON = "json", "Export document"
         ENTRIES_CSV = "entries_csv", "CSV file of entries"
+        STATEMENT = "statement", "Bank or broker statement"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Waiting for its turn"
         READING = "reading", "Reading the file"
+        # A statement in CSV from a bank without a saved profile: which column is what.
+        MAPPING = "mapping", "Waiting for its columns"
         READY = "ready", "Ready to import"
         WRITING = "writing", "Importing"
         DONE = "done", "Imported"
@@ -80,6 +83,10 @@ class ImportJob(models.Model):
     # CSV: the hash of the file's rows (EntryImport.file_hash), known once read.
     file_hash = models.CharField(max_length=64, blank=True)
     allow_duplicate = models.BooleanField(default=False)
+    # Statements in CSV: the profile their columns are read with, once known.
+    profile = models.ForeignKey(
+        "ImportProfile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # JSON: the counts imported. CSV: the preview's counts, totals and dates.
     summary = models.JSONField(default=dict, blank=True)
     problems = models.JSONField(default=list, blank=True)
@@ -98,7 +105,7 @@ class ImportJob(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(kind="json", portfolio__isnull=True)
-                | models.Q(kind="entries_csv", portfolio__isnull=False),
+                | models.Q(kind__in=["entries_csv", "statement"], portfolio__isnull=False),
                 name="importjob_portfolio_of_csv",
             ),
         ]
@@ -115,13 +122,132 @@ class ImportJob(models.Model):
         return self.state in (self.State.DONE, self.State.FAILED)
 
 
+class ImportProfile(models.Model):
+    """How one bank's CSV statements read: which column is what, saved at the first file.
+
+    Recognised next time by the file's header row (``signature``, a hash of the
+    normalised header, see ``dataport.statement_csv.layout_signature``), so next
+    month's file from the same bank needs no mapping. ``mapping`` is a
+    ``CsvMapping.to_dict()``.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_profiles"
+    )
+    name = models.CharField(max_length=100)
+    signature = models.CharField(max_length=64)
+    header = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            # The lookup at every CSV statement: this owner's profile of this header.
+            models.UniqueConstraint(fields=["owner", "signature"], name="importprofile_header"),
+            models.UniqueConstraint(fields=["owner", "name"], name="importprofile_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportRule(models.Model):
+    """A description (and optionally a direction and amount range) filed as a category, or ignored.
+
+    Rules belong to a portfolio, as its streams do, and apply to every statement
+    imported into it, in ``position`` order: the first rule that matches a row
+    decides it. ``pattern`` is normalised text (``dataport.statement_rules``) that
+    the row's normalised description must contain.
+    """
+
+    class Direction(models.TextChoices):
+        ANY = "any", "Money in or out"
+        IN = "in", "Money in"
+        OUT = "out", "Money out"
+
+    class Action(models.TextChoices):
+        FILE = "file", "File as a category"
+        IGNORE = "ignore", "Ignore (a transfer between my own accounts)"
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="import_rules")
+    position = models.PositiveIntegerField(default=0)
+    pattern = models.CharField(max_length=200)
+    direction = models.CharField(max_length=3, choices=Direction, default=Direction.ANY)
+    # Bounds on the amount's size, whatever its sign; either may be left open.
+    amount_min = models.DecimalField(**MONEY, null=True, blank=True)
+    amount_max = models.DecimalField(**MONEY, null=True, blank=True)
+    action = models.CharField(max_length=6, choices=Action, default=Action.FILE)
+    category = models.CharField(max_length=20, choices=categories.CATEGORY_CHOICES, blank=True)
+    # A deleted stream leaves the rule filing the category alone.
+    stream = models.ForeignKey(
+        Stream, on_delete=models.SET_NULL, null=True, blank=True, related_name="import_rules"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action="ignore", category="", stream__isnull=True)
+                | (models.Q(action="file") & ~models.Q(category="")),
+                name="importrule_action_category",
+            ),
+            models.CheckConstraint(condition=~models.Q(pattern=""), name="importrule_pattern"),
+            models.CheckConstraint(
+                condition=models.Q(amount_min__isnull=True)
+                | models.Q(amount_max__isnull=True)
+                | models.Q(amount_min__lte=models.F("amount_max")),
+                name="importrule_amount_range",
+            ),
+        ]
+        indexes = [
+            # Every statement import: the portfolio's rules in order.
+            models.Index(fields=["portfolio", "position"], name="importrule_portfolio_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.pattern}” → {self.get_category_display() or 'ignore'}"
+
+
+class ImportedTransaction(models.Model):
+    """A statement row once imported (or ignored) into a portfolio: the next statement skips it.
+
+    ``key`` is a hash of the bank's transaction id where the file has one (OFX
+    FITID), else of the date, amount, normalised description and the row's
+    occurrence among identical ones that day (``dataport.statement_rules.row_key``).
+    """
+
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, related_name="imported_transactions"
+    )
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # "Was this row imported before?" at staging and again at the write.
+            models.UniqueConstraint(fields=["portfolio", "key"], name="importedtransaction_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]} in {self.portfolio_id}"
+
+
 class StagedEntry(models.Model):
-    """One data row of an uploaded CSV file, read once, waiting for the confirmation.
+    """One data row of an uploaded CSV file or statement, read once, waiting for the confirmation.
 
     The preview pages, their counts and the confirmation all read these rows with
     SQL, never the file again. ``cells`` are the date, amount, category and stream
     as written (shown for rows with a problem); the other fields are the values
     read from them. ``problem`` is empty for a good row.
+
+    A statement's row also has its ``description`` and its ``normalized`` form (what
+    rules match and the preview groups by), the amount as the bank signs it
+    (``bank_amount``: money in > 0; ``amount`` is the entry's, signed by its
+    category once decided), its duplicate ``key``, and how it was decided: by a
+    ``rule``, ``ignored``, or a ``duplicate`` of a row imported before.
     """
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="staged_entries")
@@ -138,6 +264,13 @@ class StagedEntry(models.Model):
     currency = models.CharField(max_length=3, blank=True)
     cells = models.JSONField(default=list)
     problem = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    normalized = models.TextField(blank=True)
+    bank_amount = models.DecimalField(**MONEY, null=True)
+    key = models.CharField(max_length=64, blank=True)
+    duplicate = models.BooleanField(default=False)
+    ignored = models.BooleanField(default=False)
+    rule = models.ForeignKey(ImportRule, on_delete=models.SET_NULL, null=True, related_name="+")
 
     class Meta:
         constraints = [
@@ -149,6 +282,8 @@ class StagedEntry(models.Model):
             models.Index(
                 fields=["job", "line"], condition=~models.Q(problem=""), name="stagedentry_problems"
             ),
+            # A statement's preview: the groups still to decide, by normalised description.
+            models.Index(fields=["job", "normalized"], name="stagedentry_groups"),
         ]
 
     def __str__(self) -> str:
