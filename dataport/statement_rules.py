@@ -50,7 +50,8 @@ def normalize_description(text: str) -> str:
     folded = text.casefold()
     if not folded.isascii():  # most descriptions are ASCII: skip the decomposition
         decomposed = unicodedata.normalize("NFKD", folded)
-        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+        plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+        folded = plain.casefold()  # a decomposed letter may be a capital ("ᴬ" gives "A")
     return " ".join(word for word in _WORD.findall(folded) if word not in _MONTHS)
 
 
