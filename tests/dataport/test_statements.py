@@ -324,6 +324,33 @@ class TestJobPages:
         assert bytes(job.data) == b""  # the file is not kept
 
 
+UNDECIDABLE_QIF = (
+    "!Type:Bank\nD03/02/2025\nT-12.50\nPBoulangerie\n^\nD04/01/2025\nT-8.00\nPKiosk\n^\n"
+)
+
+
+class TestQifDates:
+    def test_dates_that_read_both_ways_can_be_read_the_other_way(self, client_owner, portfolio):
+        job = upload(client_owner, portfolio, UNDECIDABLE_QIF, name="card.qif")
+        assert job.state == ImportJob.State.READY
+        html = client_owner.get(job_url(portfolio, job)).content.decode()
+        assert "Every date in this file reads both ways" in html
+        assert set(job.staged_entries.values_list("date", flat=True)) == {
+            dt.date(2025, 3, 2),
+            dt.date(2025, 4, 1),
+        }  # month first, QIF's original order
+        response = client_owner.post(job_url(portfolio, job, "dates"))
+        assert response.status_code == 302
+        import_jobs.statement_stage(job.pk)
+        job.refresh_from_db()
+        assert job.state == ImportJob.State.READY
+        assert set(job.staged_entries.values_list("date", flat=True)) == {
+            dt.date(2025, 2, 3),
+            dt.date(2025, 1, 4),
+        }
+        assert "Read them month first" in client_owner.get(job_url(portfolio, job)).content.decode()
+
+
 class TestAllOrNothing:
     def test_a_row_with_a_bad_amount_blocks_the_import(self, client_owner, portfolio):
         text = JANUARY.replace("-42,10", "-42,1x")
