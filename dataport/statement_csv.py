@@ -232,10 +232,12 @@ def csv_layout(data: bytes) -> CsvLayout:
     date_formats = {}
     for column in range(len(header)):
         values = [row[column] for row in scanned if row[column]]
-        # A closing line ("Kontostand am 31.01.2025") under the dates is not a date:
-        # a column is one of dates when nearly all its cells read as dates.
-        dates = [value for value in values if date_formats_for([value])]
-        if dates and len(dates) >= 0.8 * len(values) and (formats := date_formats_for(dates)):
+        # A closing line ("Kontostand am 31.01.2025") under the dates is not a date,
+        # nor is a slip such as 31.02.2025: a column is one of dates when nearly all
+        # its cells are written as dates, and its formats are those reading them all.
+        shaped = [value for value in values if _date_shaped(value)]
+        dates = [value for value in shaped if date_formats_for([value])]
+        if dates and len(shaped) >= 0.8 * len(values) and (formats := date_formats_for(dates)):
             date_formats[column] = tuple(formats)
     guess = _guess(header, scanned, date_formats, delimiter)
     ambiguous = False
@@ -514,6 +516,11 @@ def _read_date(text: str, date_format: str) -> date | str:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         return f"the year must be between {FIRST_YEAR} and {LAST_YEAR}"
     return value
+
+
+def _date_shaped(value: str) -> bool:
+    """Whether ``value`` is written as a date of a format, whether or not it is one."""
+    return any(_date_pattern(key).fullmatch(value.strip()) for key in DATE_FORMATS)
 
 
 def date_formats_for(values: Iterable[str]) -> list[str]:
@@ -883,8 +890,9 @@ def _guess(
         return [row[column] for row in rows if row[column]]
 
     def amounts(column: int) -> bool:
+        # Nearly all: a slip in one cell (12,3x) does not hide the column.
         cells = values(column)
-        return bool(cells) and all(_amount_like(cell) for cell in cells)
+        return bool(cells) and sum(map(_amount_like, cells)) >= 0.8 * len(cells)
 
     date_column = best("date", lambda c: c in date_formats)
     if date_column is None:
@@ -928,6 +936,17 @@ def _guess(
     description = []
     while (column := best("description", lambda c: not _marks(values(c)))) is not None:
         description.append(column)
+    if not description:
+        # No column is named as a description (or none is named at all): the text ones.
+        description = [
+            c
+            for c in range(len(names))
+            if c not in used
+            and c not in date_formats
+            and values(c)
+            and not amounts(c)
+            and not _marks(values(c))
+        ]
     if sign is not None and amount is not None:
         seen = {v.casefold() for v in values(sign)}
         marks = tuple(m for m in _DEBIT_MARKS if m.casefold() in seen) or _DEBIT_MARKS
