@@ -45,7 +45,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import islice
 
 from dataport.statement_lines import (
@@ -87,6 +87,8 @@ SAMPLE_ROWS = 10
 # Rows read to tell which date formats fit a column: a day above 12 usually comes
 # within the first days of a month, and this many rows cost a few milliseconds.
 DATE_SCAN_ROWS = 1000
+# Rows the guess reads to tell amounts, marks and codes in a column.
+GUESS_ROWS = 200
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_NAMES = (
@@ -105,8 +107,8 @@ _MONTH_NAMES = (
 )
 _TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?: ?[AaPp][Mm])?)?"
 
-_DEBIT_MARKS = ("D", "DR", "DB", "Debit", "S", "Soll", "-", "Lastschrift", "Debe", "Cargo")
-_CREDIT_MARKS = ("C", "CR", "Credit", "H", "Haben", "+", "Gutschrift", "Haber", "Abono")
+_DEBIT_MARKS = ("D", "DR", "DB", "Debit", "S", "Soll", "-", "Lastschrift", "Debe", "Cargo", "Af")
+_CREDIT_MARKS = ("C", "CR", "Credit", "H", "Haben", "+", "Gutschrift", "Haber", "Abono", "Bij")
 _MARKS = frozenset(m.casefold() for m in _DEBIT_MARKS + _CREDIT_MARKS)
 
 _CURRENCY = r"(?:US\$|C\$|A\$|NZ\$|R\$|HK\$|[€$£¥₹₽₩₺₪₫฿₴₦₱]|[A-Za-z]{3}|kr|zł|Kč|Fr\.)"
@@ -743,6 +745,7 @@ _ROLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "cr dr",
             "soll haben",
             "s h",
+            "af bij",
             "sign",
             "vorzeichen",
         ),
@@ -797,11 +800,12 @@ _ROLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "kwota",
             "value",
         ),
-        ("balance", "saldo", "kontostand", "solde", "original"),
+        ("balance", "saldo", "kontostand", "solde", "original", "foreign", "fee", "fees"),
     ),
+    # A foreign or original currency column names the currency of another amount.
     "currency": (
         ("currency", "wahrung", "waehrung", "devise", "moneda", "ccy", "currency code"),
-        (),
+        ("foreign", "original", "fremdwahrung"),
     ),
     "bank_id": (
         (
@@ -886,9 +890,11 @@ def _guess(
         used.add(column)
         return column
 
+    @cache
     def values(column: int) -> list[str]:
-        return [row[column] for row in rows if row[column]]
+        return [row[column] for row in rows[:GUESS_ROWS] if row[column]]
 
+    @cache
     def amounts(column: int) -> bool:
         # Nearly all: a slip in one cell (12,3x) does not hide the column.
         cells = values(column)

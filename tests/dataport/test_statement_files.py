@@ -494,6 +494,57 @@ def test_us_csv_with_signed_amounts_and_thousands_commas():
     ]
 
 
+# Other banks' shapes, inline: (file, the lines as (date, amount, description)).
+OTHER_BANKS = {
+    "french debit and credit columns": (
+        (
+            "Date opération;Date valeur;Libellé;Débit;Crédit\n"
+            "03/01/2025;03/01/2025;CB CARREFOUR;-45,20;\n"
+            "15/01/2025;15/01/2025;VIR SALAIRE;;2 150,00\n"
+        ).encode(),
+        [("2025-01-03", "-45.20", "CB CARREFOUR"), ("2025-01-15", "2150.00", "VIR SALAIRE")],
+    ),
+    "spanish, with a balance column": (
+        (
+            "Fecha;Concepto;Importe;Saldo\n02/01/2025;Mercadona;-23,45;1.200,00\n"
+            "25/01/2025;Nómina;1.850,00;3.050,00\n"
+        ).encode(),
+        [("2025-01-02", "-23.45", "Mercadona"), ("2025-01-25", "1850.00", "Nómina")],
+    ),
+    "dutch af/bij mark": (
+        b'"Datum","Naam / Omschrijving","Rekening","Af Bij","Bedrag (EUR)","Mededelingen"\n'
+        b'"20250103","Albert Heijn 1234","NL01INGB0001234567","Af","23,45","Pas 001"\n'
+        b'"20250125","Werkgever BV","NL01INGB0001234567","Bij","2.450,00","Salaris"\n',
+        [("2025-01-03", "-23.45", "Albert Heijn 1234"), ("2025-01-25", "2450.00", "Werkgever BV")],
+    ),
+    "app bank with times and a fee": (
+        b"Type,Product,Started Date,Completed Date,Description,Amount,Fee,Currency,State\n"
+        b"CARD_PAYMENT,Current,2025-01-03 10:22:01,2025-01-04 09:00:00,Lidl,-12.30,0.00,EUR,DONE\n"
+        b"TOPUP,Current,2025-01-15 08:00:00,2025-01-15 08:00:01,Top-up,500.00,0.00,EUR,DONE\n",
+        [("2025-01-03", "-12.30", "Lidl"), ("2025-01-15", "500.00", "Top-up")],
+    ),
+    "app bank with a foreign amount beside": (
+        b'"Date","Payee","Transaction type","Payment reference","Amount (EUR)",'
+        b'"Amount (Foreign Currency)","Type Foreign Currency"\n'
+        b'"2025-01-03","Shop NYC","MasterCard Payment","","-45.00","-48.60","USD"\n'
+        b'"2025-01-20","ACME GmbH","Income","Gehalt","2500.00","",""\n',
+        [("2025-01-03", "-45.00", "Shop NYC"), ("2025-01-20", "2500.00", "ACME GmbH · Gehalt")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", OTHER_BANKS)
+def test_other_banks_columns_are_guessed(name):
+    raw, expected = OTHER_BANKS[name]
+    lines = csv_lines(raw)
+    assert [(line.date, line.amount, line.description, line.errors) for line in lines] == [
+        (date.fromisoformat(day), Decimal(amount), description, ())
+        for day, amount, description in expected
+    ]
+    # The app bank's EUR column is the row's currency; a foreign amount's is not.
+    assert {line.currency for line in lines} == ({"EUR"} if "fee" in name else {""})
+
+
 def test_a_mapping_survives_a_json_round_trip():
     mapping = csv_layout(data("utf16-tab.csv")).guess
     import json
