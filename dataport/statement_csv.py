@@ -360,25 +360,34 @@ def _binary() -> StatementFileError:
 
 
 def _delimiter(text: str) -> str:
-    """The delimiter that splits the most lines of the file's start into the same
-    number (above one) of cells; ties go to the one with more cells."""
+    """The delimiter that splits the lines of the file's start into the widest table:
+    the most cells, times the lines that have them (``_table_width``)."""
     head = text[:65536]
-    best, best_score = ",", (0, 0)
+    best, best_score = ",", 0
     for candidate in (";", ",", "\t", "|"):
-        rows = islice(csv.reader(io.StringIO(head), delimiter=candidate), 60)
-        widths = Counter(len(row) for row in rows if any(cell.strip() for cell in row))
-        widths.pop(1, None)
-        if not widths:
-            continue
-        width, count = max(widths.items(), key=lambda item: (item[1], item[0]))
-        if (count, width) > best_score:
-            best, best_score = candidate, (count, width)
-    if best_score == (0, 0):
+        rows = list(islice(csv.reader(io.StringIO(head), delimiter=candidate), 60))
+        width, count = _table_width(rows)
+        if count * (width - 1) > best_score:
+            best, best_score = candidate, count * (width - 1)
+    if best_score == 0:
         raise StatementFileError(
             "No line of the file has two cells or more: it is not a table of columns "
             "(a CSV file separates them with commas, semicolons or tabs)."
         )
     return best
+
+
+def _table_width(rows: Iterable[list[str]]) -> tuple[int, int]:
+    """(cells, lines) of the table among ``rows``: the widest width that two lines or
+    more share, and at least a third as many as the commonest width (so a preamble of
+    four two-cell lines above a header and two rows does not make the table)."""
+    widths = Counter(len(row) for row in rows if sum(1 for cell in row if cell.strip()) >= 2)
+    if not widths:
+        return 1, 0
+    commonest = max(widths.values())
+    shared = [w for w, n in widths.items() if n >= max(2, commonest / 3)] or list(widths)
+    width = max(shared)
+    return width, widths[width]
 
 
 def _check_quotes(text: str, delimiter: str) -> None:
@@ -425,12 +434,11 @@ def _header(text: str, delimiter: str) -> tuple[int, tuple[str, ...], int]:
     none of them a date or an amount. Without one, a file whose rows start with
     data has "Column 1"… as its header and line 0."""
     rows = list(islice(_rows(text, delimiter), 60))
-    widths = Counter(len(row) for _, row in rows if sum(1 for c in row if c.strip()) >= 2)
-    if not widths:
+    width, count = _table_width(row for _, row in rows)
+    if count == 0:
         raise StatementFileError(
             "No line of the file has two cells or more: it is not a table of columns."
         )
-    width = max(widths.items(), key=lambda item: (item[1], item[0]))[0]
     first_data = None
     for line, row in rows:
         cells = [cell.strip() for cell in row]

@@ -376,6 +376,14 @@ def test_german_giro_csv_windows_1252_with_a_preamble():
     assert list(read_mapped_csv(raw, layout, layout.guess)) == DE_JAN
 
 
+def test_a_preamble_longer_than_the_table_is_still_a_preamble():
+    # Four two-cell lines above a header and two rows: the table is the six-cell one.
+    raw = b"\r\n".join(data("de-giro-2025-01.csv").split(b"\r\n")[:8])
+    layout = csv_layout(raw)
+    assert (layout.delimiter, layout.header_line) == (";", 6)
+    assert list(read_mapped_csv(raw, layout, layout.guess)) == DE_JAN[:2]
+
+
 def test_the_same_banks_next_file_has_the_same_signature_and_overlaps():
     january, february = (
         csv_layout(data("de-giro-2025-01.csv")),
