@@ -260,8 +260,13 @@ def csv_layout(data: bytes) -> CsvLayout:
 
 
 def read_mapped_csv(data: bytes, layout: CsvLayout, mapping: CsvMapping) -> Iterator[StatementLine]:
-    """One line per data row of the file, read as ``mapping`` says; blank rows and
-    rows with neither a date nor an amount (a closing balance) are skipped."""
+    """One line per data row of the file, read as ``mapping`` says; blank rows, rows
+    with neither a date nor an amount (a closing balance) and the header repeated
+    (on each printed page, by some banks) are skipped.
+
+    The file and the mapping are checked when this is called (``StatementFileError``);
+    the rows are then read one at a time as the result is iterated.
+    """
     check_size(data)
     width = len(layout.header)
     for column in mapping.columns():
@@ -272,10 +277,15 @@ def read_mapped_csv(data: bytes, layout: CsvLayout, mapping: CsvMapping) -> Iter
             )
     text = _decoded(data, layout.encoding)
     check_count(text.count("\n") + 1, "lines")
-    names = layout.header
+    return _mapped_rows(text, layout, mapping)
+
+
+def _mapped_rows(text: str, layout: CsvLayout, mapping: CsvMapping) -> Iterator[StatementLine]:
+    width, names = len(layout.header), layout.header
     for line, row in _data_rows(text, layout.delimiter, layout.header_line):
-        cells = _padded(row, width)
-        statement_line = _read_row(line, cells, names, mapping)
+        if layout.header_line and layout_signature(row) == layout.signature:
+            continue
+        statement_line = _read_row(line, _padded(row, width), names, mapping)
         if statement_line is not None:
             yield statement_line
 

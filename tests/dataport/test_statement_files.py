@@ -790,7 +790,7 @@ def test_a_mapping_naming_a_column_the_file_lacks_is_refused():
     layout = csv_layout(raw)
     mapping = CsvMapping.from_dict({**layout.guess.to_dict(), "bank_id_column": 9})
     with pytest.raises(StatementFileError, match="column 10"):
-        list(read_mapped_csv(raw, layout, mapping))
+        read_mapped_csv(raw, layout, mapping)
 
 
 def test_a_headerless_file_gets_numbered_columns():
@@ -809,3 +809,13 @@ def test_reading_is_a_stream():
     rows = read_mapped_csv(raw, layout, layout.guess)
     assert iter(rows) is rows
     assert next(rows).line == 2
+
+
+def test_a_header_repeated_on_a_later_page_is_skipped():
+    raw = data("us-signed.csv")
+    header, *rows = raw.split(b"\n")
+    paged = b"\n".join([header, *rows[:3], header, *rows[3:]])
+    layout = csv_layout(paged)
+    lines = list(read_mapped_csv(paged, layout, layout.guess))
+    assert [line.line for line in lines] == [2, 3, 4, 6, 7, 8]
+    assert [line.errors for line in lines] == [()] * 6
