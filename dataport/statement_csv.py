@@ -111,7 +111,8 @@ _DEBIT_MARKS = ("D", "DR", "DB", "Debit", "S", "Soll", "-", "Lastschrift", "Debe
 _CREDIT_MARKS = ("C", "CR", "Credit", "H", "Haben", "+", "Gutschrift", "Haber", "Abono", "Bij")
 _MARKS = frozenset(m.casefold() for m in _DEBIT_MARKS + _CREDIT_MARKS)
 
-_CURRENCY = r"(?:US\$|C\$|A\$|NZ\$|R\$|HK\$|[€$£¥₹₽₩₺₪₫฿₴₦₱]|[A-Za-z]{3}|kr|zł|Kč|Fr\.)"
+# A currency beside an amount: a symbol, or an ISO code in capitals ("12,50 EUR").
+_CURRENCY = r"(?:US\$|C\$|A\$|NZ\$|R\$|HK\$|[€$£¥₹₽₩₺₪₫฿₴₦₱]|[A-Z]{3}|kr|zł|Kč|Fr\.)"
 _CURRENCY_START = re.compile(rf"^{_CURRENCY}\s*")
 _CURRENCY_END = re.compile(rf"\s*{_CURRENCY}$")
 _MINUS = "-\u2212"
@@ -471,15 +472,7 @@ def _header(text: str, delimiter: str) -> tuple[int, tuple[str, ...], int]:
 
 def _is_value(cell: str) -> bool:
     """Whether a cell reads as a date or an amount, so it is not a column's name."""
-    if date_formats_for([cell]):
-        return True
-    for separator in DECIMAL_SEPARATORS:
-        try:
-            parse_amount(cell, separator)
-        except ValueError:
-            continue
-        return True
-    return False
+    return bool(date_formats_for([cell])) or _amount_like(cell)
 
 
 # ---------------------------------------------------------------------------
@@ -527,15 +520,13 @@ def _read_date(text: str, date_format: str) -> date | str:
     day = int(parts["d"])
     if not 1 <= month <= 12:
         return f"there is no month {month}"
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        return f"there is no {day} {_MONTH_NAMES[month - 1]}" + (
-            f" in {year}" if month == 2 and day == 29 else ""
-        )
     if not FIRST_YEAR <= year <= LAST_YEAR:
         return f"the year must be between {FIRST_YEAR} and {LAST_YEAR}"
-    return value
+    try:
+        return date(year, month, day)
+    except ValueError:
+        leap = f" in {year}" if month == 2 and day == 29 else ""
+        return f"there is no {day} {_MONTH_NAMES[month - 1]}{leap}"
 
 
 def _date_shaped(value: str) -> bool:
