@@ -60,8 +60,9 @@ class StatementLine:
 class Statement:
     """A whole OFX or QIF file, read (CSV files are streamed by ``statement_csv``).
 
-    ``account`` is the account as the file names it, masked to its last four
-    characters; ``left_out`` says in sentences what the file holds that is not
+    ``account`` is the account as the file names it, for showing: an OFX account
+    number masked to its last four characters, a QIF account's name (several are
+    joined by ", "); ``left_out`` says in sentences what the file holds that is not
     income or spending (trades, transfers of securities). A QIF file says how its
     dates were read: ``date_order`` is "dmy" or "mdy", and ``date_order_certain``
     is False when no date in the file could tell (then the user should confirm).

@@ -107,9 +107,12 @@ def read_qif(data: bytes, *, day_first: bool | None = None) -> Statement:
                         describe(transaction.payee, transaction.memo),
                     )
                 lines.append(line)
+    # quiffen files transactions without an !Account block under a default account.
+    named = [name for name in qif.accounts if name != "Quiffen Default Account"]
     return Statement(
         format="qif",
         lines=lines,
+        account=", ".join(named),
         left_out=tuple(_left_out_sentences(left_out)),
         date_order=order,
         date_order_certain=certain,

@@ -223,6 +223,7 @@ QIF_CHECKING = [
 def test_qif_bank_account_with_us_dates():
     statement = read_qif(data("checking.qif"))
     assert statement.format == "qif"
+    assert statement.account == ""  # no !Account block names it
     assert statement.lines == QIF_CHECKING
     # 01/14/2025 cannot be day first.
     assert (statement.date_order, statement.date_order_certain) == ("mdy", True)
@@ -303,6 +304,7 @@ L[Checking]
 ^
 """
     statement = read_qif(raw)
+    assert statement.account == "Brokerage"
     assert statement.lines == [
         L(1, "2025-03-15", "18.40", "Dividend · Northwind Traders · Quarterly"),
         L(2, "2025-03-20", "25.00", "Dividend (reinvested) · Example Index Fund"),
