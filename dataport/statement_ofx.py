@@ -18,14 +18,18 @@ Dates are the calendar day the bank wrote, whatever time zone follows it (ofxtoo
 would move "20250131 22:00 [-8]" to 1 February in UTC). A row's ``currency`` is set
 when the transaction names a currency other than the statement's (``CURDEF``).
 
-A file that is not OFX, or is cut short or breaks the OFX specification where it
-matters, raises ``StatementFileError`` with a sentence for the user.
+ofxtools follows the specification strictly. What banks often leave out and the
+lines never read (a statement's closing balance, the sign-on's language) is added
+before it converts the file; a file that is not OFX, is cut short, or breaks the
+specification elsewhere (an unknown transaction type, an impossible date) raises
+``StatementFileError`` with a sentence for the user.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
+import xml.etree.ElementTree as ET
 from collections import Counter
 from decimal import Decimal
 
@@ -113,10 +117,11 @@ def read_ofx(data: bytes) -> Statement:
         try:
             tree.parse(io.BytesIO(data))
         except Exception as error:
-            raise StatementFileError(_unreadable(error)) from None
+            raise StatementFileError(_unreadable(error, data)) from None
         for element in tree.getroot().iter():
             if element.tag in _DATE_TAGS and element.text:
                 element.text = element.text.strip()[:8]
+        _fill_unread(tree.getroot())
         try:
             ofx = tree.convert()
             statements = list(ofx.statements)
@@ -165,6 +170,50 @@ def read_ofx(data: bytes) -> Statement:
         currency=currencies[0],
         left_out=tuple(_left_out_sentences(left_out)),
     )
+
+
+def _fill_unread(root: ET.Element) -> None:
+    """Add what ofxtools requires but the lines never read, where banks leave it out:
+    a statement's closing balance (LEDGERBAL, or its amount) and the sign-on's
+    LANGUAGE. ofxtools refuses such a file; its author suggests mending it first."""
+    for sonrs in root.iter("SONRS"):
+        if sonrs.find("LANGUAGE") is None:
+            _insert_after(sonrs, ("DTSERVER", "STATUS"), _leaf("LANGUAGE", "ENG"))
+    for statement in (*root.iter("STMTRS"), *root.iter("CCSTMTRS")):
+        ledgerbal = statement.find("LEDGERBAL")
+        if ledgerbal is None:
+            ledgerbal = ET.Element("LEDGERBAL")
+            after = ("BANKTRANLIST", "BANKACCTFROM", "CCACCTFROM", "CURDEF")
+            _insert_after(statement, after, ledgerbal)
+        balamt, dtasof = ledgerbal.find("BALAMT"), ledgerbal.find("DTASOF")
+        if balamt is None:
+            balamt = _leaf("BALAMT", "")
+            ledgerbal.insert(0, balamt)
+        if dtasof is None:
+            dtasof = _leaf("DTASOF", "")
+            ledgerbal.insert(1, dtasof)
+        if not (balamt.text or "").strip():
+            balamt.text = "0"
+        if not (dtasof.text or "").strip():
+            dtasof.text = statement.findtext("BANKTRANLIST/DTEND") or "19700101"
+
+
+def _leaf(tag: str, text: str) -> ET.Element:
+    element = ET.Element(tag)
+    element.text = text
+    return element
+
+
+def _insert_after(parent: ET.Element, tags: tuple[str, ...], element: ET.Element) -> None:
+    """Insert ``element`` after the first child named one of ``tags`` (in that order of
+    preference), else first: ofxtools checks the order of an aggregate's elements."""
+    children = list(parent)
+    for tag in tags:
+        for index, child in enumerate(children):
+            if child.tag == tag:
+                parent.insert(index + 1, element)
+                return
+    parent.insert(0, element)
 
 
 def _bank_line(stmttrn, position: int, own_currency: str, curdef: str) -> StatementLine:
@@ -263,9 +312,15 @@ def _were(n: int) -> str:
     return "was" if n == 1 else "were"
 
 
-def _unreadable(error: Exception) -> str:
+def _unreadable(error: Exception, data: bytes) -> str:
     """The words for a file ofxtools could not parse at all."""
     name = type(error).__name__
+    if name == "OFXHeaderError" and b"OFXHEADER" in data[:2048].upper():
+        return (
+            "The OFX file's header is incomplete or not as OFX writes it (nine lines from "
+            "OFXHEADER:100 to NEWFILEUID, in capitals). Download the statement again from "
+            "your bank."
+        )
     if name == "OFXHeaderError":
         return (
             "The file does not start with an OFX header (OFXHEADER:100 … or <?OFX …?>). "

@@ -200,6 +200,27 @@ def test_an_ofx_file_breaking_the_specification_is_refused_with_words():
     assert "Traceback" not in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("left_out", "replaced_by"),
+    [
+        (b"<LEDGERBAL>\r\n<BALAMT>2754.74\r\n<DTASOF>20250131\r\n</LEDGERBAL>\r\n", b""),
+        (b"<BALAMT>2754.74\r\n<DTASOF>20250131\r\n</LEDGERBAL>", b"<BALAMT>\r\n</LEDGERBAL>"),
+        (b"<LANGUAGE>ENG\r\n", b""),
+    ],
+)
+def test_what_banks_leave_out_and_the_lines_do_not_need_is_not_required(left_out, replaced_by):
+    raw = data("ofx102-checking.ofx")
+    assert left_out in raw
+    statement = read_ofx(raw.replace(left_out, replaced_by))
+    assert statement.lines == read_ofx(raw).lines
+
+
+def test_an_ofx_header_missing_a_line_is_named():
+    raw = data("ofx102-checking.ofx").replace(b"NEWFILEUID:NONE\r\n", b"")
+    with pytest.raises(StatementFileError, match="header is incomplete"):
+        read_ofx(raw)
+
+
 def test_a_file_that_is_not_ofx_is_refused():
     with pytest.raises(StatementFileError, match="does not start with an OFX header"):
         read_ofx(b"Date;Amount\n01.01.2025;12,50\n</OFX>")
