@@ -283,8 +283,10 @@ def read_mapped_csv(data: bytes, layout: CsvLayout, mapping: CsvMapping) -> Iter
 
 def _mapped_rows(text: str, layout: CsvLayout, mapping: CsvMapping) -> Iterator[StatementLine]:
     width, names = len(layout.header), layout.header
+    first = layout.header[0].casefold() if layout.header_line else None
     for line, row in _data_rows(text, layout.delimiter, layout.header_line):
-        if layout.header_line and layout_signature(row) == layout.signature:
+        repeated = row[0].strip().casefold() == first
+        if repeated and layout_signature(row) == layout.signature:
             continue
         statement_line = _read_row(line, _padded(row, width), names, mapping)
         if statement_line is not None:
@@ -567,6 +569,16 @@ def parse_amount(text: str, decimal_separator: str = ".") -> Decimal:
     text says what is wrong (``numbers.NotANumber`` for the number itself)."""
     rest = text.strip()
     negative = False
+    if rest[:1].isdigit() and rest[-1:].isdigit():
+        # The usual cell, nothing around the number: straight to the grammar.
+        separators = {char for char in rest if char in _THOUSANDS and char != decimal_separator}
+        if len(separators) <= 1:
+            return numbers.parse_decimal(
+                rest,
+                decimal_separator=decimal_separator,
+                thousands_separator=separators.pop() if separators else None,
+                plus_sign=False,
+            )
     if rest.startswith("(") and rest.endswith(")"):
         negative, rest = True, rest[1:-1].strip()
     signs = 0

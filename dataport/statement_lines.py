@@ -134,12 +134,14 @@ def check_count(count: int, what: str = "transactions") -> None:
 def describe(*parts: str | None) -> str:
     """The parts that say something, joined by " · ", whitespace collapsed, a part
     not repeated, and cut to ``DESCRIPTION_MAX`` characters."""
-    seen: list[str] = []
+    kept: list[str] = []
+    folded: set[str] = set()
     for part in parts:
-        text = _SPACES.sub(" ", part or "").strip()
-        if text and text.casefold() not in (s.casefold() for s in seen):
-            seen.append(text)
-    joined = JOINER.join(seen)
+        text = _SPACES.sub(" ", part).strip() if part else ""
+        if text and text.casefold() not in folded:
+            kept.append(text)
+            folded.add(text.casefold())
+    joined = JOINER.join(kept)
     if len(joined) > DESCRIPTION_MAX:
         joined = joined[: DESCRIPTION_MAX - 1] + "…"
     return joined
@@ -150,6 +152,10 @@ def amount_problem(amount: Decimal, cell: str) -> str | None:
     cents), as a sentence naming ``cell``; None if it can."""
     if amount.copy_abs() >= MONEY_LIMIT:
         return f"Amount {cell} is too large: amounts are below {MONEY_LIMIT:,}."
+    # Written with cents or fewer places, it has no more (the usual case, at once).
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -MONEY_PLACES:
+        return None
     if numbers.places(amount) > MONEY_PLACES:
         return f"Amount {cell} has more than {MONEY_PLACES} decimal places (cents)."
     return None
