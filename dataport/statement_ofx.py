@@ -103,6 +103,9 @@ _TRANSFERS = frozenset({"TRANSFER", "JRNLFUND", "JRNLSEC"})
 def read_ofx(data: bytes) -> Statement:
     """The lines of an OFX or QFX file; ``StatementFileError`` if it cannot be read."""
     check_size(data)
+    head = data[:4096].upper()
+    if b"OFXHEADER" not in head and b"<OFX" not in head:
+        raise StatementFileError(_NOT_OFX)
     # ofxtools closes what an SGML file leaves open, so a file cut short after a
     # transaction would read as a shorter statement: its last tag must be there.
     if b"</OFX>" not in data[-4096:].upper():
@@ -312,6 +315,12 @@ def _were(n: int) -> str:
     return "was" if n == 1 else "were"
 
 
+_NOT_OFX = (
+    "The file does not start with an OFX header (OFXHEADER:100 … or <?OFX …?>). "
+    "Download the statement again from your bank as OFX, QFX or Quicken Web Connect."
+)
+
+
 def _unreadable(error: Exception, data: bytes) -> str:
     """The words for a file ofxtools could not parse at all."""
     name = type(error).__name__
@@ -322,10 +331,7 @@ def _unreadable(error: Exception, data: bytes) -> str:
             "your bank."
         )
     if name == "OFXHeaderError":
-        return (
-            "The file does not start with an OFX header (OFXHEADER:100 … or <?OFX …?>). "
-            "Download the statement again from your bank as OFX, QFX or Quicken Web Connect."
-        )
+        return _NOT_OFX
     if isinstance(error, UnicodeDecodeError):
         return (
             "The OFX file has characters its header's encoding does not allow. "

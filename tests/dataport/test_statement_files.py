@@ -223,7 +223,7 @@ def test_an_ofx_header_missing_a_line_is_named():
 
 def test_a_file_that_is_not_ofx_is_refused():
     with pytest.raises(StatementFileError, match="does not start with an OFX header"):
-        read_ofx(b"Date;Amount\n01.01.2025;12,50\n</OFX>")
+        read_ofx(b"Date;Amount\n01.01.2025;12,50\n")
 
 
 # ---------------------------------------------------------------------------
