@@ -42,7 +42,8 @@ class StatementLine:
     """One money movement of a statement.
 
     ``line`` is the physical line of a CSV file (1-based) or the position of the
-    transaction in an OFX or QIF file (1-based). ``date`` and ``amount`` are None
+    transaction among all of an OFX or QIF file's (1-based; the left-out trades are
+    counted too, so the positions of the lines may skip a number). ``date`` and ``amount`` are None
     when unreadable, and ``errors`` then says why, naming the cell. ``currency`` is
     an ISO code when the file gives the row a currency of its own, else "".
     """

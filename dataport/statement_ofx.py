@@ -144,6 +144,7 @@ def read_ofx(data: bytes) -> Statement:
     left_out: Counter[str] = Counter()
     accounts: list[str] = []
     currencies: list[str] = []
+    position = 0  # of a transaction among all of the file's, left-out ones too
     for statement in statements:
         account = getattr(statement.account, "acctid", "") or ""
         if account and masked(account) not in accounts:
@@ -154,18 +155,20 @@ def read_ofx(data: bytes) -> Statement:
         own = currency if currencies[0] != currency else ""
         if type(statement).__name__ == "INVSTMTRS":
             transactions = statement.invtranlist or []
-            check_count(len(lines) + len(transactions))
+            check_count(position + len(transactions))
             for transaction in transactions:
-                line = _investment_line(transaction, len(lines) + 1, securities, own, currency)
+                position += 1
+                line = _investment_line(transaction, position, securities, own, currency)
                 if isinstance(line, str):
                     left_out[line] += 1
                 else:
                     lines.append(line)
         else:
             transactions = statement.banktranlist or []
-            check_count(len(lines) + len(transactions))
+            check_count(position + len(transactions))
             for transaction in transactions:
-                lines.append(_bank_line(transaction, len(lines) + 1, own, currency))
+                position += 1
+                lines.append(_bank_line(transaction, position, own, currency))
     return Statement(
         format="ofx",
         lines=lines,

@@ -90,18 +90,20 @@ def read_qif(data: bytes, *, day_first: bool | None = None) -> Statement:
 
     lines: list[StatementLine] = []
     left_out: Counter[str] = Counter()
+    position = 0  # of a transaction among all of the file's, left-out ones too
     for account in qif.accounts.values():
         for transactions in account.transactions.values():
-            check_count(len(lines) + len(transactions))
+            check_count(position + len(transactions))
             for transaction in transactions:
+                position += 1
                 if isinstance(transaction, Investment):
-                    line = _investment_line(transaction, len(lines) + 1)
+                    line = _investment_line(transaction, position)
                     if isinstance(line, str):
                         left_out[line] += 1
                         continue
                 else:
                     line = _line(
-                        len(lines) + 1,
+                        position,
                         transaction.date,
                         transaction.amount,
                         describe(transaction.payee, transaction.memo),

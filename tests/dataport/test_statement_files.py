@@ -122,22 +122,23 @@ def test_ofx_2_investment_statement_keeps_income_and_cash_and_counts_trades():
     assert statement.currency == "USD"
     assert statement.lines == [
         L(1, "2025-01-06", "2000.00", "ACH DEPOSIT · From checking", "INV-0001"),
+        # Transaction 2 is the buy, left out.
         L(
-            2,
+            3,
             "2025-02-14",
             "18.40",
             "Dividend · Northwind Traders Inc. · Quarterly dividend",
             "INV-0003",
         ),
-        L(3, "2025-02-28", "52.13", "Dividend · Example Total Market Index Fund", "INV-0004"),
+        L(4, "2025-02-28", "52.13", "Dividend · Example Total Market Index Fund", "INV-0004"),
         L(
-            4,
+            5,
             "2025-03-17",
             "27.75",
             "Dividend · Fabrikam Holdings plc · Ordinary dividend",
             "INV-0005",
         ),
-        L(5, "2025-03-31", "3.21", "Interest · Interest on cash balance", "INV-0006"),
+        L(6, "2025-03-31", "3.21", "Interest · Interest on cash balance", "INV-0006"),
     ]
     assert statement.left_out == (
         "2 trades (buy/sell) are not income or spending and were left out.",
@@ -328,8 +329,8 @@ L[Checking]
     assert statement.account == "Brokerage"
     assert statement.lines == [
         L(1, "2025-03-15", "18.40", "Dividend · Northwind Traders · Quarterly"),
-        L(2, "2025-03-20", "25.00", "Dividend (reinvested) · Example Index Fund"),
-        L(3, "2025-03-31", "3.21", "Interest"),
+        L(3, "2025-03-20", "25.00", "Dividend (reinvested) · Example Index Fund"),
+        L(4, "2025-03-31", "3.21", "Interest"),
     ]
     assert statement.left_out == (
         "1 trade (buy/sell) is not income or spending and was left out.",
