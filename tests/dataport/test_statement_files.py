@@ -606,6 +606,22 @@ def test_date_formats_that_read_every_value_preferred_first():
     assert all(date_formats_for([date(2025, 1, 31).strftime(key)]) for key in DATE_FORMATS)
 
 
+@given(
+    day=st.dates(min_value=date(1969, 1, 1), max_value=date(2068, 12, 31)),
+    key=st.sampled_from(list(DATE_FORMATS)),
+)
+def test_any_date_written_in_a_format_reads_back(day, key):
+    # Two-digit years read as strptime does: 69-99 the 1900s, 00-68 the 2000s.
+    text = day.strftime(key)
+    assert key in date_formats_for([text])
+    raw = f'Date;Description;Amount\n"{text}";Shop;-1,00\n'.encode()
+    layout = csv_layout(raw)
+    mapping = CsvMapping(date_column=0, date_format=key, amount_mode="signed", amount_column=2)
+    mapping = CsvMapping.from_dict({**mapping.to_dict(), "decimal_separator": ","})
+    [line] = read_mapped_csv(raw, layout, mapping)
+    assert (line.date, line.errors) == (day, ())
+
+
 def test_dates_all_up_to_twelve_both_ways_are_ambiguous():
     raw = (
         b"Date,Description,Amount\n01/02/2025,Cafe,-3.50\n"
