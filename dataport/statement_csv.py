@@ -210,6 +210,38 @@ class CsvLayout:
     date_formats: dict[int, tuple[str, ...]] = field(default_factory=dict)
     ambiguous_dates: bool = False
 
+    def to_dict(self) -> dict:
+        """The layout as JSON-ready data, to keep between the upload and the mapping
+        step instead of looking at the file again."""
+        return {
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "header_line": self.header_line,
+            "header": list(self.header),
+            "sample": [list(row) for row in self.sample],
+            "signature": self.signature,
+            "guess": self.guess.to_dict() if self.guess is not None else None,
+            # JSON keys are text: the column indexes are written as such.
+            "date_formats": {str(c): list(keys) for c, keys in self.date_formats.items()},
+            "ambiguous_dates": self.ambiguous_dates,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CsvLayout:
+        """The layout ``to_dict`` wrote."""
+        guess = data.get("guess")
+        return cls(
+            encoding=data["encoding"],
+            delimiter=data["delimiter"],
+            header_line=data["header_line"],
+            header=tuple(data["header"]),
+            sample=[tuple(row) for row in data["sample"]],
+            signature=data["signature"],
+            guess=CsvMapping.from_dict(guess) if guess is not None else None,
+            date_formats={int(c): tuple(keys) for c, keys in data["date_formats"].items()},
+            ambiguous_dates=data["ambiguous_dates"],
+        )
+
 
 # ---------------------------------------------------------------------------
 # The file

@@ -7,6 +7,7 @@ real exports) is read and compared with its lines written out here.
 from __future__ import annotations
 
 import codecs
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from dataport.statement_csv import (
     DATE_FORMATS,
+    CsvLayout,
     CsvMapping,
     csv_layout,
     date_formats_for,
@@ -577,12 +579,12 @@ def test_other_banks_columns_are_guessed(name):
     assert {line.currency for line in lines} == ({"EUR"} if "fee" in name else {""})
 
 
-def test_a_mapping_survives_a_json_round_trip():
-    mapping = csv_layout(data("utf16-tab.csv")).guess
-    import json
-
-    stored = json.loads(json.dumps(mapping.to_dict()))
-    assert CsvMapping.from_dict(stored) == mapping
+def test_a_mapping_and_a_layout_survive_a_json_round_trip():
+    layout = csv_layout(data("utf16-tab.csv"))
+    stored = json.loads(json.dumps(layout.guess.to_dict()))
+    assert CsvMapping.from_dict(stored) == layout.guess
+    stored = json.loads(json.dumps(layout.to_dict()))
+    assert CsvLayout.from_dict(stored) == layout
 
 
 def test_the_signature_ignores_case_spaces_quotes_and_the_byte_order_mark():
