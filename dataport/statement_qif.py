@@ -12,9 +12,10 @@ QIF dates have no fixed order: Quicken in the US writes month first (``1/31'25``
 elsewhere day first (``31/01/2025``). Unless the caller says (``day_first``), the
 order is settled from the file: a first part above 12 means day first, a second
 part above 12 month first; if no date tells, month first (the QIF original), and
-``Statement.date_order_certain`` is False so the user can be asked. Amounts may be
-written with a decimal point (``1,234.56``) or, in files from day-first countries,
-a decimal comma (``1.234,56``).
+``Statement.date_order_certain`` is False so the user can be asked. A date that
+is no date in that order is the error of its line; the other lines are read.
+Amounts may be written with a decimal point (``1,234.56``) or, in files from
+day-first countries, a decimal comma (``1.234,56``).
 
 The text is UTF-8 (with or without a byte-order mark), else Windows-1252.
 """
@@ -27,6 +28,7 @@ from decimal import Decimal
 
 from quiffen import Qif
 from quiffen.core.investment import Investment
+from quiffen.utils import parse_date as quiffen_date
 
 from dataport.statement_lines import (
     Statement,
@@ -65,6 +67,8 @@ _INCOME_ACTIONS = {
     "reinvmd": "Capital gains distribution (mid-term, reinvested)",
     "reinvsh": "Capital gains distribution (short-term, reinvested)",
 }
+# Stand-in years for dates quiffen cannot read (see _set_aside_bad_dates).
+_STAND_IN_FIRST, _STAND_IN_YEARS = 1000, 800
 _TRADE_ACTIONS = frozenset({"buy", "buyx", "sell", "sellx", "shtsell", "cvrshrt"})
 _TRANSFER_ACTIONS = frozenset({"shrsin", "shrsout", "xin", "xout", "contribx", "withdrwx"})
 
@@ -83,6 +87,7 @@ def read_qif(data: bytes, *, day_first: bool | None = None) -> Statement:
     else:
         order, certain = ("dmy" if day_first else "mdy"), True
     text = _point_decimals(text)
+    text, bad_dates = _set_aside_bad_dates(text, order)
     try:
         qif = Qif.parse_string(text, day_first=order == "dmy")
     except Exception as error:
@@ -97,14 +102,14 @@ def read_qif(data: bytes, *, day_first: bool | None = None) -> Statement:
             for transaction in transactions:
                 position += 1
                 if isinstance(transaction, Investment):
-                    line = _investment_line(transaction, position)
+                    line = _investment_line(transaction, position, bad_dates, order)
                     if isinstance(line, str):
                         left_out[line] += 1
                         continue
                 else:
                     line = _line(
                         position,
-                        transaction.date,
+                        _date(transaction.date, position, bad_dates, order),
                         transaction.amount,
                         describe(transaction.payee, transaction.memo),
                     )
@@ -183,13 +188,15 @@ def _point_decimals(text: str) -> str:
     )
 
 
-def _investment_line(investment: Investment, position: int) -> StatementLine | str:
+def _investment_line(
+    investment: Investment, position: int, bad_dates: dict[int, str], order: str
+) -> StatementLine | str:
     action = (investment.action or "").strip().lower()
     if action in _INCOME_ACTIONS:
-        amount = investment.amount if investment.amount is not None else None
+        amount = investment.amount
         return _line(
             position,
-            investment.date,
+            _date(investment.date, position, bad_dates, order),
             amount.copy_abs() if amount is not None else None,
             describe(_INCOME_ACTIONS[action], investment.security, investment.memo),
         )
@@ -200,9 +207,50 @@ def _investment_line(investment: Investment, position: int) -> StatementLine | s
     return "other"
 
 
+def _set_aside_bad_dates(text: str, order: str) -> tuple[str, dict[int, str]]:
+    """The text with each date quiffen cannot read replaced by a stand-in (1 January
+    of a year before 1900, one year per bad date), and the bad dates by those years:
+    quiffen refuses a whole file for one bad date, where the user should see that
+    row's problem among the others."""
+    day_first = order == "dmy"
+    bad: dict[int, str] = {}
+    section = ""
+    lines = text.split("\n")
+    for index, raw in enumerate(lines):
+        line = raw.strip()
+        if line.lower().startswith("!type:"):
+            section = line[6:].replace(" ", "").lower()
+        elif line.lower().startswith("!account"):
+            section = "account"
+        elif line.startswith("D") and section in _TRANSACTION_TYPES:
+            try:
+                quiffen_date(line[1:].strip(), day_first)
+            except (ValueError, OverflowError):
+                if len(bad) >= _STAND_IN_YEARS:
+                    break  # so many that the file is not one to read row by row
+                year = _STAND_IN_FIRST + len(bad)
+                bad[year] = line[1:].strip()
+                lines[index] = f"D01/01/{year}"
+    return "\n".join(lines), bad
+
+
+def _date(when, position: int, bad_dates: dict[int, str], order: str):
+    """The transaction's date, or the words for the bad date it stands in for."""
+    if when is not None and when.year in bad_dates:
+        written = "day first (31/01/2025)" if order == "dmy" else "month first (01/31/2025)"
+        return (
+            f"Bad date “{bad_dates[when.year]}” in transaction {position}: "
+            f"it is not a date when read {written}."
+        )
+    return when
+
+
 def _line(position: int, when, amount: Decimal | None, description: str) -> StatementLine:
-    day = when.date() if when is not None else None
     errors = []
+    if isinstance(when, str):
+        errors.append(when)
+        when = None
+    day = when.date() if when is not None else None
     if day is not None and (problem := date_problem(day, f"“{day.isoformat()}”")):
         errors.append(problem)
     if amount is None:

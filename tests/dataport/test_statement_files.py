@@ -340,9 +340,23 @@ L[Checking]
     )
 
 
-def test_qif_with_an_impossible_date_is_refused_naming_it():
-    with pytest.raises(StatementFileError, match="31/02/2025"):
-        read_qif(b"!Type:Bank\nD31/02/2025\nT-1.00\nPShop\n^\n")
+def test_a_qif_date_that_is_no_date_is_a_row_error_and_the_others_are_read():
+    raw = b"!Type:Bank\nD31/02/2025\nT-1.00\nPShop\n^\nD15/02/2025\nT-2.00\nPCafe\n^\n"
+    statement = read_qif(raw)
+    assert statement.date_order == "dmy"
+    assert statement.lines == [
+        L(
+            1,
+            None,
+            "-1.00",
+            "Shop",
+            errors=[
+                "Bad date “31/02/2025” in transaction 1: "
+                "it is not a date when read day first (31/01/2025)."
+            ],
+        ),
+        L(2, "2025-02-15", "-2.00", "Cafe"),
+    ]
 
 
 def test_qif_without_a_header_is_refused():
