@@ -67,6 +67,8 @@ _INCOME_ACTIONS = {
     "reinvmd": "Capital gains distribution (mid-term, reinvested)",
     "reinvsh": "Capital gains distribution (short-term, reinvested)",
 }
+_DEFAULT_ACCOUNT = "Quiffen Default Account"
+_AMOUNT = re.compile(r"[-+]?[0-9][0-9,.' ]*")
 # Stand-in years for dates quiffen cannot read (see _set_aside_bad_dates).
 _STAND_IN_FIRST, _STAND_IN_YEARS = 1000, 800
 _TRADE_ACTIONS = frozenset({"buy", "buyx", "sell", "sellx", "shtsell", "cvrshrt"})
@@ -87,7 +89,11 @@ def read_qif(data: bytes, *, day_first: bool | None = None) -> Statement:
     else:
         order, certain = ("dmy" if day_first else "mdy"), True
     text = _point_decimals(text)
+    _check_transactions(text)
     text, bad_dates = _set_aside_bad_dates(text, order)
+    if "!type:invst" in text.lower() and "!account" not in text.lower():
+        # quiffen needs an account for investments; a file of one account may name none.
+        text = f"!Account\nN{_DEFAULT_ACCOUNT}\nTInvst\n^\n{text}"
     try:
         qif = Qif.parse_string(text, day_first=order == "dmy")
     except Exception as error:
@@ -114,8 +120,8 @@ def read_qif(data: bytes, *, day_first: bool | None = None) -> Statement:
                         describe(transaction.payee, transaction.memo),
                     )
                 lines.append(line)
-    # quiffen files transactions without an !Account block under a default account.
-    named = [name for name in qif.accounts if name != "Quiffen Default Account"]
+    # quiffen files transactions without an !Account block under this default account.
+    named = [name for name in qif.accounts if name != _DEFAULT_ACCOUNT]
     return Statement(
         format="qif",
         lines=lines,
@@ -205,6 +211,40 @@ def _investment_line(
     if action in _TRANSFER_ACTIONS:
         return "transfers"
     return "other"
+
+
+def _check_transactions(text: str) -> None:
+    """Refuse, naming its line, a transaction without a date or with an amount that is
+    no number: quiffen's own errors for those do not say where or what."""
+    section, start, has_date, amount = "", 0, False, None
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if line.lower().startswith("!type:"):
+            section = line[6:].replace(" ", "").lower()
+        elif line.lower().startswith("!"):
+            section = "account" if line.lower().startswith("!account") else section
+        elif section in _TRANSACTION_TYPES and line.startswith("^"):
+            if start and not has_date:
+                raise StatementFileError(
+                    f"The transaction on line {start} of the QIF file has no date (a D line). "
+                    "Export the account again from your bank or finance program."
+                )
+            if start and section != "invst" and amount is None:
+                raise StatementFileError(
+                    f"The transaction on line {start} of the QIF file has no amount "
+                    "(a T line). Export the account again from your bank or finance program."
+                )
+            start, has_date, amount = 0, False, None
+        elif section in _TRANSACTION_TYPES and line:
+            start = start or number
+            has_date |= line.startswith("D")
+            if line[0] in "TU" and amount is None:
+                amount = line[1:].strip()
+                if not _AMOUNT.fullmatch(amount):
+                    raise StatementFileError(
+                        f"The amount “{amount}” on line {number} of the QIF file is not a "
+                        "number. Export the account again from your bank or finance program."
+                    )
 
 
 def _set_aside_bad_dates(text: str, order: str) -> tuple[str, dict[int, str]]:

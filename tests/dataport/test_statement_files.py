@@ -359,6 +359,25 @@ def test_a_qif_date_that_is_no_date_is_a_row_error_and_the_others_are_read():
     ]
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"!Type:Bank\nD01/02/2025\nPShop\n^\n", "on line 2 of the QIF file has no amount"),
+        (b"!Type:Bank\nT-1.00\nPShop\n^\n", "on line 2 of the QIF file has no date"),
+        (b"!Type:Bank\nD01/02/2025\nTabc\n^\n", "The amount “abc” on line 3 of the QIF file"),
+    ],
+)
+def test_a_qif_transaction_without_a_date_or_amount_is_named(raw, message):
+    with pytest.raises(StatementFileError, match=message):
+        read_qif(raw)
+
+
+def test_a_qif_investment_account_without_an_account_block_is_read():
+    statement = read_qif(b"!Type:Invst\nD01/02/2025\nNDiv\nYFund\nT12.00\n^\n")
+    assert statement.account == ""
+    assert statement.lines == [L(1, "2025-01-02", "12.00", "Dividend · Fund")]
+
+
 def test_qif_without_a_header_is_refused():
     with pytest.raises(StatementFileError, match="QIF header"):
         read_qif(b"D01/02/2025\nT-1.00\n^\n")
