@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 
 from quiffen import Qif
@@ -68,6 +69,7 @@ _INCOME_ACTIONS = {
     "reinvsh": "Capital gains distribution (short-term, reinvested)",
 }
 _DEFAULT_ACCOUNT = "Quiffen Default Account"
+_PLAIN_DATE = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
 _AMOUNT = re.compile(r"[-+]?[0-9][0-9,.' ]*")
 # Stand-in years for dates quiffen cannot read (see _set_aside_bad_dates).
 _STAND_IN_FIRST, _STAND_IN_YEARS = 1000, 800
@@ -263,15 +265,33 @@ def _set_aside_bad_dates(text: str, order: str) -> tuple[str, dict[int, str]]:
         elif line.lower().startswith("!account"):
             section = "account"
         elif line.startswith("D") and section in _TRANSACTION_TYPES:
+            value = line[1:].strip()
+            if _plain_date(value, day_first):
+                continue
             try:
-                quiffen_date(line[1:].strip(), day_first)
+                quiffen_date(value, day_first)
             except (ValueError, OverflowError):
                 if len(bad) >= _STAND_IN_YEARS:
                     break  # so many that the file is not one to read row by row
                 year = _STAND_IN_FIRST + len(bad)
-                bad[year] = line[1:].strip()
+                bad[year] = value
                 lines[index] = f"D01/01/{year}"
     return "\n".join(lines), bad
+
+
+def _plain_date(value: str, day_first: bool) -> bool:
+    """Whether ``value`` is plainly a date (01/31/2025, 31.01.2025), checked without
+    dateutil, which takes most of the time of reading a large file."""
+    match = _PLAIN_DATE.fullmatch(value)
+    if match is None:
+        return False
+    first, second, year = map(int, match.groups())
+    day, month = (first, second) if day_first else (second, first)
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _date(when, position: int, bad_dates: dict[int, str], order: str):
