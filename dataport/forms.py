@@ -7,6 +7,7 @@ from django import forms
 from accounts.validators import currency_choices
 from dataport import entries_csv, json_reader, statement_csv, statement_reading
 from dataport.models import ImportProfile
+from dataport.statement_lines import StatementFileError
 from portfolio import categories, limits
 from portfolio.models import Stream
 
@@ -235,7 +236,11 @@ class StatementMappingForm(forms.Form):
     def _check_sample(self) -> None:
         """The first rows must read with this mapping: a wrong column or date format
         shows here, on the form, not as an import of nonsense."""
-        lines = statement_reading.sample_lines(self.layout, self.mapping)
+        try:
+            lines = statement_reading.sample_lines(self.layout, self.mapping)
+        except StatementFileError as error:  # a column the file lacks
+            self.add_error(None, str(error))
+            return
         if not lines:
             return
         for field, unread in (

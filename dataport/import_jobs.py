@@ -346,7 +346,7 @@ def statement_stage(job_id: int, *, retrying: bool = False) -> None:
         statement, layout, profile = statement_reading.statement_read(
             data, job.file_name, owner=job.owner, profile=job.profile, day_first=day_first
         )
-        layout_summary = {"layout": statement_reading.layout_dump(layout)} if layout else {}
+        layout_summary = {"layout": layout.to_dict()} if layout else {}
         if statement is None:
             ImportJob.objects.filter(pk=job.pk, state=State.READING).update(
                 state=State.MAPPING, summary=layout_summary, updated_at=timezone.now()

@@ -3,14 +3,13 @@
 OFX, QFX and QIF files say what their fields are. A CSV file does not: its layout
 (``dataport.statement_csv.csv_layout``) is matched by its header against the
 owner's saved ``ImportProfile``s, and a file from a bank without one waits for
-the mapping step. The layout is kept on the job as JSON (``layout_dump``), so the
-mapping page shows the file's first rows without reading the file again.
+the mapping step. The layout is kept on the job as JSON (``CsvLayout.to_dict``), so
+the mapping page shows the file's first rows without reading the file again.
 """
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
 import io
 
@@ -27,25 +26,6 @@ def signature_hash(layout: CsvLayout) -> str:
 def profile_for(owner, layout: CsvLayout) -> ImportProfile | None:
     """The owner's profile for files with this header, if one was saved."""
     return ImportProfile.objects.filter(owner=owner, signature=signature_hash(layout)).first()
-
-
-def layout_dump(layout: CsvLayout) -> dict:
-    """The layout as JSON, for the job's summary."""
-    dumped = {field.name: getattr(layout, field.name) for field in dataclasses.fields(layout)}
-    dumped["guess"] = layout.guess.to_dict() if layout.guess else None
-    return dumped
-
-
-def layout_load(dumped: dict) -> CsvLayout:
-    values = dict(dumped)
-    values["header"] = tuple(values["header"])
-    values["sample"] = [tuple(row) for row in values["sample"]]
-    values["guess"] = CsvMapping.from_dict(values["guess"]) if values.get("guess") else None
-    if "date_formats" in values:  # JSON made its column numbers strings
-        values["date_formats"] = {
-            int(column): tuple(formats) for column, formats in values["date_formats"].items()
-        }
-    return CsvLayout(**values)
 
 
 def sample_lines(layout: CsvLayout, mapping: CsvMapping) -> list[StatementLine]:

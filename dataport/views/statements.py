@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dataport import import_jobs, statement_import, statement_reading
 from dataport.forms import GroupDecisionForm, StatementMappingForm, StatementUploadForm
 from dataport.models import ImportJob, ImportProfile, ImportRule
-from dataport.statement_csv import CsvMapping
+from dataport.statement_csv import CsvLayout, CsvMapping
 from dataport.statement_lines import StatementFileError
 from portfolio import categories
 from portfolio.access import get_portfolio
@@ -112,7 +112,7 @@ def statement_preview(request, pk: int, job_id: int):
     portfolio, job = _get_job(request, pk, job_id)
     context = {"portfolio": portfolio, "job": job, "tab": "entries"}
     if job.state == State.MAPPING:
-        layout = statement_reading.layout_load(job.summary["layout"])
+        layout = CsvLayout.from_dict(job.summary["layout"])
         form = StatementMappingForm(owner=request.user, layout=layout, profile=job.profile)
         form.initial = {**form.initial_mapping, "profile_name": _profile_name(job)}
         return render(request, "dataport/statement/mapping.html", context | _mapping(form))
@@ -209,7 +209,7 @@ def statement_map(request, pk: int, job_id: int):
     portfolio, job = _get_job(request, pk, job_id)
     if job.state not in (State.MAPPING, State.READY) or "layout" not in job.summary:
         return _back(portfolio, job)
-    layout = statement_reading.layout_load(job.summary["layout"])
+    layout = CsvLayout.from_dict(job.summary["layout"])
     form = StatementMappingForm(
         request.POST, owner=request.user, layout=layout, profile=job.profile
     )

@@ -16,6 +16,7 @@ import pytest
 
 from dataport import import_jobs, statement_import, statement_reading
 from dataport.models import ImportJob, ImportProfile, ImportRule
+from dataport.statement_csv import CsvLayout
 from portfolio.models import Entry
 
 FIXTURES = Path(__file__).parent / "statements"
@@ -46,7 +47,7 @@ def statement_import_run(portfolio, name: str) -> ImportJob:
     import_jobs.statement_stage(job.pk)
     job.refresh_from_db()
     if job.state == State.MAPPING:
-        layout = statement_reading.layout_load(job.summary["layout"])
+        layout = CsvLayout.from_dict(job.summary["layout"])
         profile = ImportProfile.objects.create(
             owner=portfolio.owner,
             name=name,
