@@ -43,7 +43,13 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from dataport import import_jobs, statement_csv, statement_import, statement_reading  # noqa: E402
+from dataport import (  # noqa: E402
+    import_jobs,
+    statement_csv,
+    statement_import,
+    statement_ofx,
+    statement_reading,
+)
 from dataport.models import ImportJob, ImportProfile, ImportRule, StagedEntry  # noqa: E402
 from dataport.statement_csv import CsvMapping  # noqa: E402
 from dataport.statement_rules import RulePattern, candidates, normalize_description  # noqa: E402
@@ -83,6 +89,35 @@ def statement(rows: int, shops: list[str]) -> bytes:
         purpose = f"KARTE {rng.randint(1000, 9999)} {shop} {day:%d.%m} REF{number}"
         lines.append(f"{day:%d.%m.%Y};{day:%d.%m.%Y};{shop};{purpose};{amount};EUR")
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def ofx_statement(rows: int, shops: list[str]) -> bytes:
+    """The same kind of month as an OFX 1.0.2 (SGML) bank statement."""
+    rng = random.Random(11)
+    start = date(2024, 1, 1)
+    transactions = []
+    for number in range(rows):
+        day = start + timedelta(days=number * 730 // rows)
+        cents = rng.randint(100, 50_000) * (1 if number % 40 == 0 else -1)
+        transactions.append(
+            f"<STMTTRN><TRNTYPE>{'CREDIT' if cents > 0 else 'DEBIT'}<DTPOSTED>{day:%Y%m%d}"
+            f"<TRNAMT>{cents / 100:.2f}<FITID>B{number:08d}<NAME>{rng.choice(shops)}"
+            f"<MEMO>KARTE {rng.randint(1000, 9999)} REF{number}</STMTTRN>"
+        )
+    head = (
+        "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\n"
+        "CHARSET:1252\nCOMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n"
+        "<OFX><SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS>"
+        "<DTSERVER>20260101<LANGUAGE>ENG</SONRS></SIGNONMSGSRSV1><BANKMSGSRSV1><STMTTRNRS>"
+        "<TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS><STMTRS><CURDEF>EUR<BANKACCTFROM>"
+        "<BANKID>12030000<ACCTID>20205100<ACCTTYPE>CHECKING</BANKACCTFROM>"
+        "<BANKTRANLIST><DTSTART>20240101<DTEND>20251231>"
+    )
+    tail = (
+        "</BANKTRANLIST><LEDGERBAL><BALAMT>0.00<DTASOF>20251231</LEDGERBAL></STMTRS>"
+        "</STMTTRNRS></BANKMSGSRSV1></OFX>"
+    )
+    return (head.replace("20251231>", "20251231") + "".join(transactions) + tail).encode()
 
 
 def make_rules(portfolio: Portfolio, shops: list[str], count: int) -> list[ImportRule]:
@@ -176,6 +211,15 @@ def run(user, data: bytes, shops: list[str], args) -> None:
     parse_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
 
+    # The same rows as an OFX file: the library builds the whole tree.
+    ofx = ofx_statement(args.rows, shops)
+    read = timed(f"parse OFX 1.0.2 ({len(ofx) / 1e6:.1f} MB)", steps, statement_ofx.read_ofx, ofx)
+    assert len(read.lines) == args.rows, len(read.lines)
+    tracemalloc.start()
+    statement_ofx.read_ofx(ofx)
+    ofx_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
     # The worker's step, through the product's code: read, stage, duplicates, rules.
     job = ImportJob.objects.create(
         owner=user, portfolio=portfolio, kind=ImportJob.Kind.STATEMENT, file_name="bench.csv"
@@ -263,7 +307,8 @@ def run(user, data: bytes, shops: list[str], args) -> None:
         print(f"{label:<{width}}  {seconds:7.3f}")
     print(f"\nEntries written: {written:,}; the same file again: {duplicates:,} duplicates")
     print(
-        f"Peak Python memory: parse {parse_peak / 1e6:.1f} MB, stage step {stage_peak / 1e6:.1f} MB"
+        f"Peak Python memory: parse CSV {parse_peak / 1e6:.1f} MB, parse OFX "
+        f"{ofx_peak / 1e6:.1f} MB, stage step (CSV) {stage_peak / 1e6:.1f} MB"
     )
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"Peak RSS of this process: {peak_rss:.0f} MB")
