@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dataport.views import data, entries_csv
+from dataport.views import data, entries_csv, profiles, rules
 
 app_name = "dataport"
 
@@ -33,5 +33,26 @@ urlpatterns = [
         "entries/import/template.csv",
         entries_csv.entry_import_template,
         name="entry_import_template",
+    ),
+    # Rules and import profiles
+    path("portfolios/<int:pk>/rules/", rules.rule_list, name="rules"),
+    path("portfolios/<int:pk>/rules/new/", rules.rule_new, name="rule_new"),
+    path("portfolios/<int:pk>/rules/<int:rule_id>/", rules.rule_edit, name="rule_edit"),
+    path(
+        "portfolios/<int:pk>/rules/<int:rule_id>/delete/",
+        rules.rule_delete,
+        name="rule_delete",
+    ),
+    path("portfolios/<int:pk>/rules/<int:rule_id>/move/", rules.rule_move, name="rule_move"),
+    path("accounts/import-profiles/", profiles.profile_list, name="profiles"),
+    path(
+        "accounts/import-profiles/<int:profile_id>/",
+        profiles.profile_edit,
+        name="profile_edit",
+    ),
+    path(
+        "accounts/import-profiles/<int:profile_id>/delete/",
+        profiles.profile_delete,
+        name="profile_delete",
     ),
 ]
