@@ -61,6 +61,7 @@ class RuleForm(forms.ModelForm):
         label="Category",
         choices=[("", "Same as the stream"), *categories.CATEGORY_OPTGROUPS],
         required=False,
+        help_text="Left empty, the stream's category. An ignored row has none.",
         error_messages={"invalid_choice": "Choose one of the categories in the list."},
     )
     # The statement preview the rule was made from: re-decided once the rule is saved.

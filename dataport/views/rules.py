@@ -74,6 +74,7 @@ def rule_new(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def rule_edit(request, pk: int, rule_id: int):
     rule = _get_rule(request, pk, rule_id, change=True)
+    pattern = rule.pattern  # the form changes the instance, even when it refuses the rest
     form = RuleForm(request.POST or None, instance=rule, portfolio=rule.portfolio)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -82,7 +83,13 @@ def rule_edit(request, pk: int, rule_id: int):
     return render(
         request,
         "dataport/rules/form.html",
-        {"portfolio": rule.portfolio, "tab": "entries", "form": form, "rule": rule},
+        {
+            "portfolio": rule.portfolio,
+            "tab": "entries",
+            "form": form,
+            "rule": rule,
+            "pattern": pattern,
+        },
     )
 
 

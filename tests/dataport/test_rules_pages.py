@@ -310,6 +310,15 @@ def test_edit_refuses_bad_input_and_changes_nothing(client_owner, portfolio):
     assert rule.pattern == "acme payroll"
 
 
+def test_edit_refusing_one_field_keeps_the_rules_name_in_the_title(client_owner, portfolio):
+    rule = ImportRuleFactory(portfolio=portfolio, pattern="acme payroll")
+    data = form_data(pattern="other words", amount_min="-1")
+    response = client_owner.post(rule_url("rule_edit", rule), data)
+    assert "Edit the rule for “acme payroll”" in response.content.decode()
+    rule.refresh_from_db()
+    assert (rule.pattern, rule.amount_min) == ("acme payroll", None)
+
+
 def test_edit_of_a_strangers_rule_is_404(client_owner, strangers_rule):
     url = rule_url("rule_edit", strangers_rule)
     assert client_owner.get(url).status_code == 404
