@@ -22,7 +22,7 @@ def import_outgoing(job: ImportJob, address: str) -> Outgoing:
         "what": _what(job),
         "job_url": absolute_url(reverse("dataport:import_job", args=[job.pk])),
     }
-    if job.kind == ImportJob.Kind.ENTRIES_CSV and job.state == ImportJob.State.DONE:
+    if job.portfolio_id is not None and job.state == ImportJob.State.DONE:
         context["entries_url"] = absolute_url(
             reverse("portfolio:entry_list", args=[job.portfolio_id])
         )
@@ -32,7 +32,7 @@ def import_outgoing(job: ImportJob, address: str) -> Outgoing:
 def _what(job: ImportJob) -> str:
     """The import in words: "your export document", "entries.csv into Personal"."""
     name = f"“{job.file_name}”" if job.file_name else "your file"
-    if job.kind == ImportJob.Kind.ENTRIES_CSV:
+    if job.portfolio_id is not None:
         return f"{name} into {job.portfolio.name}"
     return name
 

@@ -10,6 +10,11 @@ functions here:
 - ``entries_csv_stage``: read a CSV file of entries once into ``StagedEntry``
   rows (``dataport.staged_entries``), for the preview to page through.
 - ``entries_csv_write``: after the user's confirmation, write the staged rows.
+- ``statement_stage``: read a bank or broker statement into staged rows, mark
+  the rows imported before and apply the portfolio's rules
+  (``dataport.statement_import``); a CSV file from a bank without a saved
+  profile stops at ``mapping`` for the user to say which column is what.
+- ``statement_write``: after the confirmation, write the new rows as entries.
 
 Each step takes the job with a conditional UPDATE from the state it expects, so a
 task delivered twice does its work once; the task's own retry after a transient
@@ -31,8 +36,16 @@ import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from dataport import entries_csv, json_reader, json_writer, staged_entries
+from dataport import (
+    entries_csv,
+    json_reader,
+    json_writer,
+    staged_entries,
+    statement_import,
+    statement_reading,
+)
 from dataport.models import ImportJob
+from dataport.statement_lines import StatementFileError
 from portfolio.access import changeable_portfolios
 from portfolio.months import user_today
 
@@ -89,7 +102,15 @@ def job_start(*, owner, kind: str, data: bytes, file_name: str, portfolio=None) 
     return job
 
 
-_FIRST_TASK = {ImportJob.Kind.JSON: "import_json", ImportJob.Kind.ENTRIES_CSV: "stage_entries_csv"}
+_FIRST_TASK = {
+    ImportJob.Kind.JSON: "import_json",
+    ImportJob.Kind.ENTRIES_CSV: "stage_entries_csv",
+    ImportJob.Kind.STATEMENT: "stage_statement",
+}
+_WRITE_TASK = {
+    ImportJob.Kind.ENTRIES_CSV: "write_entries_csv",
+    ImportJob.Kind.STATEMENT: "write_statement",
+}
 
 
 def _store_upload(job_id: int, data: bytes) -> None:
@@ -109,8 +130,8 @@ def _store_upload(job_id: int, data: bytes) -> None:
         )
 
 
-def entries_csv_confirm(*, job: ImportJob, allow_duplicate: bool) -> bool:
-    """Move a staged CSV import to ``writing`` and queue the write; False if it was not ready.
+def job_confirm(*, job: ImportJob, allow_duplicate: bool = False) -> bool:
+    """Move a staged import to ``writing`` and queue the write; False if it was not ready.
 
     Raises ``ImportRunning`` if another import of the account runs.
     """
@@ -127,7 +148,35 @@ def entries_csv_confirm(*, job: ImportJob, allow_duplicate: bool) -> bool:
     except IntegrityError:
         raise ImportRunning from None
     if taken:
-        _enqueue_after_commit("write_entries_csv", job.pk)
+        _enqueue_after_commit(_WRITE_TASK[job.kind], job.pk)
+    return bool(taken)
+
+
+def statement_mapped(*, job: ImportJob, profile) -> bool:
+    """A statement's columns are mapped (``profile`` saved): stage it; False if it was
+    not waiting for them. Raises ``ImportRunning`` if another import of the account runs.
+    """
+    try:
+        with transaction.atomic():
+            taken = ImportJob.objects.filter(
+                pk=job.pk, state__in=(State.MAPPING, State.READY)
+            ).update(state=State.QUEUED, profile=profile, problems=[], updated_at=timezone.now())
+    except IntegrityError:
+        raise ImportRunning from None
+    if taken:
+        _enqueue_after_commit(_FIRST_TASK[job.kind], job.pk)
+    return bool(taken)
+
+
+def statement_remap(*, job: ImportJob) -> bool:
+    """Back from the preview to the mapping step ("these columns are wrong"); the staged
+    rows are dropped, the file and its layout kept."""
+    with transaction.atomic():
+        taken = ImportJob.objects.filter(pk=job.pk, state=State.READY).update(
+            state=State.MAPPING, updated_at=timezone.now()
+        )
+        if taken:
+            job.staged_entries.all().delete()
     return bool(taken)
 
 
@@ -279,6 +328,85 @@ def entries_csv_write(job_id: int) -> None:
         _fail(job, ["Your streams changed during the import. Nothing was imported."])
 
 
+def statement_stage(job_id: int, *, retrying: bool = False) -> None:
+    """Read a statement once into staged rows, mark the duplicates, apply the rules.
+
+    A CSV file from a bank without a profile stops at ``mapping``, its layout in the
+    summary; the upload stays on the job until the import ends, so the columns can be
+    mapped again from the preview.
+    """
+    expected = (State.QUEUED, State.READING) if retrying else (State.QUEUED,)
+    job = _take(job_id, expected, State.READING)
+    if job is None:
+        return
+    job.staged_entries.all().delete()  # what a failed try staged
+    data = bytes(job.data)
+    day_first = job.summary.get("day_first")
+    try:
+        statement, layout, profile = statement_reading.statement_read(
+            data, job.file_name, owner=job.owner, profile=job.profile, day_first=day_first
+        )
+        layout_summary = {"layout": statement_reading.layout_dump(layout)} if layout else {}
+        if statement is None:
+            ImportJob.objects.filter(pk=job.pk, state=State.READING).update(
+                state=State.MAPPING, summary=layout_summary, updated_at=timezone.now()
+            )
+            return
+        total = data.count(b"\n") if layout else len(statement.lines)
+        count = statement_import.stage(
+            job,
+            statement.lines,
+            account=statement.account,
+            currency=statement.currency,
+            on_progress=lambda done: progress(job.pk, done, max(total, done)),
+        )
+    except StatementFileError as error:
+        _fail(job, [str(error)])
+        return
+    if count == 0:
+        _fail(job, ["The file has no transactions."])
+        return
+    statement_import.duplicates_mark(job)
+    statement_import.rules_apply(job)
+    if profile is not None:
+        type(profile).objects.filter(pk=profile.pk).update(last_used_at=timezone.now())
+    summary = {
+        **layout_summary,
+        "format": statement.format,
+        "account": statement.account,
+        "currency": statement.currency,
+        "left_out": list(statement.left_out),
+        "date_order": getattr(statement, "date_order", ""),
+        "date_order_certain": getattr(statement, "date_order_certain", True),
+        "day_first": day_first,
+    }
+    ImportJob.objects.filter(pk=job.pk, state=State.READING).update(
+        state=State.READY,
+        profile=profile,
+        summary=summary,
+        updated_at=timezone.now(),
+    )
+
+
+def statement_write(job_id: int) -> None:
+    """Write the new rows of a confirmed statement, all or none; then done, or failed."""
+    job = ImportJob.objects.select_related("owner", "portfolio").filter(pk=job_id).first()
+    if job is None:
+        return
+    try:
+        with transaction.atomic():
+            if not _locked_in(job, State.WRITING):
+                return
+            if not changeable_portfolios(job.owner).filter(pk=job.portfolio_id).exists():
+                raise entries_csv.ImportRejected("You may no longer change this portfolio.")
+            counts = statement_import.statement_write(job)
+            _finish(job, {**job.summary, **counts})
+    except entries_csv.ImportRejected as rejected:
+        _fail(job, [f"{rejected} Nothing was imported."])
+    except IntegrityError:
+        _fail(job, ["Your streams changed during the import. Nothing was imported."])
+
+
 def duplicate_message(previous) -> str:
     return (
         f"You imported this file on {previous.created_at:%Y-%m-%d}. "
@@ -316,7 +444,9 @@ def abandoned_cleanup(now=None) -> int:
     running = ImportJob.objects.filter(
         state__in=ImportJob.RUNNING, updated_at__lt=now - STALE_RUNNING
     )
-    unconfirmed = ImportJob.objects.filter(state=State.READY, updated_at__lt=now - STALE_READY)
+    unconfirmed = ImportJob.objects.filter(
+        state__in=(State.MAPPING, State.READY), updated_at__lt=now - STALE_READY
+    )
     changed = 0
     for jobs, problem in (
         (running, "The import stopped before it finished, so nothing was imported."),

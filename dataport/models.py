@@ -245,8 +245,8 @@ class StagedEntry(models.Model):
 
     A statement's row also has its ``description`` and its ``normalized`` form (what
     rules match and the preview groups by), the amount as the bank signs it
-    (``bank_amount``: money in > 0; ``amount`` is the entry's, signed by its
-    category once decided), its duplicate ``key``, and how it was decided: by a
+    (``bank_amount``: money in > 0; ``amount`` stays empty, the write signs each
+    entry by its category), its duplicate ``key``, and how it was decided: by a
     ``rule``, ``ignored``, or a ``duplicate`` of a row imported before.
     """
 

@@ -1,8 +1,9 @@
 """What a statement row's description means: its normalised form, its duplicate key, its rule.
 
 Bank descriptions carry dates, card numbers and references that change every
-month ("CARD 4411 REWE SAGT DANKE 02.01"). ``normalize_description`` keeps only
-the words ("card rewe sagt danke"), so one month's rows group with the next
+month ("CARD 4411 REWE SAGT DANKE 02.01", "ACME SALARY JANUARY 2026").
+``normalize_description`` keeps only the words, without the names of months
+("card rewe sagt danke", "acme salary"), so one month's rows group with the next
 month's and one rule files them all. A rule's pattern is normalised the same way
 and matches a description that contains it as whole words.
 
@@ -27,14 +28,29 @@ from decimal import Decimal
 
 _NOT_WORD = re.compile(r"[^\w]+")
 _HAS_DIGIT = re.compile(r"\d")
+# Month names, as salary and rent lines carry them ("Gehalt Januar"), in the
+# languages of the banks' exports we see most; English abbreviations too.
+_MONTHS = frozenset(
+    " ".join(
+        (
+            "january february march april may june july august september october november",
+            "december jan feb mar apr jun jul aug sep sept oct nov dec",
+            "januar februar marz juni juli oktober dezember",
+            "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre",
+            "decembre enero febrero marzo abril mayo junio julio agosto septiembre octubre",
+            "noviembre diciembre gennaio febbraio aprile maggio giugno luglio settembre",
+            "ottobre dicembre januari februari maart mei augustus",
+        )
+    ).split()
+)
 
 
 def normalize_description(text: str) -> str:
-    """Lower case, accents and punctuation off, words with digits dropped, spaces collapsed."""
+    """Lower case, accents and punctuation off, words with digits and month names dropped."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(char for char in folded if not unicodedata.combining(char))
     words = (word for word in _NOT_WORD.sub(" ", plain).replace("_", " ").split())
-    return " ".join(word for word in words if not _HAS_DIGIT.search(word))
+    return " ".join(word for word in words if not _HAS_DIGIT.search(word) and word not in _MONTHS)
 
 
 @dataclass(frozen=True, slots=True)

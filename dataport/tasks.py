@@ -46,6 +46,30 @@ def write_entries_csv(self, job_id: int) -> None:
     import_jobs.entries_csv_write(job_id)
 
 
+@shared_task(
+    name="imports.stage_statement",
+    base=RetryingTask,
+    bind=True,
+    soft_time_limit=300,
+    time_limit=360,
+)
+def stage_statement(self, job_id: int) -> None:
+    """Read a bank or broker statement once into staged rows; apply the rules."""
+    import_jobs.statement_stage(job_id, retrying=self.request.retries > 0)
+
+
+@shared_task(
+    name="imports.write_statement",
+    base=RetryingTask,
+    bind=True,
+    soft_time_limit=300,
+    time_limit=360,
+)
+def write_statement(self, job_id: int) -> None:
+    """Write the new rows of a confirmed statement, all or none."""
+    import_jobs.statement_write(job_id)
+
+
 @shared_task(name="imports.send_email", base=EmailTask, bind=True)
 def send_import_email(self, job_id: int) -> int:
     """E-mail the outcome of a finished import (at most once: notifications' claim)."""

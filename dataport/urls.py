@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dataport.views import data, entries_csv, profiles, rules
+from dataport.views import data, entries_csv, profiles, rules, statements
 
 app_name = "dataport"
 
@@ -33,6 +33,28 @@ urlpatterns = [
         "entries/import/template.csv",
         entries_csv.entry_import_template,
         name="entry_import_template",
+    ),
+    # Bank and broker statements: upload, then one page per job (mapping, preview, outcome)
+    path(
+        "portfolios/<int:pk>/statements/import/",
+        statements.statement_upload,
+        name="statement_import",
+    ),
+    path(
+        "portfolios/<int:pk>/statements/<int:job_id>/",
+        statements.statement_preview,
+        name="statement_preview",
+    ),
+    *(
+        path(f"portfolios/<int:pk>/statements/<int:job_id>/{step}/", view, name=f"statement_{step}")
+        for step, view in (
+            ("map", statements.statement_map),
+            ("remap", statements.statement_remap),
+            ("dates", statements.statement_dates),
+            ("decide", statements.statement_decide),
+            ("undo", statements.statement_undo),
+            ("confirm", statements.statement_confirm),
+        )
     ),
     # Rules and import profiles
     path("portfolios/<int:pk>/rules/", rules.rule_list, name="rules"),

@@ -93,3 +93,6 @@ TREND_MAX_MONTHS = 36
 # A household invitation's link works for this many days: long enough for a partner
 # back from a week away, short enough that a forwarded or leaked link dies.
 INVITATION_DAYS = 7
+
+# A bank or broker statement (CSV, OFX, QFX, QIF): a few years of a busy account.
+STATEMENT_MAX_BYTES = 10 * 1024 * 1024

@@ -94,6 +94,8 @@ def import_job(request, job_id: int):
     job = _get_job(request, job_id)
     if job.kind == ImportJob.Kind.ENTRIES_CSV:
         return redirect("dataport:entry_import_preview", job.portfolio_id, job.pk)
+    if job.kind == ImportJob.Kind.STATEMENT:
+        return redirect("dataport:statement_preview", job.portfolio_id, job.pk)
     return render(request, "dataport/import_job.html", {"job": job})
 
 

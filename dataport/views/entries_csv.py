@@ -133,7 +133,7 @@ def entry_import_confirm(request, pk: int, job_id: int):
         messages.error(request, import_jobs.duplicate_message(previous))
         return back
     try:
-        import_jobs.entries_csv_confirm(job=job, allow_duplicate=again)
+        import_jobs.job_confirm(job=job, allow_duplicate=again)
     except import_jobs.ImportRunning as running:
         messages.error(request, str(running))
     return back

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from dataport.models import ImportRule
 from dataport.rule_forms import RuleForm, prefill
+from dataport.statement_import import rules_apply
 from portfolio.access import get_portfolio
 from portfolio.models import Portfolio
 
@@ -57,8 +58,6 @@ def rule_new(request, pk: int):
         messages.success(request, f"Rule for “{rule.pattern}” added.")
         job = form.statement_job(request.user)
         if job is not None:
-            from dataport.statement_import import rules_apply
-
             rules_apply(job)
             return redirect(reverse("dataport:statement_preview", args=[portfolio.pk, job.pk]))
         return redirect("dataport:rules", portfolio.pk)

@@ -311,7 +311,7 @@ def staged_job(portfolio, data: bytes | str, name: str = "entries.csv") -> Impor
 
 def write(job: ImportJob, *, again: bool = False) -> ImportJob:
     """Confirm a staged job and run the worker's write step directly."""
-    assert import_jobs.entries_csv_confirm(job=job, allow_duplicate=again)
+    assert import_jobs.job_confirm(job=job, allow_duplicate=again)
     import_jobs.entries_csv_write(job.pk)
     job.refresh_from_db()
     return job

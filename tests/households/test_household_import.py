@@ -25,7 +25,7 @@ def confirmed(alice, bob, couple):
         owner=bob, portfolio=joint, kind=ImportJob.Kind.ENTRIES_CSV, data=CSV, file_name="e.csv"
     )
     import_jobs.entries_csv_stage(job.pk)
-    assert import_jobs.entries_csv_confirm(job=job, allow_duplicate=False)
+    assert import_jobs.job_confirm(job=job, allow_duplicate=False)
     return job
 
 
