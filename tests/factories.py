@@ -435,14 +435,20 @@ class ImportProfileFactory(DjangoModelFactory):
     header = factory.LazyFunction(
         lambda: ["Buchungstag", "Valuta", "Verwendungszweck", "Betrag", "Waehrung"]
     )
+    # A CsvMapping.to_dict(): every key, columns counted from 0.
     mapping = factory.LazyFunction(
         lambda: {
             "date_column": 0,
             "date_format": "%d.%m.%Y",
-            "amount_mode": "single",
+            "amount_mode": "signed",
             "amount_column": 3,
+            "debit_column": None,
+            "credit_column": None,
+            "sign_column": None,
+            "debit_marks": [],
             "decimal_separator": ",",
             "description_columns": [2],
+            "bank_id_column": None,
             "currency_column": 4,
         }
     )

@@ -7,12 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from dataport import statement_csv
+from dataport.forms import column_letter
 from dataport.models import ImportProfile
 from dataport.profile_forms import PROFILE_NAME_TAKEN, ProfileRenameForm
 from portfolio.saving import save_unique
-
-# The mapping's date formats, as a person writes them.
-_DATE_PARTS = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon", "%B": "Month"}
 
 
 def _get_profile(request, profile_id: int) -> ImportProfile:
@@ -20,18 +19,13 @@ def _get_profile(request, profile_id: int) -> ImportProfile:
 
 
 def _column(header: list, number) -> str:
-    """A 0-based column of the mapping, by its name in the header and its place."""
+    """A 0-based column of the mapping, as the mapping step shows it: "C · Betrag"."""
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
         return "—"
+    letter = column_letter(number)
     if number < len(header) and str(header[number]).strip():
-        return f"“{header[number]}” (column {number + 1})"
-    return f"column {number + 1}"
-
-
-def _date_format(text: str) -> str:
-    for code, shown in _DATE_PARTS.items():
-        text = text.replace(code, shown)
-    return text
+        return f"{letter} · {header[number]}"
+    return letter
 
 
 def columns(profile: ImportProfile) -> list[tuple[str, str]]:
@@ -43,7 +37,8 @@ def columns(profile: ImportProfile) -> list[tuple[str, str]]:
     if "date_column" in mapping:
         when = _column(header, mapping["date_column"])
         if mapping.get("date_format"):
-            when += f", as {_date_format(str(mapping['date_format']))}"
+            pattern = str(mapping["date_format"])
+            when += f", as {statement_csv.DATE_FORMATS.get(pattern, pattern)}"
         lines.append(("Date", when))
     for key, what in (
         ("amount_column", "Amount"),

@@ -52,11 +52,11 @@ def test_list_shows_each_profile_with_its_columns(client_owner, profile, strange
     ((shown, lines),) = response.context["profiles"]
     assert shown == profile
     assert lines == [
-        ("Date", "“Buchungstag” (column 1), as DD.MM.YYYY"),
-        ("Amount", "“Betrag” (column 4)"),
+        ("Date", "A · Buchungstag, as 31.01.2025 (DD.MM.YYYY)"),
+        ("Amount", "D · Betrag"),
         ("Decimals", "after a comma (1.234,56)"),
-        ("Description", "“Verwendungszweck” (column 3)"),
-        ("Currency", "“Waehrung” (column 5)"),
+        ("Description", "C · Verwendungszweck"),
+        ("Currency", "E · Waehrung"),
     ]
     assert "through the mapping step again" in page
 
@@ -81,14 +81,14 @@ def test_list_shows_debit_and_credit_columns_and_sign_marks(client_owner, owner)
     )
     ((_, lines),) = client_owner.get(LIST_URL).context["profiles"]
     assert lines == [
-        ("Date", "“Date” (column 1), as MM/DD/YYYY"),
-        ("Money in", "“Paid in” (column 5)"),
-        ("Money out", "“Paid out” (column 4)"),
-        ("In or out", "“Type” (column 6)"),
+        ("Date", "A · Date, as 01/31/2025 (MM/DD/YYYY)"),
+        ("Money in", "E · Paid in"),
+        ("Money out", "D · Paid out"),
+        ("In or out", "F · Type"),
         ("Money out when it says", "“DR”, “D”"),
         ("Decimals", "after a point (1,234.56)"),
-        ("Description", "“Details” (column 2), then “Ref” (column 3)"),
-        ("Bank's transaction id", "“Ref” (column 3)"),
+        ("Description", "B · Details, then C · Ref"),
+        ("Bank's transaction id", "C · Ref"),
     ]
 
 
@@ -97,7 +97,7 @@ def test_list_shows_a_column_past_the_header_by_its_number(client_owner, owner):
         owner=owner, header=["Date"], mapping={"date_column": 0, "amount_column": 7}
     )
     ((_, lines),) = client_owner.get(LIST_URL).context["profiles"]
-    assert lines == [("Date", "“Date” (column 1)"), ("Amount", "column 8")]
+    assert lines == [("Date", "A · Date"), ("Amount", "H")]
 
 
 def test_list_without_profiles_says_where_they_come_from(client_owner):

@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from dataport.models import ImportRule
+from dataport.models import ImportJob, ImportRule, StagedEntry
 from dataport.rule_forms import PATTERN_EMPTY
+from dataport.statement_rules import normalize_description
 from households import services as households
 from portfolio.models import Portfolio
 from portfolio.services import portfolio_share
-from tests.factories import ImportRuleFactory, StreamFactory, UserFactory
+from tests.factories import ImportRuleFactory, PortfolioFactory, StreamFactory, UserFactory
 from tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
@@ -262,15 +263,93 @@ def test_prefill_leaves_out_what_is_not_a_choice(client_owner, portfolio, strang
     assert form["job"].value() is None
 
 
-def test_rule_with_a_job_that_is_no_ready_statement_goes_to_the_rules(client_owner, portfolio):
-    from dataport.models import ImportJob
-
+def statement_job(portfolio, **fields) -> ImportJob:
+    """A statement staged and waiting in its preview: a salary, two groceries, a refund."""
     job = ImportJob.objects.create(
-        owner=portfolio.owner, portfolio=portfolio, kind="entries_csv", state="ready"
+        owner=portfolio.owner,
+        portfolio=portfolio,
+        **{"kind": "statement", "state": "ready", **fields},
     )
-    response = client_owner.post(new_url(portfolio), form_data(job=job.pk))
+    rows = [
+        ("2026-10-01", "ACME PAYROLL OCT 2026", "4200.00"),
+        ("2026-10-03", "CARD 4411 REWE SAGT DANKE", "-42.10"),
+        ("2026-10-09", "CARD 4411 REWE SAGT DANKE", "-18.35"),
+        ("2026-10-12", "ACME PAYROLL CORRECTION", "-120.00"),
+    ]
+    for line, (day, description, amount) in enumerate(rows, start=2):
+        StagedEntry.objects.create(
+            job=job,
+            line=line,
+            date=day,
+            description=description,
+            normalized=normalize_description(description),
+            bank_amount=Decimal(amount),
+            key=f"{line:064x}",
+        )
+    return job
+
+
+def decisions(job) -> list[tuple]:
+    return list(
+        job.staged_entries.order_by("line").values_list("category", "stream__name", "rule__pattern")
+    )
+
+
+def test_rule_made_from_a_preview_row_decides_the_statement_again(client_owner, portfolio):
+    salary = StreamFactory(portfolio=portfolio, name="ACME salary")
+    job = statement_job(portfolio)
+    query = f"?pattern=acme+payroll&direction=in&stream={salary.pk}&job={job.pk}"
+    form = client_owner.get(new_url(portfolio) + query).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    response = client_owner.post(new_url(portfolio), data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "dataport:statement_preview", args=[portfolio.pk, job.pk]
+    )
+    rule = ImportRule.objects.get(portfolio=portfolio)
+    assert (rule.pattern, rule.direction, rule.category, rule.stream) == (
+        "acme payroll",
+        "in",
+        "salary",
+        salary,
+    )
+    # Money in only: the correction (money out) still waits for a decision.
+    assert decisions(job) == [
+        ("salary", "ACME salary", "acme payroll"),
+        ("", None, None),
+        ("", None, None),
+        ("", None, None),
+    ]
+
+
+def test_cancel_of_a_prefilled_rule_goes_back_to_the_preview(client_owner, portfolio):
+    job = statement_job(portfolio)
+    page = client_owner.get(new_url(portfolio) + f"?pattern=rewe&job={job.pk}").content.decode()
+    preview = reverse("dataport:statement_preview", args=[portfolio.pk, job.pk])
+    assert f'href="{preview}">Cancel' in page
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"kind": "entries_csv"}, {"state": "done"}, {"state": "mapping"}],
+    ids=["csv-of-entries", "done", "mapping"],
+)
+def test_rule_with_a_job_that_is_no_ready_statement_goes_to_the_rules(
+    client_owner, portfolio, fields
+):
+    job = statement_job(portfolio, **fields)
+    response = client_owner.post(new_url(portfolio), form_data(pattern="rewe", job=job.pk))
     assert response["Location"] == rules_url(portfolio)
-    assert order(portfolio) == ["acme payroll"]
+    assert order(portfolio) == ["rewe"]
+    assert not job.staged_entries.filter(rule__isnull=False).exists()
+
+
+def test_rule_with_another_portfolios_job_leaves_that_job_alone(client_owner, owner, portfolio):
+    other = PortfolioFactory(owner=owner, name="Company")
+    job = statement_job(other)
+    response = client_owner.post(new_url(portfolio), form_data(pattern="rewe", job=job.pk))
+    assert response["Location"] == rules_url(portfolio)
+    assert not job.staged_entries.filter(rule__isnull=False).exists()
 
 
 # --- rule_edit ---------------------------------------------------------------------
