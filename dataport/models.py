@@ -264,12 +264,14 @@ class StagedEntry(models.Model):
     currency = models.CharField(max_length=3, blank=True)
     cells = models.JSONField(default=list)
     problem = models.TextField(blank=True)
-    description = models.TextField(blank=True)
-    normalized = models.TextField(blank=True)
+    # Defaults in the database too: the CSV import of entries COPYs its rows
+    # without these columns.
+    description = models.TextField(blank=True, db_default="")
+    normalized = models.TextField(blank=True, db_default="")
     bank_amount = models.DecimalField(**MONEY, null=True)
-    key = models.CharField(max_length=64, blank=True)
-    duplicate = models.BooleanField(default=False)
-    ignored = models.BooleanField(default=False)
+    key = models.CharField(max_length=64, blank=True, db_default="")
+    duplicate = models.BooleanField(db_default=False)
+    ignored = models.BooleanField(db_default=False)
     rule = models.ForeignKey(ImportRule, on_delete=models.SET_NULL, null=True, related_name="+")
 
     class Meta:

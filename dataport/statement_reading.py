@@ -41,6 +41,10 @@ def layout_load(dumped: dict) -> CsvLayout:
     values["header"] = tuple(values["header"])
     values["sample"] = [tuple(row) for row in values["sample"]]
     values["guess"] = CsvMapping.from_dict(values["guess"]) if values.get("guess") else None
+    if "date_formats" in values:  # JSON made its column numbers strings
+        values["date_formats"] = {
+            int(column): tuple(formats) for column, formats in values["date_formats"].items()
+        }
     return CsvLayout(**values)
 
 
@@ -54,6 +58,17 @@ def sample_lines(layout: CsvLayout, mapping: CsvMapping) -> list[StatementLine]:
     data = buffer.getvalue().encode()
     small = statement_csv.csv_layout(data)
     return list(statement_csv.read_mapped_csv(data, small, mapping))
+
+
+def file_check(data: bytes, file_name: str) -> None:
+    """What the upload checks before storing a file: that it is a statement at all.
+
+    A CSV file's layout is found (its text, delimiter and header: a few
+    milliseconds a megabyte); OFX and QIF files are parsed in the worker.
+    Raises ``StatementFileError``.
+    """
+    if detect_format(data, file_name) == "csv":
+        statement_csv.csv_layout(data)
 
 
 def statement_read(data: bytes, file_name: str, *, owner, profile=None, day_first=None):

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-_NOT_WORD = re.compile(r"[^\w]+")
-_HAS_DIGIT = re.compile(r"\d")
+# A word of letters only, between non-word characters: "ref123" and "4411" are not words.
+_WORD = re.compile(r"(?<!\w)[^\W\d_]+(?!\w)")
 # Month names, as salary and rent lines carry them ("Gehalt Januar"), in the
 # languages of the banks' exports we see most; English abbreviations too.
 _MONTHS = frozenset(
@@ -47,10 +47,12 @@ _MONTHS = frozenset(
 
 def normalize_description(text: str) -> str:
     """Lower case, accents and punctuation off, words with digits and month names dropped."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in folded if not unicodedata.combining(char))
-    words = (word for word in _NOT_WORD.sub(" ", plain).replace("_", " ").split())
-    return " ".join(word for word in words if not _HAS_DIGIT.search(word) and word not in _MONTHS)
+    folded = text.casefold()
+    if not folded.isascii():  # most descriptions are ASCII: skip the decomposition
+        decomposed = unicodedata.normalize("NFKD", folded)
+        plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+        folded = plain.casefold()  # a decomposed letter may be a capital ("ᴬ" gives "A")
+    return " ".join(word for word in _WORD.findall(folded) if word not in _MONTHS)
 
 
 @dataclass(frozen=True, slots=True)

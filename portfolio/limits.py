@@ -84,6 +84,11 @@ MAX_PORTFOLIOS = 50
 # Refused at the upload, before a row is read.
 ENTRY_IMPORT_MAX_LINES = 300_000
 
+# A bank or broker statement (OFX, QFX, QIF or a bank's CSV): ten years of a busy
+# account's OFX are under 5 MB, so a larger file is not one statement. Refused before
+# it is parsed, since the OFX and QIF libraries hold the whole file's tree in memory.
+STATEMENT_MAX_BYTES = 10 * 1024 * 1024
+
 # The trend of a user's own history (portfolio.trend): fitted on at least this many
 # months with known figures, from at most the last TREND_MAX_MONTHS; a crossing further
 # ahead than the projection reaches is "not at this pace".
@@ -93,6 +98,3 @@ TREND_MAX_MONTHS = 36
 # A household invitation's link works for this many days: long enough for a partner
 # back from a week away, short enough that a forwarded or leaked link dies.
 INVITATION_DAYS = 7
-
-# A bank or broker statement (CSV, OFX, QFX, QIF): a few years of a busy account.
-STATEMENT_MAX_BYTES = 10 * 1024 * 1024

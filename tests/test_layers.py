@@ -71,6 +71,7 @@ PURE_CORE = frozenset(
         "portfolio.trend",
         "portfolio.payments",
         "portfolio.conversion",
+        "dataport.statement_rules",
         "portfolio.ecb_file",
         "goals.progress",
     }

@@ -24,7 +24,7 @@ from dataport import import_jobs, statement_import, statement_reading
 from dataport.forms import GroupDecisionForm, StatementMappingForm, StatementUploadForm
 from dataport.models import ImportJob, ImportProfile, ImportRule
 from dataport.statement_csv import CsvMapping
-from dataport.statement_lines import StatementFileError, detect_format
+from dataport.statement_lines import StatementFileError
 from portfolio import categories
 from portfolio.access import get_portfolio
 from portfolio.models import Portfolio
@@ -66,7 +66,7 @@ def statement_upload(request, pk: int):
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
-            detect_format(data, upload.name or "")  # the quick checks, on the form
+            statement_reading.file_check(data, upload.name or "")  # the message stays on the form
             job = import_jobs.job_start(
                 owner=request.user,
                 portfolio=portfolio,
@@ -164,11 +164,22 @@ def _profile_name(job: ImportJob) -> str:
     return " ".join(words)[:100] or "My bank"
 
 
+ENCODINGS = {
+    "utf-8-sig": "UTF-8",
+    "utf-8": "UTF-8",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16",
+    "utf-16-be": "UTF-16",
+    "cp1252": "Windows-1252",
+}
+
+
 def _mapping(form: StatementMappingForm) -> dict:
     layout = form.layout
     return {
         "form": form,
         "layout": layout,
+        "encoding": ENCODINGS.get(layout.encoding.lower(), layout.encoding),
         "columns": [(position, name) for position, name in enumerate(layout.header)],
         "read_as": _read_as(form),
     }
@@ -212,7 +223,8 @@ def statement_map(request, pk: int, job_id: int):
         else:
             return _back(portfolio, job)
     context = {"portfolio": portfolio, "job": job, "tab": "entries"} | _mapping(form)
-    return render(request, "dataport/statement/mapping.html", context, status=400)
+    status = 200 if form.is_valid() else 400  # "check these choices": shown, not saved
+    return render(request, "dataport/statement/mapping.html", context, status=status)
 
 
 def _profile_save(owner, job: ImportJob, layout, form: StatementMappingForm) -> ImportProfile:

@@ -155,7 +155,7 @@ class TestFirstStatementOfABank:
         profile = ImportProfile.objects.get(owner=portfolio.owner)
         assert profile.name == "Giro"
         assert job.profile == profile
-        assert ImportRule.objects.filter(portfolio=portfolio).count() == 3  # one ignored by rule
+        assert ImportRule.objects.filter(portfolio=portfolio).count() == 4  # the transfer: ignore
         html = client_owner.get(job_url(portfolio, job)).content.decode()
         assert "Import 4 entries" in html
         assert 'data-figure="earned">$4,200.00<' in html
