@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
+from dataport import statement_csv, statement_reading
 from dataport.models import ImportProfile
 from dataport.profile_forms import PROFILE_NAME_TAKEN
 from tests.factories import ImportProfileFactory
@@ -198,3 +200,20 @@ def test_delete_of_a_strangers_profile_is_404(client_owner, strangers_profile):
 def test_delete_refuses_other_methods(client_owner, profile):
     assert client_owner.put(delete_url(profile)).status_code == 405
     assert ImportProfile.objects.filter(pk=profile.pk).exists()
+
+
+def test_a_profile_saved_from_a_real_banks_layout_shows_its_columns(client_owner, owner):
+    data = (Path(__file__).parent / "statements" / "de-giro-2025-01.csv").read_bytes()
+    layout = statement_csv.csv_layout(data)
+    ImportProfileFactory(
+        owner=owner,
+        name="Giro",
+        signature=statement_reading.signature_hash(layout),
+        header=list(layout.header),
+        mapping=layout.guess.to_dict(),
+    )
+    response = client_owner.get(LIST_URL)
+    ((_, lines),) = response.context["profiles"]
+    assert dict(lines)["Date"] == "A · Buchungstag, as 31.01.2025 (DD.MM.YYYY)"
+    assert dict(lines)["Decimals"] == "after a comma (1.234,56)"
+    assert " · ".join(layout.header) in response.content.decode()

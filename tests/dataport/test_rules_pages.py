@@ -3,11 +3,15 @@ form prefilled from a statement preview's row."""
 
 from __future__ import annotations
 
+import html
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
+from dataport import import_jobs
 from dataport.models import ImportJob, ImportRule, StagedEntry
 from dataport.rule_forms import PATTERN_EMPTY
 from dataport.statement_rules import normalize_description
@@ -524,3 +528,42 @@ def test_editor_in_the_household_changes_the_rules(client, portfolio, viewer):
     response = client.post(new_url(portfolio), form_data())
     assert response.status_code == 302
     assert order(portfolio) == ["acme payroll"]
+
+
+# --- From a real statement's preview -------------------------------------------------
+
+
+def test_make_a_rule_from_a_preview_row_of_a_real_statement(client_owner, portfolio):
+    """The preview's "Make a rule" link opens the form prefilled; saved, the rule files
+    every row of that description in the preview."""
+    data = (Path(__file__).parent / "statements" / "ofx102-checking.ofx").read_bytes()
+    job = import_jobs.job_start(
+        owner=portfolio.owner,
+        portfolio=portfolio,
+        kind=ImportJob.Kind.STATEMENT,
+        data=data,
+        file_name="ofx102-checking.ofx",
+    )
+    import_jobs.statement_stage(job.pk)
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.READY, job.problems
+    preview = reverse("dataport:statement_preview", args=[portfolio.pk, job.pk])
+    page = client_owner.get(preview + "?show=all").content.decode()
+    link = re.search(r'href="([^"]+)">Make a rule</a>', page)
+    assert link, page[:3000]
+    form = client_owner.get(html.unescape(link.group(1))).context["form"]
+    pattern = form["pattern"].value()
+    fields = {name: form[name].value() for name in form.fields}
+    fields = {name: "" if value is None else value for name, value in fields.items()}
+    response = client_owner.post(new_url(portfolio), {**fields, "category": "fees"})
+    assert response.status_code == 302 and response["Location"] == preview
+    rule = ImportRule.objects.get(portfolio=portfolio)
+    assert (rule.pattern, rule.category, fields["job"]) == (pattern, "fees", job.pk)
+    matched = job.staged_entries.filter(normalized=pattern, problem="", duplicate=False)
+    fitting = [
+        row
+        for row in matched
+        if rule.direction == "any" or (row.bank_amount > 0) == (rule.direction == "in")
+    ]
+    assert fitting
+    assert {(row.rule_id, row.category) for row in fitting} == {(rule.pk, "fees")}
