@@ -109,6 +109,10 @@ class RuleForm(forms.ModelForm):
         pattern = normalize_description(self.cleaned_data["pattern"])
         if not pattern:
             raise forms.ValidationError(PATTERN_EMPTY)
+        # Unfolding ligatures and compatibility letters ("ﬁ" is "fi") may lengthen it.
+        longest = self.fields["pattern"].max_length
+        if len(pattern) > longest:
+            raise forms.ValidationError(f"Write at most {longest} letters.")
         return pattern
 
     def clean(self):

@@ -175,6 +175,7 @@ def test_new_rule_with_an_amount_range_reads_the_one_number_grammar(client_owner
     [
         ({"pattern": "  4411 02.01.2026 "}, "pattern", PATTERN_EMPTY),
         ({"pattern": ""}, "pattern", "This field is required."),
+        ({"pattern": "ﬁ" * 150}, "pattern", "Write at most 200 letters."),
         ({"amount_min": "-5"}, "amount_min", "Enter an amount above zero."),
         ({"amount_max": "1e3"}, "amount_max", "Enter an amount as a plain number"),
         ({"amount_max": "1000000000000"}, "amount_max", "Enter an amount below"),
