@@ -403,7 +403,7 @@ def reminder_outgoing(user, month: date, portfolio: Portfolio | None) -> Outgoin
         "month_name": month_name(month),
         "month_only": dateformat.format(month, "F"),
         "entries_url": absolute_url(entries_url),
-        "import_url": absolute_url(reverse("dataport:entry_import", args=[portfolio.pk]))
+        "import_url": absolute_url(reverse("dataport:statement_import", args=[portfolio.pk]))
         if portfolio is not None
         else None,
     }

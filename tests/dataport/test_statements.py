@@ -262,6 +262,64 @@ class TestRules:
         ) == {"fees"}
 
 
+class TestGroups:
+    def test_a_long_description_makes_a_rule_of_its_first_words(self, client_owner, portfolio):
+        words = " ".join(f"word{chr(97 + n % 26)}{chr(97 + n // 26)}" for n in range(120))
+        text = JANUARY.replace("Karte 4411 REWE SAGT DANKE", words)
+        job = upload(client_owner, portfolio, text)
+        client_owner.post(job_url(portfolio, job, "map"), MAPPING)
+        import_jobs.statement_stage(job.pk)
+        long_group = job.staged_entries.get(line=7).normalized
+        assert len(long_group) > 200
+        decide(client_owner, portfolio, job, long_group, category="living_expenses")
+        rule = ImportRule.objects.get(portfolio=portfolio)
+        assert len(rule.pattern) <= 200
+        assert long_group.startswith(rule.pattern + " ")
+        assert job.staged_entries.filter(rule=rule).count() == 2  # both rows of the group
+
+    def test_a_decision_without_a_rule_files_only_this_import(self, client_owner, portfolio):
+        job = upload(client_owner, portfolio, JANUARY)
+        client_owner.post(job_url(portfolio, job, "map"), MAPPING)
+        import_jobs.statement_stage(job.pk)
+        decide(
+            client_owner,
+            portfolio,
+            job,
+            "rewe karte rewe sagt danke",
+            category="living_expenses",
+            make_rule=None,
+        )
+        assert not ImportRule.objects.exists()
+        assert job.staged_entries.filter(category="living_expenses").count() == 2
+        # Undo: the rows are undecided again.
+        client_owner.post(job_url(portfolio, job, "undo"))
+        assert not job.staged_entries.filter(category="living_expenses").exists()
+
+    def test_a_group_without_a_category_gets_a_message(self, client_owner, portfolio):
+        job = upload(client_owner, portfolio, JANUARY)
+        client_owner.post(job_url(portfolio, job, "map"), MAPPING)
+        import_jobs.statement_stage(job.pk)
+        response = decide(client_owner, portfolio, job, "rewe karte rewe sagt danke")
+        html = client_owner.get(response["Location"]).content.decode()
+        assert "Choose a category (or a stream), or ignore these rows." in html
+        assert not job.staged_entries.exclude(category="").exists()
+
+
+class TestJobPages:
+    def test_the_import_page_of_the_e_mail_leads_to_the_statement(self, client_owner, portfolio):
+        job = upload(client_owner, portfolio, JANUARY)
+        response = client_owner.get(reverse("dataport:import_job", args=[job.pk]))
+        assert response["Location"] == job_url(portfolio, job)
+
+    def test_a_mapping_left_for_a_day_is_failed_by_the_cleanup(self, client_owner, portfolio):
+        job = upload(client_owner, portfolio, JANUARY)
+        with time_machine.travel(dt.datetime(2026, 3, 11, 13, tzinfo=dt.UTC), tick=False):
+            import_jobs.abandoned_cleanup()
+        job.refresh_from_db()
+        assert job.state == ImportJob.State.FAILED
+        assert bytes(job.data) == b""  # the file is not kept
+
+
 class TestAllOrNothing:
     def test_a_row_with_a_bad_amount_blocks_the_import(self, client_owner, portfolio):
         text = JANUARY.replace("-42,10", "-42,1x")

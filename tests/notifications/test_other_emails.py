@@ -55,7 +55,7 @@ def test_reminder_when_last_month_has_no_entries(mail):
     portfolio = forgetful.portfolios.get()
     assert "You have no entries for January 2026 yet." in text
     assert f"Record January: http://localhost:8000/portfolios/{portfolio.pk}/entries/" in text
-    assert f"/portfolios/{portfolio.pk}/entries/import/" in text
+    assert f"/portfolios/{portfolio.pk}/statements/import/" in text  # the bank statement import
     assert "How did January go?" in html and ">Record January</a>" in html
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "reminders to record last month" in text  # the footer names what stops
