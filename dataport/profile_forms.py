@@ -1,4 +1,4 @@
-"""Renaming an import profile."""
+"""Renaming an import profile (an "import layout" to the user)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django import forms
 
 from dataport.models import ImportProfile
 
-PROFILE_NAME_TAKEN = "You already have an import profile with this name."
+PROFILE_NAME_TAKEN = "You already have an import layout with this name."
 
 
 class ProfileRenameForm(forms.ModelForm):

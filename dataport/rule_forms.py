@@ -22,7 +22,10 @@ def prefill(query, portfolio: Portfolio) -> dict:
     &job=``); a value that is not one of the choices, or another portfolio's stream, is
     left out."""
     initial: dict = {}
-    if pattern := query.get("pattern", "")[: ImportRule._meta.get_field("pattern").max_length]:
+    pattern, longest = query.get("pattern", ""), ImportRule._meta.get_field("pattern").max_length
+    if len(pattern) > longest:  # a long description: its first whole words
+        pattern = pattern[: longest + 1].rsplit(" ", 1)[0][:longest]
+    if pattern:
         initial["pattern"] = pattern
     if query.get("direction") in ImportRule.Direction.values:
         initial["direction"] = query["direction"]

@@ -1,4 +1,5 @@
-"""The account's import profiles: how each bank's CSV statements read, saved at its first file."""
+"""The account's import profiles ("import layouts" to the user): how each bank's CSV
+statements read, saved at its first file."""
 
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ def profile_edit(request, profile_id: int):
         and form.is_valid()
         and (saved := save_unique(form, message=PROFILE_NAME_TAKEN))
     ):
-        messages.success(request, f"Import profile “{old_name}” renamed “{saved.name}”.")
+        messages.success(request, f"Import layout “{old_name}” renamed “{saved.name}”.")
         return redirect("dataport:profiles")
     return render(
         request,
@@ -107,7 +108,7 @@ def profile_delete(request, profile_id: int):
         profile.delete()
         messages.success(
             request,
-            f"Import profile “{profile.name}” deleted: the next file from this bank goes "
+            f"Import layout “{profile.name}” deleted: the next file from this bank goes "
             "through the mapping step again.",
         )
         return redirect("dataport:profiles")

@@ -104,7 +104,7 @@ def test_list_shows_a_column_past_the_header_by_its_number(client_owner, owner):
 
 def test_list_without_profiles_says_where_they_come_from(client_owner):
     page = client_owner.get(LIST_URL).content.decode()
-    assert "No import profiles yet" in page
+    assert "No import layouts yet" in page
 
 
 def test_settings_page_links_the_profiles(client_owner):
@@ -130,7 +130,7 @@ def test_rename(client_owner, profile):
     assert response["Location"] == LIST_URL
     profile.refresh_from_db()
     assert profile.name == "Sparkasse current"
-    assert texts(response) == ["Import profile “Sparkasse giro” renamed “Sparkasse current”."]
+    assert texts(response) == ["Import layout “Sparkasse giro” renamed “Sparkasse current”."]
 
 
 def test_rename_keeps_its_own_name_in_another_case(client_owner, profile):
@@ -186,7 +186,7 @@ def test_delete_asks_then_deletes(client_owner, profile):
     assert response["Location"] == LIST_URL
     assert not ImportProfile.objects.filter(pk=profile.pk).exists()
     assert texts(response) == [
-        "Import profile “Sparkasse giro” deleted: the next file from this bank goes through "
+        "Import layout “Sparkasse giro” deleted: the next file from this bank goes through "
         "the mapping step again."
     ]
 

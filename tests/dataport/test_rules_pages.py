@@ -258,6 +258,12 @@ def test_new_rule_is_prefilled_from_the_query_string(client_owner, portfolio):
     assert 'name="job" value="77"' in response.content.decode()
 
 
+def test_prefill_of_a_long_description_keeps_its_first_whole_words(client_owner, portfolio):
+    words = " ".join(["transfer"] * 30)  # 269 letters
+    form = client_owner.get(new_url(portfolio) + f"?pattern={words}").context["form"]
+    assert form["pattern"].value() == " ".join(["transfer"] * 22)  # 197 letters
+
+
 def test_prefill_leaves_out_what_is_not_a_choice(client_owner, portfolio, stranger):
     theirs = StreamFactory(portfolio=stranger.portfolios.get())
     query = f"?pattern=x&direction=up&category=loot&stream={theirs.pk}&job=abc"
