@@ -154,6 +154,7 @@ def run(user, data: bytes, shops: list[str], args) -> None:
     ImportProfile.objects.create(
         owner=user,
         name="Bench bank",
+        currency="EUR",
         signature=statement_reading.signature_hash(layout),
         mapping=mapping.to_dict(),
     )

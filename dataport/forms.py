@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.validators import currency_choices
 from dataport import entries_csv, json_reader, statement_csv, statement_reading
 from dataport.models import ImportProfile
 from portfolio import categories, limits
@@ -111,6 +112,11 @@ class StatementMappingForm(forms.Form):
         max_length=100,
         help_text="Next month's file from this bank is recognised by its header line and "
         "read the same way.",
+    )
+    currency = forms.ChoiceField(
+        label="Currency of the account",
+        choices=currency_choices,
+        help_text="For the rows the file gives no currency of their own.",
     )
     date_column = forms.TypedChoiceField(label="Date", coerce=int)
     date_format = forms.ChoiceField(label="Dates are written as")
@@ -249,9 +255,10 @@ class StatementMappingForm(forms.Form):
             mapping = statement_csv.CsvMapping.from_dict(self.profile.mapping)
         elif self.layout.guess is not None:
             mapping = self.layout.guess
+        currency = self.profile.currency if self.profile is not None else self.owner.currency
         if mapping is None:
-            return {"amount_mode": "signed", "decimal_separator": "."}
-        values = mapping.to_dict()
+            return {"amount_mode": "signed", "decimal_separator": ".", "currency": currency}
+        values = {**mapping.to_dict(), "currency": currency}
         values["debit_marks"] = ", ".join(mapping.debit_marks)
         values["description_columns"] = list(mapping.description_columns)
         return values

@@ -357,7 +357,8 @@ def statement_stage(job_id: int, *, retrying: bool = False) -> None:
             job,
             statement.lines,
             account=statement.account,
-            currency=statement.currency,
+            # A CSV file's rows without a currency: the one saved with the bank's layout.
+            currency=statement.currency or (profile.currency if profile else ""),
             on_progress=lambda done: progress(job.pk, done, max(total, done)),
         )
     except StatementFileError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from accounts.validators import validate_currency
 from portfolio import categories
 from portfolio.models import MONEY, Portfolio, Stream
 
@@ -138,6 +139,8 @@ class ImportProfile(models.Model):
     signature = models.CharField(max_length=64)
     header = models.JSONField(default=list)
     mapping = models.JSONField(default=dict)
+    # The account's currency, for rows the file gives none (most banks' CSV files).
+    currency = models.CharField(max_length=3, validators=[validate_currency])
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

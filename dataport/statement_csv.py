@@ -45,7 +45,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import islice
 
 from dataport.statement_lines import (
@@ -87,6 +87,8 @@ SAMPLE_ROWS = 10
 # Rows read to tell which date formats fit a column: a day above 12 usually comes
 # within the first days of a month, and this many rows cost a few milliseconds.
 DATE_SCAN_ROWS = 1000
+# Rows the guess reads to tell amounts, marks and codes in a column.
+GUESS_ROWS = 200
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_NAMES = (
@@ -105,11 +107,12 @@ _MONTH_NAMES = (
 )
 _TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?: ?[AaPp][Mm])?)?"
 
-_DEBIT_MARKS = ("D", "DR", "DB", "Debit", "S", "Soll", "-", "Lastschrift", "Debe", "Cargo")
-_CREDIT_MARKS = ("C", "CR", "Credit", "H", "Haben", "+", "Gutschrift", "Haber", "Abono")
+_DEBIT_MARKS = ("D", "DR", "DB", "Debit", "S", "Soll", "-", "Lastschrift", "Debe", "Cargo", "Af")
+_CREDIT_MARKS = ("C", "CR", "Credit", "H", "Haben", "+", "Gutschrift", "Haber", "Abono", "Bij")
 _MARKS = frozenset(m.casefold() for m in _DEBIT_MARKS + _CREDIT_MARKS)
 
-_CURRENCY = r"(?:US\$|C\$|A\$|NZ\$|R\$|HK\$|[€$£¥₹₽₩₺₪₫฿₴₦₱]|[A-Za-z]{3}|kr|zł|Kč|Fr\.)"
+# A currency beside an amount: a symbol, or an ISO code in capitals ("12,50 EUR").
+_CURRENCY = r"(?:US\$|C\$|A\$|NZ\$|R\$|HK\$|[€$£¥₹₽₩₺₪₫฿₴₦₱]|[A-Z]{3}|kr|zł|Kč|Fr\.)"
 _CURRENCY_START = re.compile(rf"^{_CURRENCY}\s*")
 _CURRENCY_END = re.compile(rf"\s*{_CURRENCY}$")
 _MINUS = "-\u2212"
@@ -207,6 +210,38 @@ class CsvLayout:
     date_formats: dict[int, tuple[str, ...]] = field(default_factory=dict)
     ambiguous_dates: bool = False
 
+    def to_dict(self) -> dict:
+        """The layout as JSON-ready data, to keep between the upload and the mapping
+        step instead of looking at the file again."""
+        return {
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "header_line": self.header_line,
+            "header": list(self.header),
+            "sample": [list(row) for row in self.sample],
+            "signature": self.signature,
+            "guess": self.guess.to_dict() if self.guess is not None else None,
+            # JSON keys are text: the column indexes are written as such.
+            "date_formats": {str(c): list(keys) for c, keys in self.date_formats.items()},
+            "ambiguous_dates": self.ambiguous_dates,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CsvLayout:
+        """The layout ``to_dict`` wrote."""
+        guess = data.get("guess")
+        return cls(
+            encoding=data["encoding"],
+            delimiter=data["delimiter"],
+            header_line=data["header_line"],
+            header=tuple(data["header"]),
+            sample=[tuple(row) for row in data["sample"]],
+            signature=data["signature"],
+            guess=CsvMapping.from_dict(guess) if guess is not None else None,
+            date_formats={int(c): tuple(keys) for c, keys in data["date_formats"].items()},
+            ambiguous_dates=data["ambiguous_dates"],
+        )
+
 
 # ---------------------------------------------------------------------------
 # The file
@@ -258,8 +293,13 @@ def csv_layout(data: bytes) -> CsvLayout:
 
 
 def read_mapped_csv(data: bytes, layout: CsvLayout, mapping: CsvMapping) -> Iterator[StatementLine]:
-    """One line per data row of the file, read as ``mapping`` says; blank rows and
-    rows with neither a date nor an amount (a closing balance) are skipped."""
+    """One line per data row of the file, read as ``mapping`` says; blank rows, rows
+    with neither a date nor an amount (a closing balance) and the header repeated
+    (on each printed page, by some banks) are skipped.
+
+    The file and the mapping are checked when this is called (``StatementFileError``);
+    the rows are then read one at a time as the result is iterated.
+    """
     check_size(data)
     width = len(layout.header)
     for column in mapping.columns():
@@ -270,10 +310,17 @@ def read_mapped_csv(data: bytes, layout: CsvLayout, mapping: CsvMapping) -> Iter
             )
     text = _decoded(data, layout.encoding)
     check_count(text.count("\n") + 1, "lines")
-    names = layout.header
+    return _mapped_rows(text, layout, mapping)
+
+
+def _mapped_rows(text: str, layout: CsvLayout, mapping: CsvMapping) -> Iterator[StatementLine]:
+    width, names = len(layout.header), layout.header
+    first = layout.header[0].casefold() if layout.header_line else None
     for line, row in _data_rows(text, layout.delimiter, layout.header_line):
-        cells = _padded(row, width)
-        statement_line = _read_row(line, cells, names, mapping)
+        repeated = row[0].strip().casefold() == first
+        if repeated and layout_signature(row) == layout.signature:
+            continue
+        statement_line = _read_row(line, _padded(row, width), names, mapping)
         if statement_line is not None:
             yield statement_line
 
@@ -358,25 +405,34 @@ def _binary() -> StatementFileError:
 
 
 def _delimiter(text: str) -> str:
-    """The delimiter that splits the most lines of the file's start into the same
-    number (above one) of cells; ties go to the one with more cells."""
+    """The delimiter that splits the lines of the file's start into the widest table:
+    the most cells, times the lines that have them (``_table_width``)."""
     head = text[:65536]
-    best, best_score = ",", (0, 0)
+    best, best_score = ",", 0
     for candidate in (";", ",", "\t", "|"):
-        rows = islice(csv.reader(io.StringIO(head), delimiter=candidate), 60)
-        widths = Counter(len(row) for row in rows if any(cell.strip() for cell in row))
-        widths.pop(1, None)
-        if not widths:
-            continue
-        width, count = max(widths.items(), key=lambda item: (item[1], item[0]))
-        if (count, width) > best_score:
-            best, best_score = candidate, (count, width)
-    if best_score == (0, 0):
+        rows = list(islice(csv.reader(io.StringIO(head), delimiter=candidate), 60))
+        width, count = _table_width(rows)
+        if count * (width - 1) > best_score:
+            best, best_score = candidate, count * (width - 1)
+    if best_score == 0:
         raise StatementFileError(
             "No line of the file has two cells or more: it is not a table of columns "
             "(a CSV file separates them with commas, semicolons or tabs)."
         )
     return best
+
+
+def _table_width(rows: Iterable[list[str]]) -> tuple[int, int]:
+    """(cells, lines) of the table among ``rows``: the widest width that two lines or
+    more share, and at least a third as many as the commonest width (so a preamble of
+    four two-cell lines above a header and two rows does not make the table)."""
+    widths = Counter(len(row) for row in rows if sum(1 for cell in row if cell.strip()) >= 2)
+    if not widths:
+        return 1, 0
+    commonest = max(widths.values())
+    shared = [w for w, n in widths.items() if n >= max(2, commonest / 3)] or list(widths)
+    width = max(shared)
+    return width, widths[width]
 
 
 def _check_quotes(text: str, delimiter: str) -> None:
@@ -423,12 +479,11 @@ def _header(text: str, delimiter: str) -> tuple[int, tuple[str, ...], int]:
     none of them a date or an amount. Without one, a file whose rows start with
     data has "Column 1"… as its header and line 0."""
     rows = list(islice(_rows(text, delimiter), 60))
-    widths = Counter(len(row) for _, row in rows if sum(1 for c in row if c.strip()) >= 2)
-    if not widths:
+    width, count = _table_width(row for _, row in rows)
+    if count == 0:
         raise StatementFileError(
             "No line of the file has two cells or more: it is not a table of columns."
         )
-    width = max(widths.items(), key=lambda item: (item[1], item[0]))[0]
     first_data = None
     for line, row in rows:
         cells = [cell.strip() for cell in row]
@@ -451,15 +506,7 @@ def _header(text: str, delimiter: str) -> tuple[int, tuple[str, ...], int]:
 
 def _is_value(cell: str) -> bool:
     """Whether a cell reads as a date or an amount, so it is not a column's name."""
-    if date_formats_for([cell]):
-        return True
-    for separator in DECIMAL_SEPARATORS:
-        try:
-            parse_amount(cell, separator)
-        except ValueError:
-            continue
-        return True
-    return False
+    return bool(date_formats_for([cell])) or _amount_like(cell)
 
 
 # ---------------------------------------------------------------------------
@@ -507,15 +554,13 @@ def _read_date(text: str, date_format: str) -> date | str:
     day = int(parts["d"])
     if not 1 <= month <= 12:
         return f"there is no month {month}"
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        return f"there is no {day} {_MONTH_NAMES[month - 1]}" + (
-            f" in {year}" if month == 2 and day == 29 else ""
-        )
     if not FIRST_YEAR <= year <= LAST_YEAR:
         return f"the year must be between {FIRST_YEAR} and {LAST_YEAR}"
-    return value
+    try:
+        return date(year, month, day)
+    except ValueError:
+        leap = f" in {year}" if month == 2 and day == 29 else ""
+        return f"there is no {day} {_MONTH_NAMES[month - 1]}{leap}"
 
 
 def _date_shaped(value: str) -> bool:
@@ -556,6 +601,16 @@ def parse_amount(text: str, decimal_separator: str = ".") -> Decimal:
     text says what is wrong (``numbers.NotANumber`` for the number itself)."""
     rest = text.strip()
     negative = False
+    if rest[:1].isdigit() and rest[-1:].isdigit():
+        # The usual cell, nothing around the number: straight to the grammar.
+        separators = {char for char in rest if char in _THOUSANDS and char != decimal_separator}
+        if len(separators) <= 1:
+            return numbers.parse_decimal(
+                rest,
+                decimal_separator=decimal_separator,
+                thousands_separator=separators.pop() if separators else None,
+                plus_sign=False,
+            )
     if rest.startswith("(") and rest.endswith(")"):
         negative, rest = True, rest[1:-1].strip()
     signs = 0
@@ -743,6 +798,7 @@ _ROLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "cr dr",
             "soll haben",
             "s h",
+            "af bij",
             "sign",
             "vorzeichen",
         ),
@@ -797,11 +853,12 @@ _ROLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "kwota",
             "value",
         ),
-        ("balance", "saldo", "kontostand", "solde", "original"),
+        ("balance", "saldo", "kontostand", "solde", "original", "foreign", "fee", "fees"),
     ),
+    # A foreign or original currency column names the currency of another amount.
     "currency": (
         ("currency", "wahrung", "waehrung", "devise", "moneda", "ccy", "currency code"),
-        (),
+        ("foreign", "original", "fremdwahrung"),
     ),
     "bank_id": (
         (
@@ -886,9 +943,11 @@ def _guess(
         used.add(column)
         return column
 
+    @cache
     def values(column: int) -> list[str]:
-        return [row[column] for row in rows if row[column]]
+        return [row[column] for row in rows[:GUESS_ROWS] if row[column]]
 
+    @cache
     def amounts(column: int) -> bool:
         # Nearly all: a slip in one cell (12,3x) does not hide the column.
         cells = values(column)

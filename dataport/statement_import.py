@@ -247,7 +247,11 @@ def _rules_update(job: ImportJob, pairs: list[tuple[str, int]]) -> None:
 
 
 def summary(job: ImportJob) -> dict:
-    """The preview's counts, and the totals by group of the rows to import (JSON-ready)."""
+    """The preview's counts, and the totals by group of the rows to import (JSON-ready).
+
+    ``totals`` has one item per currency of those rows (a statement is in one,
+    mostly): its code and the earned, passive and outgoing sums, spending positive.
+    """
     rows = job.staged_entries
     figures = rows.aggregate(
         row_count=Count("pk"),
@@ -256,22 +260,44 @@ def summary(job: ImportJob) -> dict:
         group_count=Count("normalized", filter=UNDECIDED, distinct=True),
         ignored_count=Count("pk", filter=IGNORED),
         by_rule_count=Count("pk", filter=NEW & Q(rule__isnull=False)),
+        # Filed or ignored in this preview without a rule (a row of zero is no choice).
+        by_hand_count=Count(
+            "pk", filter=(NEW | IGNORED) & Q(rule__isnull=True) & ~Q(bank_amount=0)
+        ),
         duplicate_count=Count("pk", filter=DUPLICATE),
         error_count=Count("pk", filter=PROBLEM),
         first_date=Min("date", filter=NEW),
         last_date=Max("date", filter=NEW),
-        **{
-            group: Sum("bank_amount", filter=NEW & Q(category__in=members))
-            for group, members in categories.CATEGORIES_IN.items()
-        },
     )
-    for group in categories.GROUPS:
-        total = figures[group] or Decimal(0)
-        # Spending is money out: its bank amounts are negative.
-        figures[group] = str((-total if group == categories.OUTGOING else total).quantize(CENT))
     for name in ("first_date", "last_date"):
         figures[name] = figures[name] and figures[name].isoformat()
+    by_currency = (
+        rows.filter(NEW)
+        .values("currency")
+        .annotate(
+            **{
+                group: Sum("bank_amount", filter=Q(category__in=members))
+                for group, members in categories.CATEGORIES_IN.items()
+            }
+        )
+        .order_by("currency")
+    )
+    base = job.portfolio.owner.currency
+    figures["totals"] = [
+        {
+            "currency": totals["currency"] or base,
+            **{group: _total(totals[group], group) for group in categories.GROUPS},
+        }
+        for totals in by_currency
+    ] or [{"currency": base, **{group: "0.00" for group in categories.GROUPS}}]
     return figures
+
+
+def _total(total: Decimal | None, group: str) -> str:
+    """A group's sum as the entries will count it: spending is money out, negative in
+    the bank's sign."""
+    total = total or Decimal(0)
+    return str((-total if group == categories.OUTGOING else total).quantize(CENT))
 
 
 def groups(job: ImportJob, *, number: int) -> list[dict]:

@@ -42,7 +42,8 @@ class StatementLine:
     """One money movement of a statement.
 
     ``line`` is the physical line of a CSV file (1-based) or the position of the
-    transaction in an OFX or QIF file (1-based). ``date`` and ``amount`` are None
+    transaction among all of an OFX or QIF file's (1-based; the left-out trades are
+    counted too, so the positions of the lines may skip a number). ``date`` and ``amount`` are None
     when unreadable, and ``errors`` then says why, naming the cell. ``currency`` is
     an ISO code when the file gives the row a currency of its own, else "".
     """
@@ -60,8 +61,9 @@ class StatementLine:
 class Statement:
     """A whole OFX or QIF file, read (CSV files are streamed by ``statement_csv``).
 
-    ``account`` is the account as the file names it, masked to its last four
-    characters; ``left_out`` says in sentences what the file holds that is not
+    ``account`` is the account as the file names it, for showing: an OFX account
+    number masked to its last four characters, a QIF account's name (several are
+    joined by ", "); ``left_out`` says in sentences what the file holds that is not
     income or spending (trades, transfers of securities). A QIF file says how its
     dates were read: ``date_order`` is "dmy" or "mdy", and ``date_order_certain``
     is False when no date in the file could tell (then the user should confirm).
@@ -133,12 +135,14 @@ def check_count(count: int, what: str = "transactions") -> None:
 def describe(*parts: str | None) -> str:
     """The parts that say something, joined by " · ", whitespace collapsed, a part
     not repeated, and cut to ``DESCRIPTION_MAX`` characters."""
-    seen: list[str] = []
+    kept: list[str] = []
+    folded: set[str] = set()
     for part in parts:
-        text = _SPACES.sub(" ", part or "").strip()
-        if text and text.casefold() not in (s.casefold() for s in seen):
-            seen.append(text)
-    joined = JOINER.join(seen)
+        text = _SPACES.sub(" ", part).strip() if part else ""
+        if text and text.casefold() not in folded:
+            kept.append(text)
+            folded.add(text.casefold())
+    joined = JOINER.join(kept)
     if len(joined) > DESCRIPTION_MAX:
         joined = joined[: DESCRIPTION_MAX - 1] + "…"
     return joined
@@ -149,6 +153,10 @@ def amount_problem(amount: Decimal, cell: str) -> str | None:
     cents), as a sentence naming ``cell``; None if it can."""
     if amount.copy_abs() >= MONEY_LIMIT:
         return f"Amount {cell} is too large: amounts are below {MONEY_LIMIT:,}."
+    # Written with cents or fewer places, it has no more (the usual case, at once).
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -MONEY_PLACES:
+        return None
     if numbers.places(amount) > MONEY_PLACES:
         return f"Amount {cell} has more than {MONEY_PLACES} decimal places (cents)."
     return None

@@ -18,14 +18,18 @@ Dates are the calendar day the bank wrote, whatever time zone follows it (ofxtoo
 would move "20250131 22:00 [-8]" to 1 February in UTC). A row's ``currency`` is set
 when the transaction names a currency other than the statement's (``CURDEF``).
 
-A file that is not OFX, or is cut short or breaks the OFX specification where it
-matters, raises ``StatementFileError`` with a sentence for the user.
+ofxtools follows the specification strictly. What banks often leave out and the
+lines never read (a statement's closing balance, the sign-on's language) is added
+before it converts the file; a file that is not OFX, is cut short, or breaks the
+specification elsewhere (an unknown transaction type, an impossible date) raises
+``StatementFileError`` with a sentence for the user.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
+import xml.etree.ElementTree as ET
 from collections import Counter
 from decimal import Decimal
 
@@ -99,6 +103,9 @@ _TRANSFERS = frozenset({"TRANSFER", "JRNLFUND", "JRNLSEC"})
 def read_ofx(data: bytes) -> Statement:
     """The lines of an OFX or QFX file; ``StatementFileError`` if it cannot be read."""
     check_size(data)
+    head = data[:4096].upper()
+    if b"OFXHEADER" not in head and b"<OFX" not in head:
+        raise StatementFileError(_NOT_OFX)
     # ofxtools closes what an SGML file leaves open, so a file cut short after a
     # transaction would read as a shorter statement: its last tag must be there.
     if b"</OFX>" not in data[-4096:].upper():
@@ -113,10 +120,11 @@ def read_ofx(data: bytes) -> Statement:
         try:
             tree.parse(io.BytesIO(data))
         except Exception as error:
-            raise StatementFileError(_unreadable(error)) from None
+            raise StatementFileError(_unreadable(error, data)) from None
         for element in tree.getroot().iter():
             if element.tag in _DATE_TAGS and element.text:
                 element.text = element.text.strip()[:8]
+        _fill_unread(tree.getroot())
         try:
             ofx = tree.convert()
             statements = list(ofx.statements)
@@ -136,6 +144,7 @@ def read_ofx(data: bytes) -> Statement:
     left_out: Counter[str] = Counter()
     accounts: list[str] = []
     currencies: list[str] = []
+    position = 0  # of a transaction among all of the file's, left-out ones too
     for statement in statements:
         account = getattr(statement.account, "acctid", "") or ""
         if account and masked(account) not in accounts:
@@ -146,18 +155,20 @@ def read_ofx(data: bytes) -> Statement:
         own = currency if currencies[0] != currency else ""
         if type(statement).__name__ == "INVSTMTRS":
             transactions = statement.invtranlist or []
-            check_count(len(lines) + len(transactions))
+            check_count(position + len(transactions))
             for transaction in transactions:
-                line = _investment_line(transaction, len(lines) + 1, securities, own, currency)
+                position += 1
+                line = _investment_line(transaction, position, securities, own, currency)
                 if isinstance(line, str):
                     left_out[line] += 1
                 else:
                     lines.append(line)
         else:
             transactions = statement.banktranlist or []
-            check_count(len(lines) + len(transactions))
+            check_count(position + len(transactions))
             for transaction in transactions:
-                lines.append(_bank_line(transaction, len(lines) + 1, own, currency))
+                position += 1
+                lines.append(_bank_line(transaction, position, own, currency))
     return Statement(
         format="ofx",
         lines=lines,
@@ -165,6 +176,50 @@ def read_ofx(data: bytes) -> Statement:
         currency=currencies[0],
         left_out=tuple(_left_out_sentences(left_out)),
     )
+
+
+def _fill_unread(root: ET.Element) -> None:
+    """Add what ofxtools requires but the lines never read, where banks leave it out:
+    a statement's closing balance (LEDGERBAL, or its amount) and the sign-on's
+    LANGUAGE. ofxtools refuses such a file; its author suggests mending it first."""
+    for sonrs in root.iter("SONRS"):
+        if sonrs.find("LANGUAGE") is None:
+            _insert_after(sonrs, ("DTSERVER", "STATUS"), _leaf("LANGUAGE", "ENG"))
+    for statement in (*root.iter("STMTRS"), *root.iter("CCSTMTRS")):
+        ledgerbal = statement.find("LEDGERBAL")
+        if ledgerbal is None:
+            ledgerbal = ET.Element("LEDGERBAL")
+            after = ("BANKTRANLIST", "BANKACCTFROM", "CCACCTFROM", "CURDEF")
+            _insert_after(statement, after, ledgerbal)
+        balamt, dtasof = ledgerbal.find("BALAMT"), ledgerbal.find("DTASOF")
+        if balamt is None:
+            balamt = _leaf("BALAMT", "")
+            ledgerbal.insert(0, balamt)
+        if dtasof is None:
+            dtasof = _leaf("DTASOF", "")
+            ledgerbal.insert(1, dtasof)
+        if not (balamt.text or "").strip():
+            balamt.text = "0"
+        if not (dtasof.text or "").strip():
+            dtasof.text = statement.findtext("BANKTRANLIST/DTEND") or "19700101"
+
+
+def _leaf(tag: str, text: str) -> ET.Element:
+    element = ET.Element(tag)
+    element.text = text
+    return element
+
+
+def _insert_after(parent: ET.Element, tags: tuple[str, ...], element: ET.Element) -> None:
+    """Insert ``element`` after the first child named one of ``tags`` (in that order of
+    preference), else first: ofxtools checks the order of an aggregate's elements."""
+    children = list(parent)
+    for tag in tags:
+        for index, child in enumerate(children):
+            if child.tag == tag:
+                parent.insert(index + 1, element)
+                return
+    parent.insert(0, element)
 
 
 def _bank_line(stmttrn, position: int, own_currency: str, curdef: str) -> StatementLine:
@@ -263,14 +318,23 @@ def _were(n: int) -> str:
     return "was" if n == 1 else "were"
 
 
-def _unreadable(error: Exception) -> str:
+_NOT_OFX = (
+    "The file does not start with an OFX header (OFXHEADER:100 … or <?OFX …?>). "
+    "Download the statement again from your bank as OFX, QFX or Quicken Web Connect."
+)
+
+
+def _unreadable(error: Exception, data: bytes) -> str:
     """The words for a file ofxtools could not parse at all."""
     name = type(error).__name__
-    if name == "OFXHeaderError":
+    if name == "OFXHeaderError" and b"OFXHEADER" in data[:2048].upper():
         return (
-            "The file does not start with an OFX header (OFXHEADER:100 … or <?OFX …?>). "
-            "Download the statement again from your bank as OFX, QFX or Quicken Web Connect."
+            "The OFX file's header is incomplete or not as OFX writes it (nine lines from "
+            "OFXHEADER:100 to NEWFILEUID, in capitals). Download the statement again from "
+            "your bank."
         )
+    if name == "OFXHeaderError":
+        return _NOT_OFX
     if isinstance(error, UnicodeDecodeError):
         return (
             "The OFX file has characters its header's encoding does not allow. "

@@ -12,9 +12,10 @@ QIF dates have no fixed order: Quicken in the US writes month first (``1/31'25``
 elsewhere day first (``31/01/2025``). Unless the caller says (``day_first``), the
 order is settled from the file: a first part above 12 means day first, a second
 part above 12 month first; if no date tells, month first (the QIF original), and
-``Statement.date_order_certain`` is False so the user can be asked. Amounts may be
-written with a decimal point (``1,234.56``) or, in files from day-first countries,
-a decimal comma (``1.234,56``).
+``Statement.date_order_certain`` is False so the user can be asked. A date that
+is no date in that order is the error of its line; the other lines are read.
+Amounts may be written with a decimal point (``1,234.56``) or, in files from
+day-first countries, a decimal comma (``1.234,56``).
 
 The text is UTF-8 (with or without a byte-order mark), else Windows-1252.
 """
@@ -23,10 +24,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 
 from quiffen import Qif
 from quiffen.core.investment import Investment
+from quiffen.utils import parse_date as quiffen_date
 
 from dataport.statement_lines import (
     Statement,
@@ -65,6 +68,11 @@ _INCOME_ACTIONS = {
     "reinvmd": "Capital gains distribution (mid-term, reinvested)",
     "reinvsh": "Capital gains distribution (short-term, reinvested)",
 }
+_DEFAULT_ACCOUNT = "Quiffen Default Account"
+_PLAIN_DATE = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+_AMOUNT = re.compile(r"[-+]?[0-9][0-9,.' ]*")
+# Stand-in years for dates quiffen cannot read (see _set_aside_bad_dates).
+_STAND_IN_FIRST, _STAND_IN_YEARS = 1000, 800
 _TRADE_ACTIONS = frozenset({"buy", "buyx", "sell", "sellx", "shtsell", "cvrshrt"})
 _TRANSFER_ACTIONS = frozenset({"shrsin", "shrsout", "xin", "xout", "contribx", "withdrwx"})
 
@@ -83,6 +91,11 @@ def read_qif(data: bytes, *, day_first: bool | None = None) -> Statement:
     else:
         order, certain = ("dmy" if day_first else "mdy"), True
     text = _point_decimals(text)
+    _check_transactions(text)
+    text, bad_dates = _set_aside_bad_dates(text, order)
+    if "!type:invst" in text.lower() and "!account" not in text.lower():
+        # quiffen needs an account for investments; a file of one account may name none.
+        text = f"!Account\nN{_DEFAULT_ACCOUNT}\nTInvst\n^\n{text}"
     try:
         qif = Qif.parse_string(text, day_first=order == "dmy")
     except Exception as error:
@@ -90,26 +103,31 @@ def read_qif(data: bytes, *, day_first: bool | None = None) -> Statement:
 
     lines: list[StatementLine] = []
     left_out: Counter[str] = Counter()
+    position = 0  # of a transaction among all of the file's, left-out ones too
     for account in qif.accounts.values():
         for transactions in account.transactions.values():
-            check_count(len(lines) + len(transactions))
+            check_count(position + len(transactions))
             for transaction in transactions:
+                position += 1
                 if isinstance(transaction, Investment):
-                    line = _investment_line(transaction, len(lines) + 1)
+                    line = _investment_line(transaction, position, bad_dates, order)
                     if isinstance(line, str):
                         left_out[line] += 1
                         continue
                 else:
                     line = _line(
-                        len(lines) + 1,
-                        transaction.date,
+                        position,
+                        _date(transaction.date, position, bad_dates, order),
                         transaction.amount,
                         describe(transaction.payee, transaction.memo),
                     )
                 lines.append(line)
+    # quiffen files transactions without an !Account block under this default account.
+    named = [name for name in qif.accounts if name != _DEFAULT_ACCOUNT]
     return Statement(
         format="qif",
         lines=lines,
+        account=", ".join(named),
         left_out=tuple(_left_out_sentences(left_out)),
         date_order=order,
         date_order_certain=certain,
@@ -178,13 +196,15 @@ def _point_decimals(text: str) -> str:
     )
 
 
-def _investment_line(investment: Investment, position: int) -> StatementLine | str:
+def _investment_line(
+    investment: Investment, position: int, bad_dates: dict[int, str], order: str
+) -> StatementLine | str:
     action = (investment.action or "").strip().lower()
     if action in _INCOME_ACTIONS:
-        amount = investment.amount if investment.amount is not None else None
+        amount = investment.amount
         return _line(
             position,
-            investment.date,
+            _date(investment.date, position, bad_dates, order),
             amount.copy_abs() if amount is not None else None,
             describe(_INCOME_ACTIONS[action], investment.security, investment.memo),
         )
@@ -195,9 +215,102 @@ def _investment_line(investment: Investment, position: int) -> StatementLine | s
     return "other"
 
 
+def _check_transactions(text: str) -> None:
+    """Refuse, naming its line, a transaction without a date or with an amount that is
+    no number: quiffen's own errors for those do not say where or what."""
+    section, start, has_date, amount = "", 0, False, None
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if line.lower().startswith("!type:"):
+            section = line[6:].replace(" ", "").lower()
+        elif line.lower().startswith("!"):
+            section = "account" if line.lower().startswith("!account") else section
+        elif section in _TRANSACTION_TYPES and line.startswith("^"):
+            if start and not has_date:
+                raise StatementFileError(
+                    f"The transaction on line {start} of the QIF file has no date (a D line). "
+                    "Export the account again from your bank or finance program."
+                )
+            if start and section != "invst" and amount is None:
+                raise StatementFileError(
+                    f"The transaction on line {start} of the QIF file has no amount "
+                    "(a T line). Export the account again from your bank or finance program."
+                )
+            start, has_date, amount = 0, False, None
+        elif section in _TRANSACTION_TYPES and line:
+            start = start or number
+            has_date |= line.startswith("D")
+            if line[0] in "TU" and amount is None:
+                amount = line[1:].strip()
+                if not _AMOUNT.fullmatch(amount):
+                    raise StatementFileError(
+                        f"The amount “{amount}” on line {number} of the QIF file is not a "
+                        "number. Export the account again from your bank or finance program."
+                    )
+
+
+def _set_aside_bad_dates(text: str, order: str) -> tuple[str, dict[int, str]]:
+    """The text with each date quiffen cannot read replaced by a stand-in (1 January
+    of a year before 1900, one year per bad date), and the bad dates by those years:
+    quiffen refuses a whole file for one bad date, where the user should see that
+    row's problem among the others."""
+    day_first = order == "dmy"
+    bad: dict[int, str] = {}
+    section = ""
+    lines = text.split("\n")
+    for index, raw in enumerate(lines):
+        line = raw.strip()
+        if line.lower().startswith("!type:"):
+            section = line[6:].replace(" ", "").lower()
+        elif line.lower().startswith("!account"):
+            section = "account"
+        elif line.startswith("D") and section in _TRANSACTION_TYPES:
+            value = line[1:].strip()
+            if _plain_date(value, day_first):
+                continue
+            try:
+                quiffen_date(value, day_first)
+            except (ValueError, OverflowError):
+                if len(bad) >= _STAND_IN_YEARS:
+                    break  # so many that the file is not one to read row by row
+                year = _STAND_IN_FIRST + len(bad)
+                bad[year] = value
+                lines[index] = f"D01/01/{year}"
+    return "\n".join(lines), bad
+
+
+def _plain_date(value: str, day_first: bool) -> bool:
+    """Whether ``value`` is plainly a date (01/31/2025, 31.01.2025), checked without
+    dateutil, which takes most of the time of reading a large file."""
+    match = _PLAIN_DATE.fullmatch(value)
+    if match is None:
+        return False
+    first, second, year = map(int, match.groups())
+    day, month = (first, second) if day_first else (second, first)
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _date(when, position: int, bad_dates: dict[int, str], order: str):
+    """The transaction's date, or the words for the bad date it stands in for."""
+    if when is not None and when.year in bad_dates:
+        written = "day first (31/01/2025)" if order == "dmy" else "month first (01/31/2025)"
+        return (
+            f"Bad date “{bad_dates[when.year]}” in transaction {position}: "
+            f"it is not a date when read {written}."
+        )
+    return when
+
+
 def _line(position: int, when, amount: Decimal | None, description: str) -> StatementLine:
-    day = when.date() if when is not None else None
     errors = []
+    if isinstance(when, str):
+        errors.append(when)
+        when = None
+    day = when.date() if when is not None else None
     if day is not None and (problem := date_problem(day, f"“{day.isoformat()}”")):
         errors.append(problem)
     if amount is None:

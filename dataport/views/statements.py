@@ -96,8 +96,10 @@ def _number(text: str) -> int:
 def _figures(summary: dict) -> dict:
     """The counts with Python values again, for the template."""
     figures = dict(summary)
-    for group in categories.GROUPS:
-        figures[group] = Decimal(summary.get(group) or 0)
+    figures["totals"] = [
+        {"currency": totals["currency"], **{g: Decimal(totals[g]) for g in categories.GROUPS}}
+        for totals in summary["totals"]
+    ]
     for name in ("first_date", "last_date"):
         figures[name] = summary.get(name) and date.fromisoformat(summary[name])
     return figures
@@ -234,6 +236,7 @@ def _profile_save(owner, job: ImportJob, layout, form: StatementMappingForm) -> 
     )
     profile.name = form.cleaned_data["profile_name"]
     profile.header = list(layout.header)
+    profile.currency = form.cleaned_data["currency"]
     profile.mapping = form.mapping.to_dict()
     profile.save()
     return profile

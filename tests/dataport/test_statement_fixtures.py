@@ -50,6 +50,7 @@ def statement_import_run(portfolio, name: str) -> ImportJob:
         profile = ImportProfile.objects.create(
             owner=portfolio.owner,
             name=name,
+            currency=portfolio.owner.currency,
             signature=statement_reading.signature_hash(layout),
             mapping=layout.guess.to_dict(),
         )

@@ -43,6 +43,7 @@ FEBRUARY = (
 )
 MAPPING = {
     "profile_name": "Giro",
+    "currency": "EUR",
     "date_column": "0",
     "date_format": "%d.%m.%Y",
     "amount_mode": "signed",
@@ -158,9 +159,9 @@ class TestFirstStatementOfABank:
         assert ImportRule.objects.filter(portfolio=portfolio).count() == 4  # the transfer: ignore
         html = client_owner.get(job_url(portfolio, job)).content.decode()
         assert "Import 4 entries" in html
-        assert 'data-figure="earned">$4,200.00<' in html
-        assert 'data-figure="outgoing"' not in html
-        assert 'data-figure="spending">$1,210.45<' in html
+        # The account's currency, saved with the layout: the entries are in euros.
+        assert 'data-figure="earned" data-currency="EUR">€4,200.00<' in html
+        assert 'data-figure="spending" data-currency="EUR">€1,210.45<' in html
 
         job = confirm(client_owner, portfolio, job)
         assert job.state == ImportJob.State.DONE
@@ -174,6 +175,7 @@ class TestFirstStatementOfABank:
         assert ImportedTransaction.objects.filter(portfolio=portfolio).count() == 5
         assert job.summary["imported"] == 4
         assert job.summary["ignored"] == 1
+        assert set(Entry.objects.values_list("currency", flat=True)) == {"EUR"}
 
 
 class TestNextMonth:
@@ -234,6 +236,7 @@ class TestRules:
         ImportProfile.objects.create(
             owner=portfolio.owner,
             name="Giro",
+            currency="EUR",
             signature=_signature(JANUARY),
             mapping=_mapping_dict(),
         )
@@ -251,6 +254,7 @@ class TestRules:
         ImportProfile.objects.create(
             owner=portfolio.owner,
             name="Giro",
+            currency="EUR",
             signature=_signature(JANUARY),
             mapping=_mapping_dict(),
         )
@@ -318,6 +322,33 @@ class TestJobPages:
         job.refresh_from_db()
         assert job.state == ImportJob.State.FAILED
         assert bytes(job.data) == b""  # the file is not kept
+
+
+UNDECIDABLE_QIF = (
+    "!Type:Bank\nD03/02/2025\nT-12.50\nPBoulangerie\n^\nD04/01/2025\nT-8.00\nPKiosk\n^\n"
+)
+
+
+class TestQifDates:
+    def test_dates_that_read_both_ways_can_be_read_the_other_way(self, client_owner, portfolio):
+        job = upload(client_owner, portfolio, UNDECIDABLE_QIF, name="card.qif")
+        assert job.state == ImportJob.State.READY
+        html = client_owner.get(job_url(portfolio, job)).content.decode()
+        assert "Every date in this file reads both ways" in html
+        assert set(job.staged_entries.values_list("date", flat=True)) == {
+            dt.date(2025, 3, 2),
+            dt.date(2025, 4, 1),
+        }  # month first, QIF's original order
+        response = client_owner.post(job_url(portfolio, job, "dates"))
+        assert response.status_code == 302
+        import_jobs.statement_stage(job.pk)
+        job.refresh_from_db()
+        assert job.state == ImportJob.State.READY
+        assert set(job.staged_entries.values_list("date", flat=True)) == {
+            dt.date(2025, 2, 3),
+            dt.date(2025, 1, 4),
+        }
+        assert "Read them month first" in client_owner.get(job_url(portfolio, job)).content.decode()
 
 
 class TestAllOrNothing:

@@ -90,6 +90,7 @@ def test_a_new_banks_file_is_mapped_once_and_next_months_file_is_one_click(
 
     # The preview: four groups to decide; two of them become rules.
     page.get_by_role("heading", name="Check the statement before importing").wait_for()
+    page.screenshot(path=str(artifacts_dir() / "statement-preview.png"), full_page=True)
     for text, category, rule in (
         ("ACME GmbH", "Salary", True),
         ("Depotbank", "Dividends", True),
@@ -130,4 +131,70 @@ def test_a_new_banks_file_is_mapped_once_and_next_months_file_is_one_click(
     for name, total in (("earned", earned), ("passive", passive), ("spending", spending)):
         shown = page.locator(f'[data-figure="{name}"]').first.inner_text()
         assert shown == money(total, owner.currency), name
+    assert problems == []
+
+
+@pytest.fixture
+def staged_jobs(client_owner, portfolio, tmp_path):
+    """A statement waiting for its columns, and one mapped and waiting in its preview."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dataport import import_jobs
+    from dataport.models import ImportJob
+
+    first, _ = _months()
+    rows = [
+        (first.replace(day=day), payee, purpose, amount)
+        for day, payee, purpose, amount in (
+            (2, "ACME GmbH", "Gehalt", "4.200,00"),
+            (5, "Hausverwaltung Koch", "Miete Wohnung 3, Vorauszahlung Nebenkosten", "-1.150,00"),
+            (9, "REWE", "Karte 4411 REWE SAGT DANKE", "-42,10"),
+            (12, "Stadtwerke", "Abschlag Strom/Gas Kundennummer 55102233", "-96,00"),
+        )
+    ]
+    jobs = []
+    for _ in range(2):
+        upload = SimpleUploadedFile("giro.csv", _statement("Zeitraum;month", rows))
+        client_owner.post(
+            reverse("dataport:statement_import", args=[portfolio.pk]), {"file": upload}
+        )
+        job = ImportJob.objects.latest("pk")
+        import_jobs.statement_stage(job.pk)
+        jobs.append(job)
+    mapping = {
+        "profile_name": "Giro",
+        "currency": portfolio.owner.currency,
+        "date_column": "0",
+        "date_format": "%d.%m.%Y",
+        "amount_mode": "signed",
+        "amount_column": "3",
+        "decimal_separator": ",",
+        "description_columns": ["1", "2"],
+    }
+    client_owner.post(reverse("dataport:statement_map", args=[portfolio.pk, jobs[1].pk]), mapping)
+    import_jobs.statement_stage(jobs[1].pk)
+    return jobs
+
+
+def test_the_statement_pages_fit_a_phone(
+    live_server, portfolio, client_owner, staged_jobs, browser
+):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    log_in(phone, live_server, client_owner)
+    problems = page_errors(phone)
+    pages = {
+        "upload": reverse("dataport:statement_import", args=[portfolio.pk]),
+        "mapping": reverse("dataport:statement_preview", args=[portfolio.pk, staged_jobs[0].pk]),
+        "preview": reverse("dataport:statement_preview", args=[portfolio.pk, staged_jobs[1].pk]),
+    }
+    too_wide = {}
+    for name, path in pages.items():
+        phone.goto(live_server.url + path)
+        phone.screenshot(path=str(artifacts_dir() / f"narrow-statement-{name}.png"), full_page=True)
+        width = phone.evaluate("() => document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide[name] = width
+    context.close()
+    assert too_wide == {}
     assert problems == []
