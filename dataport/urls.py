@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dataport.views import data, entries_csv, statements
+from dataport.views import data, entries_csv, profiles, rules, statements
 
 app_name = "dataport"
 
@@ -55,5 +55,26 @@ urlpatterns = [
             ("undo", statements.statement_undo),
             ("confirm", statements.statement_confirm),
         )
+    ),
+    # Rules and import profiles
+    path("portfolios/<int:pk>/rules/", rules.rule_list, name="rules"),
+    path("portfolios/<int:pk>/rules/new/", rules.rule_new, name="rule_new"),
+    path("portfolios/<int:pk>/rules/<int:rule_id>/", rules.rule_edit, name="rule_edit"),
+    path(
+        "portfolios/<int:pk>/rules/<int:rule_id>/delete/",
+        rules.rule_delete,
+        name="rule_delete",
+    ),
+    path("portfolios/<int:pk>/rules/<int:rule_id>/move/", rules.rule_move, name="rule_move"),
+    path("accounts/import-profiles/", profiles.profile_list, name="profiles"),
+    path(
+        "accounts/import-profiles/<int:profile_id>/",
+        profiles.profile_edit,
+        name="profile_edit",
+    ),
+    path(
+        "accounts/import-profiles/<int:profile_id>/delete/",
+        profiles.profile_delete,
+        name="profile_delete",
     ),
 ]

@@ -403,3 +403,53 @@ def full_account(user):
         occurred_on=_day("2026-02-01"),
     )
     return personal, company
+
+
+# --- Statements: import rules and import profiles ---------------------------------------
+
+
+class ImportRuleFactory(DjangoModelFactory):
+    """A rule filing descriptions containing "acme payroll" as Salary, after the others."""
+
+    class Meta:
+        model = "dataport.ImportRule"
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    position = factory.Sequence(lambda n: n)
+    pattern = "acme payroll"
+    direction = "any"
+    action = "file"
+    category = "salary"
+    stream = None
+
+
+class ImportProfileFactory(DjangoModelFactory):
+    """A profile of a German bank's CSV: day-first dates, decimal comma, one amount column."""
+
+    class Meta:
+        model = "dataport.ImportProfile"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Bank {n}")
+    signature = factory.Sequence(lambda n: f"{n:064x}")
+    header = factory.LazyFunction(
+        lambda: ["Buchungstag", "Valuta", "Verwendungszweck", "Betrag", "Waehrung"]
+    )
+    # A CsvMapping.to_dict(): every key, columns counted from 0.
+    mapping = factory.LazyFunction(
+        lambda: {
+            "date_column": 0,
+            "date_format": "%d.%m.%Y",
+            "amount_mode": "signed",
+            "amount_column": 3,
+            "debit_column": None,
+            "credit_column": None,
+            "sign_column": None,
+            "debit_marks": [],
+            "decimal_separator": ",",
+            "description_columns": [2],
+            "bank_id_column": None,
+            "currency_column": 4,
+        }
+    )
+    last_used_at = None

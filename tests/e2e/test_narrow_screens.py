@@ -16,6 +16,8 @@ from tests.factories import (
     EntryFactory,
     GoalFactory,
     HoldingFactory,
+    ImportProfileFactory,
+    ImportRuleFactory,
     StreamFactory,
     ValuationFactory,
 )
@@ -71,10 +73,47 @@ def account(owner, portfolio):
         note="Groceries, the plumber and a birthday present for a friend",
     )
     GoalFactory(owner=owner, year=today.year)
-    return {"fund": fund}
+    salary = StreamFactory(portfolio=portfolio, name="Salary from the employer's payroll office")
+    rule = ImportRuleFactory(
+        portfolio=portfolio,
+        pattern="sepa credit transfer acme international payroll services gmbh",
+        direction="in",
+        amount_min=Decimal("1000.00"),
+        amount_max=Decimal("123456789.00"),
+        stream=salary,
+    )
+    ImportRuleFactory(
+        portfolio=portfolio, pattern="transfer to savings", action="ignore", category=""
+    )
+    profile = ImportProfileFactory(
+        owner=owner,
+        name="Sparkasse giro account of the household",
+        header=[
+            "Auftragskonto",
+            "Buchungstag",
+            "Valutadatum",
+            "Buchungstext",
+            "Verwendungszweck",
+            "Beguenstigter/Zahlungspflichtiger",
+            "Kontonummer/IBAN",
+            "BIC (SWIFT-Code)",
+            "Betrag",
+            "Waehrung",
+            "Info",
+        ],
+        mapping={
+            "date_column": 1,
+            "date_format": "%d.%m.%y",
+            "amount_column": 8,
+            "decimal_separator": ",",
+            "description_columns": [5, 4],
+            "currency_column": 9,
+        },
+    )
+    return {"fund": fund, "rule": rule, "profile": profile}
 
 
-def pages(portfolio, fund) -> dict[str, str]:
+def pages(portfolio, fund, rule, profile) -> dict[str, str]:
     return {
         "dashboard": reverse("dashboard:dashboard"),
         "portfolios": reverse("portfolio:portfolio_list"),
@@ -86,6 +125,11 @@ def pages(portfolio, fund) -> dict[str, str]:
         "goals": reverse("goals:goal_list"),
         "projection": reverse("portfolio:projection"),
         "settings": reverse("accounts:settings"),
+        "rules": reverse("dataport:rules", args=[portfolio.pk]),
+        "rule-edit": reverse("dataport:rule_edit", args=[portfolio.pk, rule.pk]),
+        "rule-delete": reverse("dataport:rule_delete", args=[portfolio.pk, rule.pk]),
+        "profiles": reverse("dataport:profiles"),
+        "profile-delete": reverse("dataport:profile_delete", args=[profile.pk]),
     }
 
 
@@ -102,7 +146,7 @@ def test_no_page_is_wider_than_a_phone(live_server, portfolio, account, client_o
     log_in(phone, live_server, client_owner)
     problems = page_errors(phone)
     too_wide = {}
-    for name, path in pages(portfolio, account["fund"]).items():
+    for name, path in pages(portfolio, **account).items():
         phone.goto(live_server.url + path)
         phone.screenshot(path=str(artifacts_dir() / f"narrow-{name}.png"), full_page=True)
         width = phone.evaluate("() => document.documentElement.scrollWidth")
@@ -117,7 +161,7 @@ def test_the_lists_become_stacked_rows_with_labels_badges_and_actions(
     live_server, portfolio, account, client_owner, phone, name
 ):
     log_in(phone, live_server, client_owner)
-    phone.goto(live_server.url + pages(portfolio, account["fund"])[name])
+    phone.goto(live_server.url + pages(portfolio, **account)[name])
     table = phone.locator("main table.table-stack")
     assert table.count() > 0
     # The header is left to screen readers: a 1 px box.

@@ -20,11 +20,18 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
+from dataport.models import ImportRule
 from goals.models import Goal
 from households import services
 from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 from portfolio.services import portfolio_share
-from tests.factories import EntryFactory, HoldingFactory, StreamFactory, ValuationFactory
+from tests.factories import (
+    EntryFactory,
+    HoldingFactory,
+    ImportRuleFactory,
+    StreamFactory,
+    ValuationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +61,10 @@ PROBES = [
     Probe("portfolio:stream_create", "portfolio", CHANGE, ("get", "post")),
     Probe("portfolio:entry_create", "portfolio", CHANGE, ("get", "post")),
     Probe("dataport:entry_import", "portfolio", CHANGE, ("get", "post")),
+    Probe("dataport:rules", "portfolio", READ, ("get",)),
+    Probe("dataport:rule_new", "portfolio", CHANGE, ("get", "post")),
+    Probe("dataport:rule_edit", "rule", CHANGE, ("get", "post")),
+    Probe("dataport:rule_move", "rule", CHANGE, ("post",)),
     Probe("portfolio:holding_edit", "holding", CHANGE, ("get", "post")),
     Probe("portfolio:valuation_add", "holding", CHANGE, ("post",)),
     Probe("portfolio:stream_edit", "stream", CHANGE, ("get", "post")),
@@ -61,6 +72,7 @@ PROBES = [
     Probe("portfolio:entry_edit", "entry", CHANGE, ("get", "post")),
     # Deletions last: a deleted holding takes its valuations with it.
     Probe("portfolio:valuation_delete", "valuation", CHANGE, ("post",)),
+    Probe("dataport:rule_delete", "rule", CHANGE, ("get", "post")),
     Probe("portfolio:entry_delete", "entry", CHANGE, ("get", "post")),
     Probe("portfolio:stream_delete", "stream", CHANGE, ("get", "post")),
     Probe("portfolio:holding_delete", "holding", CHANGE, ("get", "post")),
@@ -75,13 +87,21 @@ def objects_of(portfolio: Portfolio) -> dict[str, int]:
     valuation = ValuationFactory(holding=holding)
     stream = StreamFactory(portfolio=portfolio, holding=holding, name=f"Pay of {portfolio.name}")
     entry = EntryFactory(portfolio=portfolio, stream=stream)
+    rule = ImportRuleFactory(portfolio=portfolio, stream=stream)
     return {
         "portfolio": portfolio.pk,
         "holding": holding.pk,
         "valuation": valuation.pk,
         "stream": stream.pk,
         "entry": entry.pk,
+        # A rule's pages are under its portfolio's.
+        "rule": (portfolio.pk, rule.pk),
     }
+
+
+def url_of(probe: Probe, keys: dict) -> str:
+    key = keys[probe.key]
+    return reverse(probe.name, args=key if isinstance(key, tuple) else [key])
 
 
 @pytest.fixture
@@ -96,7 +116,8 @@ def bobs(bob, couple):
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (Portfolio, Holding, Valuation, Stream, Entry))
+    models = (Portfolio, Holding, Valuation, Stream, Entry, ImportRule)
+    return tuple(m.objects.count() for m in models)
 
 
 def expected(kind: str, sharing: str, method: str) -> int:
@@ -113,7 +134,7 @@ def sweep(client, keys: dict[str, int], sharing: str, *, left: bool = False) -> 
     """Every probe against one portfolio's objects; the lines that went wrong."""
     wrong = []
     for probe in PROBES:
-        url = reverse(probe.name, args=[keys[probe.key]])
+        url = url_of(probe, keys)
         for method in probe.methods:
             status = getattr(client, method)(url).status_code
             want = 404 if left else expected(probe.kind, sharing, method)
@@ -159,9 +180,9 @@ def test_after_being_removed_everything_is_404_for_the_removed_member_too(client
 def test_a_viewer_sees_no_form_and_no_change_link(client, alice, bobs):
     client.force_login(alice)
     keys = bobs[Sharing.VIEW]
-    change_urls = [reverse(p.name, args=[keys[p.key]]) for p in PROBES if p.kind in (CHANGE, OWN)]
+    change_urls = [url_of(p, keys) for p in PROBES if p.kind in (CHANGE, OWN)]
     for probe in (p for p in PROBES if p.kind == READ):
-        page = client.get(reverse(probe.name, args=[keys[probe.key]])).text
+        page = client.get(url_of(probe, keys)).text
         assert [url for url in change_urls if f'"{url}' in page] == [], probe.name
         assert "shared for viewing by bob@example.com" in page
     listing = client.get(reverse("portfolio:portfolio_list")).text
