@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.validators import validate_currency
-from portfolio import categories
+from portfolio import categories, limits
 from portfolio.models import MONEY, Portfolio, Stream
 
 
@@ -176,7 +176,7 @@ class ImportRule(models.Model):
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="import_rules")
     position = models.PositiveIntegerField(default=0)
-    pattern = models.CharField(max_length=200)
+    pattern = models.CharField(max_length=limits.RULE_PATTERN_MAX)
     direction = models.CharField(max_length=3, choices=Direction, default=Direction.ANY)
     # Bounds on the amount's size, whatever its sign; either may be left open.
     amount_min = models.DecimalField(**MONEY, null=True, blank=True)

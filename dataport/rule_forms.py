@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Max
 
 from dataport.models import ImportJob, ImportRule
-from dataport.statement_rules import normalize_description
+from dataport.statement_rules import normalize_description, pattern_of
 from portfolio import categories
 from portfolio.forms import MoneyField
 from portfolio.models import Portfolio, Stream
@@ -22,9 +22,7 @@ def prefill(query, portfolio: Portfolio) -> dict:
     &job=``); a value that is not one of the choices, or another portfolio's stream, is
     left out."""
     initial: dict = {}
-    pattern, longest = query.get("pattern", ""), ImportRule._meta.get_field("pattern").max_length
-    if len(pattern) > longest:  # a long description: its first whole words
-        pattern = pattern[: longest + 1].rsplit(" ", 1)[0][:longest]
+    pattern = pattern_of(query.get("pattern", ""))  # a long description: its first words
     if pattern:
         initial["pattern"] = pattern
     if query.get("direction") in ImportRule.Direction.values:

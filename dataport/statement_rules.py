@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from portfolio.limits import RULE_PATTERN_MAX
+
 # A word of letters only, between non-word characters: "ref123" and "4411" are not words.
 _WORD = re.compile(r"(?<!\w)[^\W\d_]+(?!\w)")
 # Month names, as salary and rent lines carry them ("Gehalt Januar"), in the
@@ -53,6 +55,14 @@ def normalize_description(text: str) -> str:
         plain = "".join(char for char in decomposed if not unicodedata.combining(char))
         folded = plain.casefold()  # a decomposed letter may be a capital ("ᴬ" gives "A")
     return " ".join(word for word in _WORD.findall(folded) if word not in _MONTHS)
+
+
+def pattern_of(normalized: str) -> str:
+    """A rule's pattern for a normalised description: its first whole words within
+    ``RULE_PATTERN_MAX`` characters (they still match the description)."""
+    if len(normalized) <= RULE_PATTERN_MAX:
+        return normalized
+    return normalized[: RULE_PATTERN_MAX + 1].rsplit(" ", 1)[0][:RULE_PATTERN_MAX]
 
 
 @dataclass(frozen=True, slots=True)

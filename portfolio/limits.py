@@ -98,3 +98,6 @@ TREND_MAX_MONTHS = 36
 # A household invitation's link works for this many days: long enough for a partner
 # back from a week away, short enough that a forwarded or leaked link dies.
 INVITATION_DAYS = 7
+
+# A statement rule's pattern: the first words of a description (dataport.statement_rules).
+RULE_PATTERN_MAX = 200

@@ -25,6 +25,7 @@ from dataport.forms import GroupDecisionForm, StatementMappingForm, StatementUpl
 from dataport.models import ImportJob, ImportProfile, ImportRule
 from dataport.statement_csv import CsvLayout, CsvMapping
 from dataport.statement_lines import StatementFileError
+from dataport.statement_rules import pattern_of
 from portfolio import categories
 from portfolio.access import get_portfolio
 from portfolio.models import Portfolio
@@ -315,23 +316,12 @@ def _rule_from_group(
     return ImportRule.objects.create(
         portfolio=portfolio,
         position=(last or 0) + 1,
-        pattern=_pattern_of(data["normalized"]),
+        pattern=pattern_of(data["normalized"]),
         direction=direction,
         action=ImportRule.Action.IGNORE if ignore else ImportRule.Action.FILE,
         category="" if ignore else data["category"],
         stream=None if ignore else data["stream"],
     )
-
-
-PATTERN_MAX = ImportRule._meta.get_field("pattern").max_length
-
-
-def _pattern_of(normalized: str) -> str:
-    """A rule's pattern for a description: whole words, within the column's length (the
-    first words of a long description still match it)."""
-    if len(normalized) <= PATTERN_MAX:
-        return normalized
-    return normalized[: PATTERN_MAX + 1].rsplit(" ", 1)[0]
 
 
 @login_required
