@@ -49,12 +49,21 @@ _MONTHS = frozenset(
 
 def normalize_description(text: str) -> str:
     """Lower case, accents and punctuation off, words with digits and month names dropped."""
-    folded = text.casefold()
-    if not folded.isascii():  # most descriptions are ASCII: skip the decomposition
-        decomposed = unicodedata.normalize("NFKD", folded)
-        plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-        folded = plain.casefold()  # a decomposed letter may be a capital ("ᴬ" gives "A")
-    return " ".join(word for word in _WORD.findall(folded) if word not in _MONTHS)
+    if not text.isascii():  # "a" + a combining accent is one letter, as "á" is
+        text = unicodedata.normalize("NFC", text)
+    words: list[str] = []
+    for word in _WORD.findall(text.casefold()):
+        if word.isascii():  # most words: no decomposition needed
+            words.append(word)
+        else:
+            words.extend(_WORD.findall(_unaccented(word)))
+    return " ".join(word for word in words if word not in _MONTHS)
+
+
+def _unaccented(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return plain.casefold()  # a decomposed letter may be a capital ("ᴬ" gives "A")
 
 
 def pattern_of(normalized: str) -> str:

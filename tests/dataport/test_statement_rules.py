@@ -18,6 +18,11 @@ def test_numbers_references_punctuation_and_months_are_dropped():
     assert normalize_description("Überweisung: Miete 01/2026") == "uberweisung miete"
 
 
+def test_an_accent_written_as_a_combining_mark_is_the_same_letter():
+    assert normalize_description("Cafe\u0301 Mu\u0308ller") == normalize_description("Café Müller")
+    assert normalize_description("Café Müller") == "cafe muller"
+
+
 def test_letters_of_other_scripts_are_kept():
     assert normalize_description("東京 コーヒー 123") == "東京 コーヒー"
 
