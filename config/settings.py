@@ -389,4 +389,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    # The OFX reader logs a line per tag it reads: 100,000 lines for one statement.
+    "loggers": {"ofxtools": {"level": "WARNING"}},
 }

@@ -422,3 +422,15 @@ def _mapping_dict() -> dict:
         decimal_separator=",",
         description_columns=(1, 2),
     ).to_dict()
+
+
+def test_reading_an_ofx_file_does_not_fill_the_log(caplog):
+    import logging
+    from pathlib import Path
+
+    from dataport.statement_ofx import read_ofx
+
+    data = (Path(__file__).parent / "statements" / "ofx102-checking.ofx").read_bytes()
+    with caplog.at_level(logging.INFO):
+        read_ofx(data)
+    assert [r for r in caplog.records if r.name.startswith("ofxtools")] == []
