@@ -199,29 +199,22 @@ def run(user, data: bytes, shops: list[str], args) -> None:
     )
     steps: list[tuple[str, float]] = []
 
-    # Reading alone: its time, then (tracemalloc slows Python down) its memory.
+    # Reading alone.
     def parse() -> int:
         return sum(1 for _ in statement_csv.read_mapped_csv(data, layout, mapping))
 
     timed("layout (encoding, delimiter, header)", steps, statement_csv.csv_layout, data)
     lines = timed("parse (layout + every row)", steps, parse)
     assert lines == args.rows, lines
-    tracemalloc.start()
-    parse()
-    parse_peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
 
     # The worker's step, through the product's code: read, stage, duplicates, rules.
     job = ImportJob.objects.create(
         owner=user, portfolio=portfolio, kind=ImportJob.Kind.STATEMENT, file_name="bench.csv"
     )
     ImportJob.objects.filter(pk=job.pk).update(data=data)
-    tracemalloc.start()
     timed(
         "stage step (read + COPY + duplicates + rules)", steps, import_jobs.statement_stage, job.pk
     )
-    stage_peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
     job.refresh_from_db()
     assert job.state == ImportJob.State.READY, (job.state, job.problems)
 
@@ -282,7 +275,12 @@ def run(user, data: bytes, shops: list[str], args) -> None:
     timed("stage step, the same file again", steps, import_jobs.statement_stage, again.pk)
     duplicates = StagedEntry.objects.filter(job=again, duplicate=True).count()
 
-    # The stage step's memory, on a third job (the same file: all duplicates).
+    # Memory, after the timings (tracemalloc slows Python down several times). The
+    # stage step's on a third job (the same file: all duplicates).
+    tracemalloc.start()
+    parse()
+    parse_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
     third = ImportJob.objects.create(
         owner=user, portfolio=portfolio, kind=ImportJob.Kind.STATEMENT, file_name="bench.csv"
     )
