@@ -24,6 +24,7 @@ longest request, errors, and the load average of the machine before and after.
 from __future__ import annotations
 
 import argparse
+import http.client
 import io
 import os
 import re
@@ -123,7 +124,7 @@ def _copy_rows(cursor, model, copies: int, *, shifted: set[str], owner: str | No
         column = field.column
         columns.append(f'"{column}"')
         if field.primary_key or column in shifted:
-            values.append(f'r."{column}" + k * {SHIFT}')
+            values.append(f'r."{column}" + g.k * {SHIFT}')
         elif column == owner:
             values.append("u.user_id")
         else:
@@ -131,7 +132,7 @@ def _copy_rows(cursor, model, copies: int, *, shifted: set[str], owner: str | No
     cursor.execute(
         f'INSERT INTO "{table}" ({", ".join(columns)}) '  # noqa: S608 (the models' own columns)
         f'SELECT {", ".join(values)} FROM "{table}" r '
-        f"CROSS JOIN generate_series(1, {copies}) k JOIN copy_user u ON u.k = k "
+        f"CROSS JOIN generate_series(1, {copies}) g(k) JOIN copy_user u ON u.k = g.k "
         f"WHERE {where}"
     )
     cursor.execute(
@@ -277,6 +278,18 @@ def serve(env: dict[str, str], workers: int, port: int, log_file) -> subprocess.
     raise SystemExit("gunicorn did not listen within 30 s")
 
 
+def _get(port: int, session: str) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.request(
+        "GET", "/dashboard/", headers={"Host": "localhost", "Cookie": f"sessionid={session}"}
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status != 200:
+        raise SystemExit(f"GET /dashboard/ answered {response.status}")
+
+
 RESULT = re.compile(r"RESULT (.*)")
 
 
@@ -284,10 +297,10 @@ def run_wrk(port: int, script: Path, *, connections: int, seconds: int) -> dict[
     threads = min(4, connections)
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"]
     command += ["--timeout", "60s", "-s", str(script), f"http://127.0.0.1:{port}/dashboard/"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    found = RESULT.search(output)
-    if not found:
-        raise SystemExit(f"wrk printed no result:\n{output}")
+    run = subprocess.run(command, capture_output=True, text=True, check=True)
+    found = RESULT.search(run.stdout)
+    if not found or found.group(1).startswith("requests=0 "):
+        raise SystemExit(f"wrk made no request:\n{run.stdout}\n{run.stderr}")
     return {key: float(value) for key, value in (p.split("=") for p in found.group(1).split())}
 
 
@@ -344,9 +357,9 @@ def main() -> None:
         port = _free_port()
         with open(local_dir / "gunicorn.log", "w") as log_file:
             server = serve(env, args.workers, port, log_file)
-            # Each worker's first requests load the code and fill the per-user caches
-            # once, as a running instance has: 2 s of warm-up, not counted.
-            run_wrk(port, script, connections=min(16, args.connections), seconds=2)
+            # The workers' first requests load the code, as on a running instance.
+            for session in sessions[: args.workers * 3]:
+                _get(port, session)
             time.sleep(2)
             load_before = os.getloadavg()
             log(f"{args.connections} connections for {args.seconds} s")
