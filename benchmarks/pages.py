@@ -490,10 +490,12 @@ def main() -> None:
 
         call_command("migrate", verbosity=0, interactive=False)
         users, household = load_accounts()
-        pages = {name: pages_of(user, household=household) for name, user in users.items()}
+        # Only the demo account is in a household.
+        pages = {
+            name: pages_of(user, household=household and name == "demo")
+            for name, user in users.items()
+        }
         wanted = [p for p in pages["demo"] if not args.only or p in args.only.split(",")]
-        if "household" in pages["big"]:
-            del pages["big"]["household"]  # the big account is in no household
         queries = {name: count_queries(users[name], pages[name]) for name in ("small", "big")}
         sessions = {name: session_of(user) for name, user in users.items()}
         connections.close_all()
@@ -546,30 +548,32 @@ def report(rows, queries, args) -> None:
     )
     print("Queries of one request (in process), small / big account:")
     for page in queries["small"]:
-        small, big = queries["small"][page], queries["big"].get(page)
-        flat = "flat" if small == big else ("n/a" if big is None else "NOT FLAT")
-        print(f"  {page:<11} {small:>3} / {big if big is not None else '-':>3}  {flat}")
+        small, big = queries["small"][page], queries["big"][page]
+        print(f"  {page:<11} {small:>3} / {big:>3}  {'flat' if small == big else 'NOT FLAT'}")
     print("Throughput, demo account (rps of each round, page vs bare):")
     header = (
         f"  {'page':<11} {'page rps':>9} {'bare rps':>9} {'ratio':>6}   "
         f"{'ms small':>8} {'ms demo':>8} {'ms big':>8} {'ms bare':>8} {'big/small':>9}"
     )
     print(header)
+
+    def ms(value):
+        return f"{value:8.1f}" if value is not None else f"{'-':>8}"
+
     for page, times, bare_ms, pairs in rows:
         ratio = statistics.median(p / b for p, b in pairs)
         page_rps = statistics.median(p for p, _ in pairs)
         bare_rps = statistics.median(b for _, b in pairs)
-        big = times.get("big")
-        flat = f"{big / times['small']:9.2f}" if big is not None else f"{'-':>9}"
+        small, big = times.get("small"), times.get("big")
+        flat = f"{big / small:9.2f}" if big and small else f"{'-':>9}"
         print(
             f"  {page:<11} {page_rps:9.1f} {bare_rps:9.1f} {ratio:6.3f}   "
-            f"{times['small']:8.1f} {times['demo']:8.1f} "
-            f"{big if big is not None else float('nan'):8.1f} {bare_ms:8.1f} {flat}"
+            f"{ms(small)} {ms(times['demo'])} {ms(big)} {bare_ms:8.1f} {flat}"
         )
         rounds = ", ".join(f"{p:.0f}/{b:.0f}" for p, b in pairs)
         print(f"  {'':<11} rounds (page/bare rps): {rounds}")
     worst = min(statistics.median(p / b for p, b in pairs) for _, _, _, pairs in rows)
-    flats = [t["big"] / t["small"] for _, t, _, _ in rows if "big" in t]
+    flats = [t["big"] / t["small"] for _, t, _, _ in rows if "big" in t and "small" in t]
     print(
         f"Lowest page/bare ratio: {worst:.3f} (target >= {THROUGHPUT_TARGET}: "
         f"{'met' if worst >= THROUGHPUT_TARGET else 'MISSED'})"
