@@ -6,7 +6,9 @@
 PostgreSQL only, and ``wrk`` on the PATH (Debian's package). ``DATABASE_URL`` says
 where the server is: the benchmark creates its own database (``--db-name``,
 ``wealthratio_bench_concurrency``), migrates it and drops it at the end.
-``REDIS_URL`` is ignored: the cache is files in a temporary folder.
+With ``REDIS_URL`` set the app's cache is that Redis, as in production (under a key
+prefix of this run's own); without it, files in a temporary folder (Django's file
+cache culls at 300 entries, so with many users it measures misses more than hits).
 
 It loads the demo account (``load_demo``: three years of history, its snapshots and
 goals), then copies it ``--users`` - 1 times in SQL (``INSERT ... SELECT`` over
@@ -320,8 +322,9 @@ def main() -> None:
     maintenance, bench_url = _server_urls(url, args.db_name)
     local_dir = Path(tempfile.mkdtemp(prefix="wr-bench-concurrency-"))
     env = dict(os.environ)
-    env.pop("REDIS_URL", None)
     env.pop("DJANGO_ENV", None)
+    if env.get("REDIS_URL"):
+        env["CACHE_KEY_PREFIX"] = f"bench-concurrency-{os.getpid()}"
     env.update(
         DATABASE_URL=bench_url,
         LOCAL_DIR=str(local_dir),
@@ -381,7 +384,7 @@ def main() -> None:
     print(
         f"Dashboard under load: {len(users)} users (demo-sized histories, loaded in "
         f"{loaded:.1f} s), a session each; gunicorn {args.workers} sync workers; "
-        f"wrk {args.connections} connections for {args.seconds} s, the next user's "
+        f"cache: {'Redis' if env.get('REDIS_URL') else 'files'}; wrk {args.connections} connections for {args.seconds} s, the next user's "
         "session on every request"
     )
     print(f"  requests:   {result['requests']:.0f} ({rps:.1f} a second)")
