@@ -384,7 +384,8 @@ def main() -> None:
     print(
         f"Dashboard under load: {len(users)} users (demo-sized histories, loaded in "
         f"{loaded:.1f} s), a session each; gunicorn {args.workers} sync workers; "
-        f"cache: {'Redis' if env.get('REDIS_URL') else 'files'}; wrk {args.connections} connections for {args.seconds} s, the next user's "
+        f"cache: {'Redis' if env.get('REDIS_URL') else 'files'}; "
+        f"wrk {args.connections} connections for {args.seconds} s, the next user's "
         "session on every request"
     )
     print(f"  requests:   {result['requests']:.0f} ({rps:.1f} a second)")
