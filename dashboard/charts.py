@@ -19,21 +19,32 @@ marker is gone, then redraws the charts.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.dateformat import format as format_date
+from django.utils.safestring import SafeString, mark_safe
 
 from goals import progress
 from goals.models import Goal, Metric
 from portfolio import categories
+from portfolio.history_trend import TrendSummary, own_trend
 from portfolio.models import Portfolio, Snapshot, SnapshotQueue
 from portfolio.months import month_end, user_today
 
 CENT = Decimal("0.01")
 # A line needs two points: with fewer months the charts would be empty axes.
 MIN_MONTHS = 2
+# The rendered section is kept in the cache under what it is made of (``charts_section``);
+# a new version of this module or its template changes SECTION_VERSION.
+SECTION_VERSION = 1
+SECTION_SECONDS = 24 * 3600
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -215,3 +226,91 @@ def dashboard_charts(*, user, portfolio: Portfolio | None = None, household=None
         has_goals=bool(goals),
         pending=pending,
     )
+
+
+def _scope_rows(*, user, portfolio, household):
+    if household is not None:
+        return Snapshot.objects.filter(household=household)
+    owner = portfolio.owner if portfolio is not None else user
+    return Snapshot.objects.filter(owner=owner, portfolio=portfolio)
+
+
+@dataclass(frozen=True)
+class HistorySection:
+    """What the dashboard reads from the snapshots: the rendered history section and,
+    for a user or a portfolio, the trend of the last months (``own_trend``)."""
+
+    html: SafeString
+    trend: TrendSummary | None = None
+
+
+def history_section(
+    *,
+    user,
+    today: date,
+    portfolio: Portfolio | None = None,
+    household=None,
+    start_portfolio=None,
+) -> HistorySection:
+    """The rendered history section (``dashboard/_charts.html`` of ``dashboard_charts``)
+    and the trend, kept in the cache under what they are made of.
+
+    They change only with: the scope's snapshot rows (a recompute writes every row it
+    writes with a new ``computed_at``, and deleting rows changes their count), the
+    wealth ratio goals drawn on the charts, whether a recompute is pending, the
+    user's day, currency and language, and the portfolio the section links to.
+    Three small queries make that key; only when it is new are the snapshots loaded
+    and the tables rendered, so a dashboard costs the same whatever the length of
+    the history. The cache failing open (Redis down) only costs the rendering.
+    """
+    stamp = _scope_rows(user=user, portfolio=portfolio, household=household).aggregate(
+        rows=Count("pk"), computed=Max("computed_at")
+    )
+    if household is not None:
+        goals = []
+        pending = SnapshotQueue.objects.filter(
+            user__household_membership__household=household
+        ).exists()
+    else:
+        goals = list(
+            Goal.objects.filter(
+                owner=user,
+                household=None,
+                portfolio=portfolio,
+                metric=Metric.WEALTH_RATIO,
+                year__lte=today.year,
+            )
+            .order_by("pk")
+            .values_list("pk", "year", "baseline", "baseline_date", "target")
+        )
+        pending = recompute_pending(portfolio.owner if portfolio is not None else user)
+    key = repr(
+        (
+            SECTION_VERSION,
+            user.pk,
+            portfolio and portfolio.pk,
+            household and household.pk,
+            start_portfolio and start_portfolio.pk,
+            stamp["rows"],
+            stamp["computed"] and stamp["computed"].isoformat(),
+            goals,
+            pending,
+            today.isoformat(),
+            user.currency,
+            translation.get_language(),
+        )
+    )
+    cache_key = "dashboard-history:" + hashlib.sha256(key.encode()).hexdigest()
+    section = cache.get(cache_key)
+    if section is None:
+        charts = dashboard_charts(user=user, portfolio=portfolio, household=household)
+        html = render_to_string(
+            "dashboard/_charts.html",
+            {"charts": charts, "user": user, "start_portfolio": start_portfolio},
+        )
+        trend = None
+        if household is None:
+            trend = own_trend(user, portfolio=portfolio, today=today)
+        section = HistorySection(mark_safe(html), trend)  # noqa: S308 (our own template)
+        cache.set(cache_key, section, SECTION_SECONDS)
+    return section

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from dashboard.charts import dashboard_charts
+from dashboard.charts import history_section
 from goals.services import household_goal_cards
 from households.models import Membership
 from portfolio.access import household_portfolios
@@ -69,7 +69,7 @@ def household_dashboard(request):
         "figures": data.figures_at(today),
         "members": members,
         "has_shared": bool(shared),
-        "charts": dashboard_charts(user=request.user, household=household),
+        "charts_section": history_section(user=request.user, today=today, household=household).html,
         "goal_cards": household_goal_cards(user=request.user, today=today),
     }
     return render(request, "dashboard/household.html", context)

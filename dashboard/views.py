@@ -13,24 +13,30 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from dashboard.charts import dashboard_charts, recompute_pending
+from dashboard.charts import history_section, recompute_pending
 from goals import progress
 from goals.models import Goal
-from goals.services import goal_cards
+from goals.services import cards_data, goal_cards
 from portfolio.access import get_portfolio, may_change, owned_portfolios
-from portfolio.history_trend import own_trend
 from portfolio.models import Portfolio
-from portfolio.months import user_today
+from portfolio.months import month_end, user_today
 from portfolio.selectors import figures_at, has_any_data
 
 
 def render_dashboard(request, *, portfolios, portfolio=None):
     """The figures of ``portfolios`` (a queryset) today; ``portfolio`` when only one."""
     today = user_today(request.user)
-    figures = figures_at(
-        portfolios=portfolios, as_of=today, currency=request.user.currency, with_pace=True
-    )
-    cards = goal_cards(user=request.user, today=today, portfolio=portfolio)
+    figures = data = None
+    if portfolio is None:
+        # One load for the figures and the goal cards: the window to the year's end.
+        data = cards_data(user=request.user, today=today)
+        now = data.until(month_end(today))
+        figures = now and now.figures_at(today, with_pace=True)
+    if figures is None:
+        figures = figures_at(
+            portfolios=portfolios, as_of=today, currency=request.user.currency, with_pace=True
+        )
+    cards = goal_cards(user=request.user, today=today, portfolio=portfolio, data=data)
     suggestion = None
     if portfolio is None and figures.flows_known:
         # The user-level dashboard invites a goal for the year (next year's, in
@@ -45,19 +51,23 @@ def render_dashboard(request, *, portfolios, portfolio=None):
             ).exists()
         ):
             suggestion = None
+    # Where the guided first step adds things: this portfolio, or the first one.
+    start_portfolio = portfolio or portfolios.first()
+    history = history_section(
+        user=request.user, today=today, portfolio=portfolio, start_portfolio=start_portfolio
+    )
     context = {
         "figures": figures,
         "goal_cards": cards,
         "goal_suggestion": suggestion,
         "portfolio": portfolio,
-        # Where the guided first step adds things: this portfolio, or the first one.
-        "start_portfolio": portfolio or portfolios.first(),
-        "has_data": has_any_data(portfolios),
-        # History charts read snapshots only: three queries, whatever the history's length.
-        "charts": dashboard_charts(user=request.user, portfolio=portfolio),
+        "start_portfolio": start_portfolio,
+        "has_data": has_any_data(portfolios) if data is None else data.has_any(),
+        # History charts and trend read snapshots only, made once per change of them.
+        "charts_section": history.html,
         "tab": "overview",
         "can_change": portfolio is None or may_change(request.user, portfolio),
-        "trend": own_trend(request.user, portfolio=portfolio, today=today),
+        "trend": history.trend,
     }
     return render(request, "dashboard/dashboard.html", context)
 

@@ -22,7 +22,7 @@ from portfolio.figures import Figures
 from portfolio.limits import GOAL_COLUMN_LIMIT
 from portfolio.models import Portfolio
 from portfolio.months import local_today, month_end, window_start
-from portfolio.selectors import figures_at, load_owner_data
+from portfolio.selectors import OwnerData, figures_at, load_owner_data
 
 logger = logging.getLogger(__name__)
 
@@ -78,17 +78,33 @@ class GoalCard:
         return self.status.replace("_", "-")
 
 
-def goal_cards(*, user, today: date, portfolio: Portfolio | None = None) -> list[GoalCard]:
+def goal_cards(
+    *, user, today: date, portfolio: Portfolio | None = None, data: OwnerData | None = None
+) -> list[GoalCard]:
     """A card for each goal of ``today``'s year (of one portfolio, or all of the user's).
 
-    Four queries whatever the number of goals: goals, streams, entries, holdings.
+    Four queries whatever the number of goals: goals, streams, entries, holdings;
+    only the goals' when ``data`` is given (``cards_data``: the dashboard loads once
+    for its figures and its cards).
     """
     goals = Goal.objects.filter(owner=user, household=None, year=today.year).select_related(
         "portfolio"
     )
     if portfolio is not None:
         goals = goals.filter(portfolio=portfolio)
-    return _cards(user, list(goals.order_by("portfolio__name", "metric")), today)
+    return _cards(user, list(goals.order_by("portfolio__name", "metric")), today, data=data)
+
+
+def cards_data(*, user, today: date) -> OwnerData:
+    """What ``goal_cards`` loads for ``user``'s goals of ``today``'s year: all their
+    portfolios, from the window at ``today`` to the year's end."""
+    return load_owner_data(
+        access.owned_portfolios(user),
+        first=window_start(today),
+        last=date(today.year, 12, 31),
+        values_on=today,
+        currency=user.currency,
+    )
 
 
 def household_goals(user):
@@ -109,19 +125,26 @@ def household_goal_cards(*, user, today: date) -> list[GoalCard]:
 
 
 def _cards(
-    user, goals: list[Goal], today: date, portfolios=None, currency: str | None = None
+    user,
+    goals: list[Goal],
+    today: date,
+    portfolios=None,
+    currency: str | None = None,
+    data: OwnerData | None = None,
 ) -> list[GoalCard]:
-    """Four queries whatever the number of goals: streams, entries, first entries, holdings."""
+    """Four queries whatever the number of goals: streams, entries, first entries,
+    holdings (none when ``data`` is given)."""
     if not goals:
         return []
     year_end = date(today.year, 12, 31)
-    data = load_owner_data(
-        access.owned_portfolios(user) if portfolios is None else portfolios,
-        first=window_start(today),
-        last=year_end,
-        values_on=today,
-        currency=currency or user.currency,
-    )
+    if data is None:
+        data = load_owner_data(
+            access.owned_portfolios(user) if portfolios is None else portfolios,
+            first=window_start(today),
+            last=year_end,
+            values_on=today,
+            currency=currency or user.currency,
+        )
     now_by_scope: dict[int | None, Figures] = {}
     end_by_scope: dict[int | None, Figures] = {}
     cards = []

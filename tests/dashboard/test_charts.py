@@ -388,3 +388,45 @@ def test_queries_stay_flat_with_1_or_120_months_of_history(client, owner, strang
         return len(captured)
 
     assert queries(owner, 1) == queries(stranger, 120)
+
+
+# --- The rendered section, kept until what it is made of changes ---------------------------
+
+
+def _chart_data(client) -> dict:
+    content = client.get(reverse(DASHBOARD)).content.decode()
+    return json.loads(re.search(r'id="chart-data"[^>]*>(.*?)</script>', content, re.S)[1])
+
+
+def test_the_section_follows_a_recompute_of_the_snapshots(client_owner, owner, history):
+    before = _chart_data(client_owner)  # rendered, and kept in the cache
+    assert _chart_data(client_owner) == before
+
+    EntryFactory(portfolio=history, category="dividends", amount=D("1200"), date=date(2026, 3, 1))
+    # The recompute a minute later (the clock stands still in these tests).
+    with time_machine.travel(dt.datetime(2026, 3, 15, 12, 1, tzinfo=dt.UTC), tick=False):
+        snapshots.snapshots_recompute(user_ids=[owner.pk])
+
+    after = _chart_data(client_owner)
+    assert D(after["ratio"][-1]) > D(before["ratio"][-1])
+    assert after["ratio"][:-1] == before["ratio"][:-1]
+
+
+def test_the_section_follows_a_changed_goal(client_owner, owner, history):
+    goal = GoalFactory(owner=owner, year=2026, baseline=D("0.04"), target=D("0.08"))
+    assert _chart_data(client_owner)["goals"][0]["target"][-1] == "0.08"
+
+    goal.target = D("0.12")
+    goal.save()
+
+    assert _chart_data(client_owner)["goals"][0]["target"][-1] == "0.12"
+
+
+def test_the_section_follows_the_months_with_rows_deleted(client_owner, owner):
+    StreamFactory(portfolio=owner.portfolios.get(), first_date=date(2025, 10, 1))
+    make_snapshots(owner, 6)
+    assert len(_chart_data(client_owner)["months"]) == 6
+
+    owner.snapshots.order_by("month").first().delete()
+
+    assert len(_chart_data(client_owner)["months"]) == 5

@@ -135,3 +135,30 @@ def test_huge_values_do_not_crash_and_keep_their_cents():
 @pytest.mark.parametrize("show", [percent, ratio, months, years])
 def test_nan_is_shown_as_undefined_never_as_unbounded(show):
     assert show(Decimal("NaN")) == "—"
+
+
+@pytest.mark.parametrize("locale_name", ["en_US", "en_GB", "de_CH", "fr_FR", "hi_IN"])
+@pytest.mark.parametrize("currency", ["EUR", "USD", "GBP", "JPY", "CHF", "KWD", "INR", "XAU"])
+def test_money_is_what_babel_writes(settings, locale_name, currency):
+    """``money`` formats the standard pattern itself where the locale groups by threes
+    with "," and "." (Babel's own text otherwise): the same text as Babel's, always."""
+    import random
+    from decimal import localcontext
+
+    from babel import Locale
+
+    from portfolio import formatting
+
+    settings.NUMBER_LOCALE = locale_name
+    locale = Locale.parse(locale_name)
+    pattern = locale.currency_formats["standard"]
+    rng = random.Random(f"{locale_name}-{currency}")
+    values = [Decimal(v) for v in ("0", "-0", "-0.004", "0.005", "2.5", "-2.5", "999.995")]
+    values += [Decimal("123456789012345678901234567.895"), Decimal("1E+30"), Decimal("-1E-10")]
+    values += [
+        Decimal(rng.randint(-(10**15), 10**15)).scaleb(-rng.randint(0, 6)) for _ in range(300)
+    ]
+    for value in values:
+        with localcontext(formatting._DISPLAY):
+            babel = pattern.apply(value, locale, currency=currency)
+        assert money(value, currency) == babel, value
