@@ -72,7 +72,17 @@ def _s(value: float) -> int:
 def ratio_chart_png(
     points: Sequence[ChartPoint], *, target: Decimal | None = None, target_text: str = ""
 ) -> bytes:
-    """Bars of the ratio month by month, the newest one dark, the goal as a dashed line."""
+    """Bars of the ratio month by month, the newest one dark, the goal as a dashed line.
+
+    The same chart (same labels, values, texts and goal) is drawn once per process:
+    a batch sent again after the SMTP server deferred it, users with the same
+    history (new accounts, no figures yet) get the same picture.
+    """
+    return _png(tuple(points), target, target_text)
+
+
+@functools.lru_cache(maxsize=256)  # about 5 KB a chart
+def _png(points: tuple[ChartPoint, ...], target: Decimal | None, target_text: str) -> bytes:
     image = draw_ratio_chart(points, target=target, target_text=target_text)
     # A palette image is a fraction of the size of an RGB one and looks the same here.
     # The palette is fixed (_PALETTE): mapping each pixel to its nearest entry costs a
