@@ -5,14 +5,16 @@ one ``EmailMultiAlternatives`` (text, then HTML with its inline images), with th
 CSS inlined for mail clients, a Message-ID and Date, and the one-click unsubscribe
 headers of RFC 8058 pointing at a signed, time-stamped token.
 
-Sending (``deliver``): for each e-mail, render, then *claim* a ``SentEmail`` row
-(INSERT on the unique key user, kind, period; only one sender can win), talk to
-the SMTP server, then mark the row sent with a conditional UPDATE. A row left
-``pending`` by a worker that died mid-send is never sent again automatically:
-this is the at-most-once side of the trade-off, explained in docs/emails.md.
-SMTP trouble that may pass (server away, 4xx) releases the row as ``deferred``
-and raises ``TransientSendError`` so the task retries later; a 5xx refusal of the
-recipient or the message marks the row ``failed`` with the server's reason.
+Sending (``deliver``): ten e-mails at a time (``CLAIM_CHUNK``), render, then
+*claim* their ``SentEmail`` rows (one INSERT that skips the keys someone holds on
+the unique key user, kind, period; only one sender can win each), talk to the SMTP
+server over the worker's kept connection, then mark the sent rows with one
+conditional UPDATE. Rows left ``pending`` by a worker that died mid-chunk are never
+sent again automatically: this is the at-most-once side of the trade-off,
+explained in docs/emails.md. SMTP trouble that may pass (server away, 4xx)
+releases the row, and the chunk's untried ones, as ``deferred`` and raises
+``TransientSendError`` so the task retries later; a 5xx refusal of the recipient
+or the message marks the row ``failed`` with the server's reason.
 """
 
 from __future__ import annotations
@@ -412,7 +414,8 @@ CLAIM_CHUNK = 10
 def deliver(outgoings: Iterable[Outgoing], *, operator: bool = False) -> DeliveryReport:
     """Send each e-mail at most once, over one SMTP connection (kept for the next batch).
 
-    E-mails are built, claimed and marked ``CLAIM_CHUNK`` at a time. An e-mail that
+    E-mails are built, claimed and marked ``CLAIM_CHUNK`` at a time, after the
+    first one alone (which opens or checks the connection). An e-mail that
     cannot be built is logged and counted in ``errors``; the others go. Raises
     ``TransientSendError`` at the first e-mail the server did not take for a reason
     that may pass; that e-mail and the ones claimed with it but not tried yet are
@@ -422,7 +425,10 @@ def deliver(outgoings: Iterable[Outgoing], *, operator: bool = False) -> Deliver
     report = DeliveryReport()
     smtp = _KeptConnection()
     source = iter(outgoings)
-    while chunk := list(itertools.islice(source, CLAIM_CHUNK)):
+    # The first e-mail goes alone: when the server is away, it alone is claimed
+    # (then deferred) and the batch's others are left untouched for the retry.
+    sizes = itertools.chain([1], itertools.repeat(CLAIM_CHUNK))
+    while chunk := list(itertools.islice(source, next(sizes))):
         built = [(o, m) for o in chunk if (m := _build(o, report)) is not None]
         claimed = []
         for (outgoing, message), row in zip(

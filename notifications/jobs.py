@@ -80,7 +80,7 @@ Status = SentEmail.Status
 
 DUE_FROM = time(8)  # local time on the 1st
 CATCH_UP_DAYS = 2  # due on the 1st (from DUE_FROM) and the 2nd, local time
-BATCH_SIZE = 50  # users per send task: one SMTP connection, a few queries
+BATCH_SIZE = 50  # users per send task: a few queries for all of them
 # Milestones are news: one that could not be e-mailed within a week is not sent.
 MILESTONE_FRESH_FOR = timedelta(days=7)
 CHART_MONTHS = 12
