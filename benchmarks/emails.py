@@ -8,19 +8,21 @@ in a temporary folder. With ``DATABASE_URL`` / ``REDIS_URL`` (PostgreSQL, Redis)
 it creates its users (``@bench.example.com``) in that database and deletes them
 at the end: point it at a scratch database, never at production.
 
-Each user has thirteen months of snapshots and a ratio goal, so every e-mail is
-the full monthly one: three templates, CSS inlined, a PNG chart. The batches are
-the ones the hourly job queues (``emails.send_month_start``, 50 users, one SMTP
-connection each); the sink (aiosmtpd, in this process) accepts and counts. It
-prints e-mails per second for each number of workers (solo pool, one process
-each), the peak memory (VmHWM) of a worker, and checks that every user got
-exactly one e-mail.
+Each user has thirteen months of snapshots of their own (so each chart is drawn,
+as for real users) and a ratio goal, so every e-mail is the full monthly one:
+three templates, CSS inlined, a PNG chart, the goal card's projection. The batches
+are the ones the hourly job queues (``emails.send_month_start``, 50 users; a
+worker keeps its SMTP connection from batch to batch); the sink (aiosmtpd, in
+this process) accepts and counts. It prints e-mails per second for each number
+of workers (solo pool, one process each), the peak memory (VmHWM) of a worker,
+and checks that every user got exactly one e-mail.
 
 Before the workers, one batch loop in this process sends ``--profile`` of the
 e-mails through the same ``deliver`` and prints where an e-mail's time goes:
 chart PNG, templates (with their Babel figures) and CSS inlining, MIME, SMTP,
 claiming and settling rows, and the rest (reading the batch, the context). The
-time of the figures' Babel formatting alone is printed per call.
+time of the figures' Babel formatting alone is printed per call, and the load
+average beside each figure (the machine is shared: say what it was).
 """
 
 from __future__ import annotations
