@@ -72,7 +72,17 @@ def _s(value: float) -> int:
 def ratio_chart_png(
     points: Sequence[ChartPoint], *, target: Decimal | None = None, target_text: str = ""
 ) -> bytes:
-    """Bars of the ratio month by month, the newest one dark, the goal as a dashed line."""
+    """Bars of the ratio month by month, the newest one dark, the goal as a dashed line.
+
+    The same chart (same labels, values, texts and goal) is drawn once per process:
+    a batch sent again after the SMTP server deferred it, users with the same
+    history (new accounts, no figures yet) get the same picture.
+    """
+    return _png(tuple(points), target, target_text)
+
+
+@functools.lru_cache(maxsize=256)  # about 5 KB a chart
+def _png(points: tuple[ChartPoint, ...], target: Decimal | None, target_text: str) -> bytes:
     image = draw_ratio_chart(points, target=target, target_text=target_text)
     # A palette image is a fraction of the size of an RGB one and looks the same here.
     # The palette is fixed (_PALETTE): mapping each pixel to its nearest entry costs a
@@ -121,13 +131,19 @@ def draw_ratio_chart(
             if plot_bottom - y < 1:
                 y = plot_bottom - 1
             draw.rectangle(
-                [(_s(left), _s(y)), (_s(right), _s(plot_bottom))], fill=BAR_LAST if newest else BAR
+                [(_s(left), _s(y)), (_s(right), _s(plot_bottom))], BAR_LAST if newest else BAR
             )
             if newest:
-                draw.text(
-                    (_s(centre), _s(y - 3)), point.text, fill=BAR_LAST, font=label_font, anchor="md"
+                _text(
+                    draw,
+                    (_s(centre), _s(y - 3)),
+                    point.text,
+                    fill=BAR_LAST,
+                    font=label_font,
+                    anchor="md",
                 )
-        draw.text(
+        _text(
+            draw,
             (_s(centre), _s(plot_bottom + 5)),
             point.label,
             fill=BAR_LAST if newest else TEXT,
@@ -142,6 +158,23 @@ def draw_ratio_chart(
             draw.line([(_s(x), _s(y)), (_s(min(x + dash, plot_right)), _s(y))], TARGET, _s(1.5))
             x += dash * 2
         if target_text:
-            draw.text((_s(plot_left), _s(y - 3)), target_text, fill=TARGET, font=small, anchor="ld")
+            _text(
+                draw, (_s(plot_left), _s(y - 3)), target_text, fill=TARGET, font=small, anchor="ld"
+            )
 
     return image
+
+
+@functools.lru_cache(maxsize=1024)
+def _glyphs(text: str, font, anchor: str):
+    """The antialiased mask of a one-line text and where it sits from its anchor point:
+    what Pillow's ``ImageDraw.text`` renders on every call, rendered once (month
+    names, goal labels and most ratios repeat from one e-mail to the next)."""
+    return font.getmask2(text, "L", anchor=anchor)
+
+
+def _text(draw: ImageDraw.ImageDraw, xy, text: str, *, fill, font, anchor: str) -> None:
+    """``draw.text`` for one line at whole-pixel ``xy``, from the cached ``_glyphs``."""
+    mask, (dx, dy) = _glyphs(text, font, anchor)
+    ink, _ = draw._getink(fill)
+    draw.draw.draw_bitmap((xy[0] + dx, xy[1] + dy), mask, ink)

@@ -5,20 +5,24 @@ one ``EmailMultiAlternatives`` (text, then HTML with its inline images), with th
 CSS inlined for mail clients, a Message-ID and Date, and the one-click unsubscribe
 headers of RFC 8058 pointing at a signed, time-stamped token.
 
-Sending (``deliver``): for each e-mail, render, then *claim* a ``SentEmail`` row
-(INSERT on the unique key user, kind, period; only one sender can win), talk to
-the SMTP server, then mark the row sent with a conditional UPDATE. A row left
-``pending`` by a worker that died mid-send is never sent again automatically:
-this is the at-most-once side of the trade-off, explained in docs/emails.md.
-SMTP trouble that may pass (server away, 4xx) releases the row as ``deferred``
-and raises ``TransientSendError`` so the task retries later; a 5xx refusal of the
-recipient or the message marks the row ``failed`` with the server's reason.
+Sending (``deliver``): ten e-mails at a time (``CLAIM_CHUNK``), render, then
+*claim* their ``SentEmail`` rows (one INSERT that skips the keys someone holds on
+the unique key user, kind, period; only one sender can win each), talk to the SMTP
+server over the worker's kept connection, then mark the sent rows with one
+conditional UPDATE. Rows left ``pending`` by a worker that died mid-chunk are never
+sent again automatically: this is the at-most-once side of the trade-off,
+explained in docs/emails.md. SMTP trouble that may pass (server away, 4xx)
+releases the row, and the chunk's untried ones, as ``deferred`` and raises
+``TransientSendError`` so the task retries later; a 5xx refusal of the recipient
+or the message marks the row ``failed`` with the server's reason.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import smtplib
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,7 +36,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import SafeMIMEMultipart
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -271,23 +275,64 @@ class DeliveryReport:
     lines: list[str] = field(default_factory=list)  # one per e-mail, for the command
 
 
-def claim(
-    outgoing: Outgoing, *, subject: str, message_id: str, operator: bool = False
-) -> SentEmail | None:
-    """Take the right to send ``outgoing``: the row, or None when someone else has it.
+def claim_chunk(
+    chunk: list[tuple[Outgoing, EmailMultiAlternatives]], *, operator: bool = False
+) -> list[SentEmail | None]:
+    """Take the right to send each (outgoing, its message) of ``chunk``: its row, or
+    None where someone else has it.
 
-    A new row is an INSERT that only one concurrent sender can win. An existing row
-    is taken back only if it waits for a retry (``deferred``), or, for the operator
-    command, if it ``failed`` or is a ``pending`` claim of a dead worker.
+    New rows: one INSERT for the chunk that skips the keys someone holds already
+    (only one concurrent sender can insert a key), committed durably once. An
+    existing row is then taken back only if it waits for a retry (``deferred``), or,
+    for the operator command, if it ``failed`` or is a ``pending`` claim of a dead
+    worker: one UPDATE each, rare.
     """
+    if not chunk:
+        return []
     now = timezone.now()
-    key = {"user_id": outgoing.user.pk, "kind": outgoing.kind, "period": outgoing.period}
-    fields = {"to_email": outgoing.to, "subject": subject[:255], "message_id": message_id}
-    try:
-        with transaction.atomic():
-            return SentEmail.objects.create(**key, **fields, status=Status.PENDING, claimed_at=now)
-    except IntegrityError:
-        pass
+    values = [
+        (
+            outgoing.user.pk,
+            str(outgoing.kind),
+            outgoing.period,
+            outgoing.to,
+            message.subject[:255],
+            message.extra_headers["Message-ID"],
+        )
+        for outgoing, message in chunk
+    ]
+    database = transaction.get_connection()
+    table = database.ops.quote_name(SentEmail._meta.db_table)
+    stamp = database.ops.adapt_datetimefield_value(now)
+    rows_sql = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, 1, '', %s)"] * len(values))
+    params = [
+        value
+        for user_id, kind, period, to, subject, message_id in values
+        for value in (user_id, kind, period, Status.PENDING.value, to, subject, message_id, stamp)
+    ]
+    sql = (
+        f"INSERT INTO {table} (user_id, kind, period, status, to_email, subject,"  # noqa: S608 - the model's table; values as parameters
+        " message_id, attempts, error, claimed_at)"
+        f" VALUES {rows_sql} ON CONFLICT (user_id, kind, period) DO NOTHING"
+        " RETURNING id, user_id, kind, period"
+    )
+    with transaction.atomic(), database.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = {(user_id, kind, period): pk for pk, user_id, kind, period in cursor.fetchall()}
+    claimed: list[SentEmail | None] = []
+    for user_id, kind, period, to, subject, message_id in values:
+        # pop: the same e-mail twice in a chunk is claimed once, like one after another.
+        pk = inserted.pop((user_id, kind, period), None)
+        fields = {"to_email": to, "subject": subject, "message_id": message_id}
+        key = {"user_id": user_id, "kind": kind, "period": period}
+        if pk is not None:
+            claimed.append(SentEmail(pk=pk, **key, **fields, status=Status.PENDING, claimed_at=now))
+        else:
+            claimed.append(_retake(key, fields, now=now, operator=operator))
+    return claimed
+
+
+def _retake(key: dict, fields: dict, *, now, operator: bool) -> SentEmail | None:
     retake = Q(status=Status.DEFERRED)
     if operator:
         retake |= Q(status=Status.FAILED) | Q(
@@ -299,15 +344,20 @@ def claim(
     return SentEmail.objects.get(**key) if taken == 1 else None
 
 
-def _settle(row: SentEmail, **changes) -> bool:
-    """Move our own claim on: only if the row is still the pending claim we made.
+def _settle(*rows: SentEmail, **changes) -> int:
+    """Move our own claims on: only the rows that are still the pending claims we
+    made; how many were.
 
     Unlike the claim, the outcome need not wait for the disk (PostgreSQL's
     ``synchronous_commit`` off, for this transaction only): if a crash of the
-    database loses it, the row stays ``pending``, exactly as when the worker dies
-    mid-send, and is never sent again by itself. Not waiting takes the settle from
-    about 2.4 to 1.5 ms of an e-mail's 30 (docs/scaling.md).
+    database loses it, the rows stay ``pending``, exactly as when the worker dies
+    mid-send, and are never sent again by themselves.
     """
+    ours = Q(pk__in=[])
+    for claimed_at in {row.claimed_at for row in rows}:
+        ours |= Q(
+            pk__in=[row.pk for row in rows if row.claimed_at == claimed_at], claimed_at=claimed_at
+        )
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -315,19 +365,14 @@ def _settle(row: SentEmail, **changes) -> bool:
                 if database.vendor == "postgresql":
                     with database.cursor() as cursor:
                         cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                return (
-                    SentEmail.objects.filter(
-                        pk=row.pk, status=Status.PENDING, claimed_at=row.claimed_at
-                    ).update(**changes)
-                    == 1
-                )
+                return SentEmail.objects.filter(ours, status=Status.PENDING).update(**changes)
         except OperationalError:
-            # "database is locked", a dropped connection: the e-mail is already out,
-            # so try hard to record it rather than leave the row pending.
+            # "database is locked", a dropped connection: the e-mails are already out,
+            # so try hard to record it rather than leave the rows pending.
             if attempt == 2:
                 raise
             time.sleep(0.5 * (attempt + 1))
-    return False
+    return 0
 
 
 def classify_smtp_error(exc: Exception) -> tuple[bool, str]:
@@ -359,48 +404,71 @@ def _text(message) -> str:
 SMTP_ERRORS = (smtplib.SMTPException, OSError)
 
 
-def deliver(outgoings: Iterable[Outgoing], *, operator: bool = False) -> DeliveryReport:
-    """Send each e-mail at most once, over one SMTP connection.
+# E-mails claimed in one statement, sent, then marked sent in one: the claim's
+# durable commit and the settle are paid once for this many. A worker killed
+# mid-chunk leaves up to this many rows ``pending`` (never sent again by themselves)
+# where one claim at a time left one: the trade-off is in docs/emails.md.
+CLAIM_CHUNK = 10
 
-    An e-mail that cannot be built is logged and counted in ``errors``; the others
-    go. Raises ``TransientSendError`` at the first e-mail the server did not take for a
-    reason that may pass; that e-mail is ``deferred`` and the ones after it are not
-    claimed, so running the same batch again later sends exactly what is missing.
+
+def deliver(outgoings: Iterable[Outgoing], *, operator: bool = False) -> DeliveryReport:
+    """Send each e-mail at most once, over one SMTP connection (kept for the next batch).
+
+    E-mails are built, claimed and marked ``CLAIM_CHUNK`` at a time, after the
+    first one alone (which opens or checks the connection). An e-mail that
+    cannot be built is logged and counted in ``errors``; the others go. Raises
+    ``TransientSendError`` at the first e-mail the server did not take for a reason
+    that may pass; that e-mail and the ones claimed with it but not tried yet are
+    ``deferred``, the ones after are not claimed, so running the same batch again
+    later sends exactly what is missing.
     """
     report = DeliveryReport()
-    connection = get_connection()
-    opened = False
-    try:
-        for outgoing in outgoings:
-            try:
-                message = build_email(outgoing)
-            except TRANSIENT:
-                raise
-            except Exception:
-                logger.exception(
-                    "The %s e-mail %s of user %s could not be built; the next run tries again",
-                    outgoing.kind,
-                    outgoing.period,
-                    outgoing.user.pk,
-                )
-                report.errors += 1
-                report.lines.append(f"error {outgoing.to}: {outgoing.kind} could not be built")
-                continue
-            row = claim(
-                outgoing,
-                subject=message.subject,
-                message_id=message.extra_headers["Message-ID"],
-                operator=operator,
-            )
+    smtp = _KeptConnection()
+    source = iter(outgoings)
+    # The first e-mail goes alone: when the server is away, it alone is claimed
+    # (then deferred) and the batch's others are left untouched for the retry.
+    sizes = itertools.chain([1], itertools.repeat(CLAIM_CHUNK))
+    while chunk := list(itertools.islice(source, next(sizes))):
+        built = [(o, m) for o in chunk if (m := _build(o, report)) is not None]
+        claimed = []
+        for (outgoing, message), row in zip(
+            built, claim_chunk(built, operator=operator), strict=True
+        ):
             if row is None:
                 report.skipped += 1
                 report.lines.append(f"skip {outgoing.to}: {outgoing.kind} {outgoing.period} taken")
-                continue
+            else:
+                claimed.append((outgoing, message, row))
+        _send_claimed(claimed, report, smtp)
+    return report
+
+
+def _build(outgoing: Outgoing, report: DeliveryReport) -> ProgressEmail | None:
+    try:
+        return build_email(outgoing)
+    except TRANSIENT:
+        raise
+    except Exception:
+        logger.exception(
+            "The %s e-mail %s of user %s could not be built; the next run tries again",
+            outgoing.kind,
+            outgoing.period,
+            outgoing.user.pk,
+        )
+        report.errors += 1
+        report.lines.append(f"error {outgoing.to}: {outgoing.kind} could not be built")
+        return None
+
+
+def _send_claimed(claimed: list, report: DeliveryReport, smtp: _KeptConnection) -> None:
+    """Send the claimed e-mails of a chunk, then mark the sent ones in one statement."""
+    sent: list[SentEmail] = []
+    tried = 0
+    try:
+        for outgoing, message, row in claimed:
+            tried += 1
             try:
-                if not opened:
-                    connection.open()
-                    opened = True
-                connection.send_messages([message])
+                smtp.send(message)
             except SMTP_ERRORS as exc:
                 permanent, reason = classify_smtp_error(exc)
                 if permanent:
@@ -409,20 +477,94 @@ def deliver(outgoings: Iterable[Outgoing], *, operator: bool = False) -> Deliver
                     report.lines.append(f"failed {outgoing.to}: {reason}")
                     logger.warning("E-mail %s refused for good: %s", row, reason)
                     continue
+                smtp.drop()
                 _settle(row, status=Status.DEFERRED, error=reason)
                 logger.warning("E-mail %s deferred: %s", row, reason)
                 raise TransientSendError(reason) from exc
-            # Any other exception (a time limit, a bug) propagates and leaves the row
-            # pending: whether the server took the e-mail is unknown, so it is not
-            # sent again by itself (at most once; see docs/emails.md).
-            if not _settle(row, status=Status.SENT, sent_at=timezone.now(), error=""):
-                logger.error("E-mail %s was sent but its row was taken over", row)
+            sent.append(row)
             report.sent += 1
             report.lines.append(f"sent {outgoing.to}: {message.subject}")
+    except BaseException as exc:
+        # The claims after the e-mail in hand were never tried: free for the retry.
+        # The one in hand is ``deferred`` already (the server said so), or stays
+        # ``pending`` (a time limit, a bug: whether the server took it is unknown).
+        untried = [row for _, _, row in claimed[tried:]]
+        if untried:
+            reason = f"not tried: {exc}" if isinstance(exc, TransientSendError) else "not tried"
+            try:
+                _settle(*untried, status=Status.DEFERRED, error=reason)
+            except Exception:
+                logger.exception("%s claimed e-mails could not be released", len(untried))
+        raise
     finally:
-        if opened:
-            _close_quietly(connection)
-    return report
+        # Whatever stopped the chunk, what went out is recorded.
+        if sent:
+            settled = _settle(*sent, status=Status.SENT, sent_at=timezone.now(), error="")
+            if settled != len(sent):
+                logger.error(
+                    "%s of %s sent e-mails' rows were taken over", len(sent) - settled, len(sent)
+                )
+
+
+_kept = threading.local()  # this thread's SMTP connection, between batches
+_CONNECTION_SETTINGS = (
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+)
+
+
+class _KeptConnection:
+    """The mail backend's connection for one ``deliver``, kept open for the next one.
+
+    A worker sends batch after batch to the same server: the connection (TCP, the
+    greeting, EHLO, and in production STARTTLS and the login) is opened once, and
+    each later batch first checks with a NOOP that it still answers (servers close
+    idle connections), opening a new one if not.
+    """
+
+    def __init__(self) -> None:
+        self.checked = False
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        if not self.checked:
+            self._check()
+            self.checked = True
+        _kept.backend.send_messages([message])
+
+    def _check(self) -> None:
+        wanted = tuple(getattr(settings, name, None) for name in _CONNECTION_SETTINGS)
+        backend = getattr(_kept, "backend", None)
+        if backend is not None and (_kept.settings != wanted or not _answers(backend)):
+            self.drop()
+            backend = None
+        if backend is None:
+            backend = get_connection()
+            backend.open()
+            _kept.backend, _kept.settings = backend, wanted
+
+    def drop(self) -> None:
+        """Close it after an error: the next e-mail or batch opens a new one."""
+        backend = getattr(_kept, "backend", None)
+        _kept.backend = None
+        self.checked = False
+        if backend is not None:
+            _close_quietly(backend)
+
+
+def _answers(backend) -> bool:
+    """Whether a kept SMTP connection still answers; other backends hold none."""
+    client = getattr(backend, "connection", None)
+    if client is None:
+        return True
+    try:
+        return client.noop()[0] == 250
+    except SMTP_ERRORS:
+        return False
 
 
 def _close_quietly(connection) -> None:

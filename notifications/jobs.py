@@ -66,11 +66,12 @@ from notifications.emails import (
 )
 from notifications.models import SentEmail
 from portfolio import formatting, metrics
+from portfolio.batch_loading import OwnersData, load_owners_data
 from portfolio.history_trend import summarize
 from portfolio.limits import TREND_MAX_MONTHS
 from portfolio.models import Entry, Portfolio, Snapshot
 from portfolio.months import add_months, month_period, window_start
-from portfolio.selectors import load_owner_data
+from portfolio.selectors import OwnerData
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ Status = SentEmail.Status
 
 DUE_FROM = time(8)  # local time on the 1st
 CATCH_UP_DAYS = 2  # due on the 1st (from DUE_FROM) and the 2nd, local time
-BATCH_SIZE = 50  # users per send task: one SMTP connection, a few queries
+BATCH_SIZE = 50  # users per send task: a few queries for all of them
 # Milestones are news: one that could not be e-mailed within a week is not sent.
 MILESTONE_FRESH_FOR = timedelta(days=7)
 CHART_MONTHS = 12
@@ -270,19 +271,15 @@ def _change(new: Decimal | None, old: Decimal | None) -> Decimal | None:
     return new - old
 
 
-def _goal_cards(user, goals: list[Goal], snapshots, month: date, as_of: date) -> list[GoalCard]:
+def _goal_cards(
+    user, goals: list[Goal], snapshots, month: date, as_of: date, data: OwnerData | None
+) -> list[GoalCard]:
     """The dashboard's goal cards, read from the month's snapshots; the status from
-    the projected 31 December (four queries for the user, only when there are goals)."""
+    the projected 31 December, from ``data`` (``_projection_data``: loaded for the
+    whole batch, only for users with goals)."""
     if not goals:
         return []
     year_end = date(month.year, 12, 31)
-    data = load_owner_data(
-        Portfolio.objects.filter(owner=user),
-        first=window_start(year_end),
-        last=year_end,
-        values_on=as_of,
-        currency=user.currency,
-    )
     cards = []
     for goal in goals:
         snapshot = snapshots.get((goal.portfolio_id, month))
@@ -330,15 +327,29 @@ def _chart(
     return InlineImage(cid=cid, content=png, filename="ratio.png"), alt, numbers
 
 
+def _projection_data(users: Iterable, month: date) -> OwnersData:
+    """What the goal cards of ``users`` project 31 December of ``month``'s year from:
+    their streams, entries and holdings, loaded for all of them in a few queries."""
+    year_end = date(month.year, 12, 31)
+    return load_owners_data(
+        {user.pk: user.currency for user in users},
+        first=window_start(year_end),
+        last=year_end,
+        values_on=add_months(month, 1) - timedelta(days=1),
+    )
+
+
 def monthly_outgoing(
     user,
     month: date,
     snapshots: dict[tuple[int | None, date], Snapshot],
     goals: list[Goal],
     household: Snapshot | None = None,
+    owner_data: OwnerData | None = None,
 ) -> Outgoing | None:
     """The monthly progress e-mail about ``month``, from the user's snapshots; with the
-    month's ``household`` snapshot when the user asked for their household's figures."""
+    month's ``household`` snapshot when the user asked for their household's figures.
+    ``owner_data`` (from ``_projection_data``) is needed when there are ``goals``."""
     current = snapshots.get((None, month))
     if current is None:
         return None
@@ -349,7 +360,7 @@ def monthly_outgoing(
     def change(name: str, earlier: Snapshot | None) -> Decimal | None:
         return None if earlier is None else _change(current.figure(name), earlier.figure(name))
 
-    cards = _goal_cards(user, goals, snapshots, month, as_of)
+    cards = _goal_cards(user, goals, snapshots, month, as_of, owner_data)
     ratio_goal = next(
         (g for g in goals if g.metric == Metric.WEALTH_RATIO and g.portfolio_id is None), None
     )
@@ -476,7 +487,8 @@ def month_start_outgoings(
     """The e-mails about ``month`` still due to ``user_ids``, built one at a time.
 
     A fixed number of queries for the whole batch: users with their flags,
-    snapshots, goals, portfolios. A user whose e-mail cannot be built is logged and
+    snapshots, goals, portfolios, and the goal cards' streams, entries and holdings
+    (``load_owners_data``). A user whose e-mail cannot be built is logged and
     appended to ``failures`` (once per e-mail), and the others' e-mails still come.
     """
     kinds = set(kinds)
@@ -536,13 +548,21 @@ def month_start_outgoings(
         ).order_by("owner_id", "pk"):
             first_portfolio.setdefault(portfolio.owner_id, portfolio)
 
+    projection = _projection_data([u for u in wanted[Kind.MONTHLY] if goals[u.pk]], month)
+
     def built(kind: str, build: Callable[[Any], Outgoing | None]) -> Iterator[Outgoing]:
         return _each_built(wanted[kind], kind, build, failures=failures, log=log)
 
     yield from built(
         Kind.MONTHLY,
         lambda user: monthly_outgoing(
-            user, month, snapshots[user.pk], goals[user.pk], household_rows.get(user.pk)
+            user,
+            month,
+            snapshots[user.pk],
+            goals[user.pk],
+            household_rows.get(user.pk),
+            # A user whose rows could not be loaded raises here: set aside, logged.
+            projection[user.pk] if goals[user.pk] else None,
         ),
     )
     yield from built(

@@ -82,3 +82,23 @@ def test_the_small_png_shows_what_was_drawn():
     for colour in (BACKGROUND, BAR, BAR_LAST, TARGET, GRID, TEXT):
         assert colour in colours
     assert max(colours, key=colours.get) == BACKGROUND
+
+
+def test_texts_are_drawn_exactly_as_pillow_draws_them():
+    """The chart draws its texts from glyphs rendered once (``_glyphs``): pixel for
+    pixel what Pillow's own ``ImageDraw.text`` draws, over white and over a bar."""
+    from PIL import ImageDraw
+
+    from notifications.chart_image import _font, _text
+
+    for text, size, anchor in [("Jan", 11, "ma"), ("6.7%", 12, "md"), ("Goal 10.0%", 11, "ld")]:
+        for under in (BACKGROUND, BAR):
+            ours, theirs = (Image.new("RGB", (240, 80), under) for _ in range(2))
+            _text(
+                ImageDraw.Draw(ours), (101, 41), text, fill=TARGET, font=_font(size), anchor=anchor
+            )
+            ImageDraw.Draw(theirs).text(
+                (101, 41), text, fill=TARGET, font=_font(size), anchor=anchor
+            )
+            assert ours.tobytes() == theirs.tobytes(), (text, anchor, under)
+            assert ImageChops.difference(ours, Image.new("RGB", (240, 80), under)).getbbox()

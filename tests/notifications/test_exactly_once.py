@@ -171,3 +171,40 @@ def test_sent_email_rows_are_unique_per_user_kind_and_period():
     SentEmail.objects.create(**fields, to_email="a@example.com")
     with pytest.raises(IntegrityError), transaction.atomic():
         SentEmail.objects.create(**fields, to_email="a@example.com")
+
+
+def test_a_4xx_frees_the_e_mails_claimed_with_it_and_the_retry_sends_each_once(mail):
+    """After the first e-mail (alone), e-mails are claimed a chunk at a time: the ones
+    claimed with a deferred e-mail but not tried are deferred too, so the retry sends
+    every one, and none twice."""
+    users = [subscriber(f"chunk{n}@example.com") for n in range(4)]
+    # The server takes the first e-mail, then asks to try the next one later.
+    mail.on_data = lambda _message: mail.refuse_rcpt.append("451 4.3.0 Try again later")
+
+    with pytest.raises(TransientSendError, match="451"):
+        send(*users)
+    mail.on_data = None
+    assert [row(u).status for u in users] == ["sent", "deferred", "deferred", "deferred"]
+    assert "451 4.3.0" in row(users[1]).error
+    assert row(users[2]).error == row(users[3]).error
+    assert row(users[2]).error.startswith("not tried: ") and "451" in row(users[2]).error
+    assert [m["X-Envelope-To"] for m in mail.messages] == ["chunk0@example.com"]
+
+    assert send(*users).sent == 3
+    for user in users:
+        assert len(mail.to(user.email)) == 1
+    assert [row(u).attempts for u in users] == [1, 2, 2, 2]
+
+
+def test_the_smtp_connection_is_kept_for_the_next_batch_and_checked_first(mail):
+    first, second = subscriber("keep1@example.com"), subscriber("keep2@example.com")
+    assert send(first).sent == 1
+    kept = emails._kept.backend.connection
+
+    assert send(second).sent == 1
+    assert emails._kept.backend.connection is kept  # the same session
+
+    kept.close()  # as a server closes an idle connection
+    third = subscriber("keep3@example.com")
+    assert send(third).sent == 1  # the NOOP found it closed: a new one
+    assert [len(mail.to(u.email)) for u in (first, second, third)] == [1, 1, 1]
