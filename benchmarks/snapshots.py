@@ -262,7 +262,7 @@ class Generator:
         for number, user_id in users:
             ids["portfolio"] += 1
             portfolio_id = ids["portfolio"]
-            portfolios.append(f"{portfolio_id}\t{user_id}\tPersonal\t{CREATED_AT}")
+            portfolios.append(f"{portfolio_id}\t{user_id}\tPersonal\t{CREATED_AT}\tprivate")
             self._user(
                 random.Random(self.seed * 1_000_003 + number),
                 self._currencies(number),
@@ -275,7 +275,7 @@ class Generator:
             )
         from portfolio.models import Entry, Holding, Portfolio, Stream, Valuation
 
-        self._copy(Portfolio, "id, owner_id, name, created_at", portfolios)
+        self._copy(Portfolio, "id, owner_id, name, created_at, sharing", portfolios)
         self._copy(
             Holding, "id, portfolio_id, name, kind, liquid, note, created_at, currency", holdings
         )
@@ -647,7 +647,11 @@ def after_edit(ids: list[int], since: date, batch_size: int) -> tuple[float, int
 # the month's end, nothing after end_date) except the stream-months that have a
 # linked entry, plus every entry; summed by group per portfolio and month, then
 # per user and month, then over the 12 months ending with each month (a window),
-# negatives clamped to 0. What it does not do: by_category, the portfolio-level
+# plus, in a window shorter than a quarterly, half-yearly or yearly stream's period
+# (a user's first months) with no entry linked to that stream in it, the stream's
+# monthly equivalent in place of its payments for each month of the window it is
+# active (docs/metrics.md), negatives clamped to 0, rounded to the cent as the
+# snapshot's columns store them. What it does not do: by_category, the portfolio-level
 # rows, balances, the six metrics, and writing anything: the timed statement
 # returns one row of totals over all user-months, so no time goes to the client.
 FLOOR_SQL = """
@@ -711,6 +715,47 @@ firsts AS (
         JOIN {portfolio} p ON p.id = h.portfolio_id GROUP BY p.owner_id
     ) AS any_data GROUP BY owner_id
 ),
+first_flows AS (
+    SELECT p.owner_id, MIN(x.m) AS first FROM (
+        SELECT portfolio_id, f AS m FROM s
+        UNION ALL
+        SELECT portfolio_id,
+               MIN(date_part('year', date) * 12 + date_part('month', date) - 1)::int
+        FROM {entry} GROUP BY portfolio_id
+    ) AS x JOIN {portfolio} p ON p.id = x.portfolio_id GROUP BY p.owner_id
+),
+short AS (
+    -- Windows m shorter than the stream's period start at the first flow (ff) and
+    -- are its first step - 1 months; k runs over the window's months the stream is
+    -- active in, each counting the monthly equivalent instead of the payment.
+    SELECT o.owner_id, w.m,
+           SUM(s.amount / s.step - CASE
+               WHEN (k.k - s.f) %% s.step = 0 AND (s.end_date IS NULL
+                    OR make_date(k.k / 12, k.k %% 12 + 1, 1)
+                       + (LEAST(s.d, date_part('day', make_date(k.k / 12, k.k %% 12 + 1, 1)
+                                + interval '1 month - 1 day')::int) - 1) <= s.end_date)
+               THEN s.amount ELSE 0 END) FILTER (WHERE s.category IN ({earned})) AS earned,
+           SUM(s.amount / s.step - CASE
+               WHEN (k.k - s.f) %% s.step = 0 AND (s.end_date IS NULL
+                    OR make_date(k.k / 12, k.k %% 12 + 1, 1)
+                       + (LEAST(s.d, date_part('day', make_date(k.k / 12, k.k %% 12 + 1, 1)
+                                + interval '1 month - 1 day')::int) - 1) <= s.end_date)
+               THEN s.amount ELSE 0 END) FILTER (WHERE s.category IN ({passive})) AS passive,
+           SUM(s.amount / s.step - CASE
+               WHEN (k.k - s.f) %% s.step = 0 AND (s.end_date IS NULL
+                    OR make_date(k.k / 12, k.k %% 12 + 1, 1)
+                       + (LEAST(s.d, date_part('day', make_date(k.k / 12, k.k %% 12 + 1, 1)
+                                + interval '1 month - 1 day')::int) - 1) <= s.end_date)
+               THEN s.amount ELSE 0 END) FILTER (WHERE s.category IN ({outgoing})) AS spending
+    FROM s JOIN {portfolio} p ON p.id = s.portfolio_id
+    JOIN first_flows o ON o.owner_id = p.owner_id
+    CROSS JOIN LATERAL generate_series(o.first, LEAST(o.first + s.step - 2, %(cur)s)) AS w(m)
+    CROSS JOIN LATERAL generate_series(GREATEST(o.first, s.f), LEAST(w.m, s.l)) AS k(k)
+    WHERE s.frequency IN ('quarterly', 'half_yearly', 'yearly')
+      AND NOT EXISTS (SELECT 1 FROM linked k2
+                      WHERE k2.stream_id = s.id AND k2.m BETWEEN o.first AND w.m)
+    GROUP BY o.owner_id, w.m
+),
 ttm AS (
     SELECT d.owner_id, d.m,
            SUM(COALESCE(mo.earned, 0)) OVER w AS earned,
@@ -720,9 +765,11 @@ ttm AS (
     LEFT JOIN monthly mo ON mo.owner_id = d.owner_id AND mo.m = d.m
     WINDOW w AS (PARTITION BY d.owner_id ORDER BY d.m ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
 )
-SELECT owner_id, m, GREATEST(earned, 0) AS earned, GREATEST(passive, 0) AS passive,
-       GREATEST(spending, 0) AS spending
-FROM ttm
+SELECT t.owner_id, t.m,
+       ROUND(GREATEST(t.earned + COALESCE(sh.earned, 0), 0), 2) AS earned,
+       ROUND(GREATEST(t.passive + COALESCE(sh.passive, 0), 0), 2) AS passive,
+       ROUND(GREATEST(t.spending + COALESCE(sh.spending, 0), 0), 2) AS spending
+FROM ttm t LEFT JOIN short sh ON sh.owner_id = t.owner_id AND sh.m = t.m
 """
 
 # The floor is timed with the server's settings, then with the two that help a
