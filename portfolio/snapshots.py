@@ -704,7 +704,7 @@ def _recompute_locked(
             written += 1 if mirrored is None else 2
 
     _write(rows, using=using)
-    deleted = _delete_stale(ids, keep, unknown, using=using)
+    deleted = _delete_stale(ids, {key: keep.get(key) for key in scopes}, unknown, using=using)
 
     covered = [
         m
@@ -743,30 +743,46 @@ def _write(rows: list[list], *, using: str) -> None:
     _upsert(portfolio_rows, scope="portfolio", using=using)
 
 
+# Each part probes one of the natural keys' indexes: a user's own rows by (owner_id,
+# month), a portfolio's by (portfolio_id, month), so only the stale rows are read.
 _DELETE_STALE = """
-DELETE FROM {table} AS s
-WHERE s.owner_id = ANY(%s::bigint[])
-  AND (NOT EXISTS (
-           SELECT 1 FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::date[])
-               AS k(owner_id, portfolio_id, first, last)
-           WHERE k.owner_id = s.owner_id AND k.portfolio_id = COALESCE(s.portfolio_id, 0)
-             AND s.month BETWEEN k.first AND k.last)
-       OR (s.owner_id, COALESCE(s.portfolio_id, 0), s.month) IN (
-           SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[])))
+DELETE FROM {table} WHERE id IN (
+    SELECT x.id FROM unnest(%(users)s::bigint[], %(user_firsts)s::date[]) AS k(id, first)
+    JOIN {table} AS x ON x.owner_id = k.id AND x.portfolio_id IS NULL AND x.month < k.first
+    UNION ALL
+    SELECT x.id FROM unnest(%(users)s::bigint[], %(user_lasts)s::date[]) AS k(id, last)
+    JOIN {table} AS x ON x.owner_id = k.id AND x.portfolio_id IS NULL AND x.month > k.last
+    UNION ALL
+    SELECT x.id FROM unnest(%(portfolios)s::bigint[], %(firsts)s::date[]) AS k(id, first)
+    JOIN {table} AS x ON x.portfolio_id = k.id AND x.month < k.first
+    UNION ALL
+    SELECT x.id FROM unnest(%(portfolios)s::bigint[], %(lasts)s::date[]) AS k(id, last)
+    JOIN {table} AS x ON x.portfolio_id = k.id AND x.month > k.last
+    UNION ALL
+    SELECT x.id FROM unnest(%(lacking_users)s::bigint[], %(user_months)s::date[])
+        AS k(id, month)
+    JOIN {table} AS x ON x.owner_id = k.id AND x.portfolio_id IS NULL AND x.month = k.month
+    UNION ALL
+    SELECT x.id FROM unnest(%(lacking_portfolios)s::bigint[], %(months)s::date[])
+        AS k(id, month)
+    JOIN {table} AS x ON x.portfolio_id = k.id AND x.month = k.month
+)
 """
+# The months of a scope with no data: every row is before its first and after its last.
+_NOTHING = (date.max, date.min)
 
 
 def _delete_stale(
     ids: Sequence[int],
-    keep: dict[tuple[int, int | None], tuple[int, int]],
+    spans: dict[tuple[int, int | None], tuple[int, int] | None],
     unknown: set[tuple[int, int | None, int]],
     *,
     using: str,
 ) -> int:
-    """Delete the users' rows outside their scope's months ``keep`` (before its first
-    data, after the current month, of a portfolio with no data) and those of
-    ``unknown`` months; the number deleted. One statement on PostgreSQL (a portfolio
-    of 0 stands for the user's own rows)."""
+    """Delete the rows of ``ids`` outside the months (first, last) of their scope in
+    ``spans`` (before its first data, after the current month; every row of a scope
+    with None: a portfolio with no data) and those of ``unknown`` months; the number
+    deleted."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         stale = [
@@ -774,25 +790,32 @@ def _delete_stale(
             for pk, owner_id, portfolio_id, month in Snapshot.objects.using(using)
             .filter(owner_id__in=ids)
             .values_list("pk", "owner_id", "portfolio_id", "month")
-            if not _kept(keep.get((owner_id, portfolio_id)), month_index(month))
+            if not _kept(spans.get((owner_id, portfolio_id)), month_index(month))
             or (owner_id, portfolio_id, month_index(month)) in unknown
         ]
         deleted = 0
         for chunk in batches(stale, 500):
             deleted += Snapshot.objects.using(using).filter(pk__in=chunk).delete()[0]
         return deleted
-    spans = list(keep.items())
+    months_of = {
+        key: _NOTHING if span is None else (from_index(span[0]), from_index(span[1]))
+        for key, span in spans.items()
+    }
+    own = [(key[0], days) for key, days in months_of.items() if key[1] is None]
+    portfolios = [(key[1], days) for key, days in months_of.items() if key[1] is not None]
     lacking = sorted(unknown, key=lambda key: (key[0], key[1] or 0, key[2]))
-    params = [
-        list(ids),
-        [owner for (owner, _p), _span in spans],
-        [portfolio or 0 for (_o, portfolio), _span in spans],
-        [from_index(first) for _key, (first, _last) in spans],
-        [from_index(last) for _key, (_first, last) in spans],
-        [owner for owner, _p, _m in lacking],
-        [portfolio or 0 for _o, portfolio, _m in lacking],
-        [from_index(index) for _o, _p, index in lacking],
-    ]
+    params = {
+        "users": [user_id for user_id, _days in own],
+        "user_firsts": [days[0] for _id, days in own],
+        "user_lasts": [days[1] for _id, days in own],
+        "portfolios": [portfolio_id for portfolio_id, _days in portfolios],
+        "firsts": [days[0] for _id, days in portfolios],
+        "lasts": [days[1] for _id, days in portfolios],
+        "lacking_users": [owner for owner, portfolio, _m in lacking if portfolio is None],
+        "user_months": [from_index(m) for _o, portfolio, m in lacking if portfolio is None],
+        "lacking_portfolios": [portfolio for _o, portfolio, _m in lacking if portfolio is not None],
+        "months": [from_index(m) for _o, portfolio, m in lacking if portfolio is not None],
+    }
     table = connection.ops.quote_name(Snapshot._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(_DELETE_STALE.format(table=table), params)
