@@ -1090,6 +1090,7 @@ def run(args, workers: list[int], nightly_workers: list[int], compare: int, bega
     # them), over the rows the full recompute left; it must leave them as they were.
     since = _month(_index(today) - 1)
     _sql(f"CREATE TABLE bench_expected AS SELECT * FROM {_table(Snapshot)}")  # noqa: S608
+    _sql(f"VACUUM ANALYZE {_table(Snapshot)}")  # as autovacuum would after the full run
     nightly: dict[int, tuple[float, int, float, float, int]] = {}
     for processes in nightly_workers:
         log(f"nightly job over {len(ids):,} users from {since:%Y-%m}, {processes} process(es)")
@@ -1217,6 +1218,12 @@ def run(args, workers: list[int], nightly_workers: list[int], compare: int, bega
             f"{1000 * backend / users:.1f} ms a user; WAL {wal / 2**20:,.0f} MiB "
             f"({wal / rows:,.0f} bytes a row)"
             for processes, (seconds, rows, python, backend, wal) in full.items()
+        ),
+        *(
+            f"nightly, {processes} process(es): CPU of Python {python:.0f} s, of PostgreSQL "
+            f"{backend:.0f} s, so {1000 * python / users:.2f} + {1000 * backend / users:.2f} ms "
+            f"a user; WAL {wal / 2**20:,.0f} MiB"
+            for processes, (seconds, rows, python, backend, wal) in nightly.items()
         ),
         f"size: database {sizes[0] / 2**20:,.0f} MiB after the full recompute, of which "
         f"snapshots {sizes[1] / 2**20:,.0f} MiB ({sizes[1] / one_proc[1]:,.0f} bytes a row)",

@@ -747,17 +747,19 @@ def _write(rows: list[list], *, using: str) -> None:
 # month), a portfolio's by (portfolio_id, month), so only the stale rows are read.
 _DELETE_STALE = """
 DELETE FROM {table} WHERE id IN (
-    SELECT x.id FROM unnest(%(users)s::bigint[], %(user_firsts)s::date[]) AS k(id, first)
-    JOIN {table} AS x ON x.owner_id = k.id AND x.portfolio_id IS NULL AND x.month < k.first
+    SELECT x.id FROM unnest(%(users)s::bigint[], %(user_firsts)s::date[], %(user_lasts)s::date[])
+        AS k(id, first, last),
+    LATERAL (SELECT id FROM {table}
+             WHERE owner_id = k.id AND portfolio_id IS NULL AND month < k.first
+             UNION ALL
+             SELECT id FROM {table}
+             WHERE owner_id = k.id AND portfolio_id IS NULL AND month > k.last) AS x
     UNION ALL
-    SELECT x.id FROM unnest(%(users)s::bigint[], %(user_lasts)s::date[]) AS k(id, last)
-    JOIN {table} AS x ON x.owner_id = k.id AND x.portfolio_id IS NULL AND x.month > k.last
-    UNION ALL
-    SELECT x.id FROM unnest(%(portfolios)s::bigint[], %(firsts)s::date[]) AS k(id, first)
-    JOIN {table} AS x ON x.portfolio_id = k.id AND x.month < k.first
-    UNION ALL
-    SELECT x.id FROM unnest(%(portfolios)s::bigint[], %(lasts)s::date[]) AS k(id, last)
-    JOIN {table} AS x ON x.portfolio_id = k.id AND x.month > k.last
+    SELECT x.id FROM unnest(%(portfolios)s::bigint[], %(firsts)s::date[], %(lasts)s::date[])
+        AS k(id, first, last),
+    LATERAL (SELECT id FROM {table} WHERE portfolio_id = k.id AND month < k.first
+             UNION ALL
+             SELECT id FROM {table} WHERE portfolio_id = k.id AND month > k.last) AS x
     UNION ALL
     SELECT x.id FROM unnest(%(lacking_users)s::bigint[], %(user_months)s::date[])
         AS k(id, month)
