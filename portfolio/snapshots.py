@@ -4,7 +4,8 @@ The recompute is set-based. ``snapshots_recompute(user_ids=..., since=...)`` loa
 batch of users' streams, entries and valuations in a fixed number of queries,
 computes every month with the pure core (``schedule.window_series``, then
 ``figures.compute_figures``, so no formula lives here) and
-upserts the rows with ``INSERT ... ON CONFLICT (natural key) WHERE ... DO UPDATE``.
+upserts the rows with ``INSERT ... ON CONFLICT (natural key) WHERE ... DO UPDATE``
+(on PostgreSQL from a temporary table filled with ``COPY``, see ``_copy_upsert``).
 Amounts in other currencies are converted into each user's base currency with the
 rates the batch needs, loaded in one query; a month whose figures need a missing
 rate gets no row (a gap in the charts, as unknown figures are), never a 1:1 guess.
