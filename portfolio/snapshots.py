@@ -433,6 +433,14 @@ _CONFLICT_TARGET = {
 }
 
 
+# Decimals, booleans and ids go to the driver as they are; see ``_upsert``.
+_AS_IS = (models.DecimalField, models.BooleanField, models.ForeignKey)
+_BY_CATEGORY = _COLUMNS.index("by_category")
+_PORTFOLIO = _COLUMNS.index("portfolio_id")
+# The temporary table ``_copy_upsert`` copies the rows into.
+_STAGE = "portfolio_snapshot_stage"
+
+
 def _fields() -> list:
     return [Snapshot._meta.get_field(name) for name in _COLUMNS]
 
@@ -490,11 +498,6 @@ def _upsert(rows: list[list], *, scope: str, using: str) -> None:
             cursor.execute(insert + source + conflict, params)
 
 
-_AS_IS = (models.DecimalField, models.BooleanField, models.ForeignKey)
-_BY_CATEGORY = _COLUMNS.index("by_category")
-_PORTFOLIO = _COLUMNS.index("portfolio_id")
-
-
 def _copy_upsert(rows: list[list], *, using: str) -> None:
     """Write the rows of users and portfolios (``_values``, each followed by a
     portfolio id or None) on PostgreSQL: COPY into a temporary table, then one
@@ -538,9 +541,6 @@ def _copy_upsert(rows: list[list], *, using: str) -> None:
             f"WHERE portfolio_id IS NOT NULL OR mirror IS NOT NULL "
             f"ON CONFLICT {_CONFLICT_TARGET['portfolio']} DO UPDATE SET {update}"
         )
-
-
-_STAGE = "portfolio_snapshot_stage"
 
 
 def _cursor(connection, *, server_side_binding: bool):
