@@ -4,7 +4,8 @@ The recompute is set-based. ``snapshots_recompute(user_ids=..., since=...)`` loa
 batch of users' streams, entries and valuations in a fixed number of queries,
 computes every month with the pure core (``schedule.window_series``, then
 ``figures.compute_figures``, so no formula lives here) and
-upserts the rows with ``INSERT ... ON CONFLICT (natural key) WHERE ... DO UPDATE``.
+upserts the rows with ``INSERT ... ON CONFLICT (natural key) WHERE ... DO UPDATE``
+(on PostgreSQL from a temporary table filled with ``COPY``, see ``_copy_upsert``).
 Amounts in other currencies are converted into each user's base currency with the
 rates the batch needs, loaded in one query; a month whose figures need a missing
 rate gets no row (a gap in the charts, as unknown figures are), never a 1:1 guess.
@@ -27,14 +28,16 @@ docstring for how a burst of edits becomes one recompute.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Min, Q
 from django.dispatch import Signal
@@ -144,6 +147,20 @@ def _load(
     return users, scopes, _batch_rates(users, scopes, currencies, since, using)
 
 
+_STREAM_SPEC = (
+    "pk",
+    "category",
+    "amount",
+    "frequency",
+    "first_date",
+    "end_date",
+    "hours_per_month",
+    "holding_id",
+    "portfolio_id",
+    "currency",
+)
+
+
 def _collect(scopes_of, portfolios: dict, since: date | None, using: str) -> set[str]:
     """Add the streams, entries and valuations of the portfolios matching the lookups
     ``portfolios`` to the scopes ``scopes_of(portfolio_id)`` names (three or four
@@ -153,10 +170,11 @@ def _collect(scopes_of, portfolios: dict, since: date | None, using: str) -> set
         return {f"{prefix}{lookup}": value for lookup, value in portfolios.items()}
 
     currencies: set[str] = set()
-    for stream in Stream.objects.using(using).filter(**on("portfolio__")):
-        spec = stream.spec()
+    # Plain tuples rather than model instances, in StreamSpec's order (as Stream.spec()).
+    for row in Stream.objects.using(using).filter(**on("portfolio__")).values_list(*_STREAM_SPEC):
+        spec = schedule.StreamSpec(*row)
         currencies.add(spec.currency)
-        for scope in scopes_of(stream.portfolio_id):
+        for scope in scopes_of(spec.portfolio_id):
             scope.streams.append(spec)
             scope.saw(spec.first_date)
 
@@ -320,51 +338,93 @@ def _as_of(index: int, today: date, last: int) -> date:
     return months.month_end(day)
 
 
+# Metrics are stored rounded half-even to METRIC_PLACES; 60 digits hold any of them.
+_QUANTIZE = Context(prec=60)
+
+
 def _metric(value: Decimal | None) -> tuple[Decimal | None, bool]:
     """(stored value, infinite flag) of a metric; see ``Snapshot``."""
     if value is None:
         return None, False
     if value.is_infinite():
         return None, True
-    with localcontext(prec=60):
-        return value.quantize(METRIC_PLACES, rounding=ROUND_HALF_EVEN), False
+    return value.quantize(METRIC_PLACES, rounding=ROUND_HALF_EVEN, context=_QUANTIZE), False
 
 
-def _row(scope: _Scope, month: date, figures: Figures, computed_at: datetime) -> dict:
-    """A snapshot row as ``{attname: value}``, for ``_upsert``."""
-    row = {
-        "owner_id": scope.user_id,
-        "portfolio_id": scope.portfolio_id,
-        "household_id": None,
-        "month": month,
-        "window_months": figures.window_months,
-        "earned": figures.earned,
-        "passive": figures.passive,
-        "spending": figures.spending,
-        "by_category": {
+# A row's columns, in the order ``_values`` gives them.
+_COLUMNS = (
+    "owner_id",
+    "portfolio_id",
+    "household_id",
+    "month",
+    "window_months",
+    "earned",
+    "passive",
+    "spending",
+    "by_category",
+    "liquid_assets",
+    "net_worth",
+    "passive_hours",
+    "computed_at",
+    *(
+        column
+        for name in Snapshot.METRICS
+        for column in (
+            (name, f"{name}_infinite") if name in Snapshot.UNBOUNDED_METRICS else (name,)
+        )
+    ),
+)
+if set(_COLUMNS) != {f.attname for f in Snapshot._meta.concrete_fields if not f.primary_key}:
+    raise ImproperlyConfigured("portfolio.snapshots._COLUMNS must list every Snapshot column")
+_KEY_COLUMNS = ("owner_id", "portfolio_id", "household_id", "month")
+
+
+def _values(
+    owner_id: int | None,
+    portfolio_id: int | None,
+    household_id: int | None,
+    month: date,
+    figures: Figures,
+    computed_at: datetime,
+) -> list:
+    """A snapshot row: its values in the order of ``_COLUMNS``."""
+    row = [
+        owner_id,
+        portfolio_id,
+        household_id,
+        month,
+        figures.window_months,
+        figures.earned,
+        figures.passive,
+        figures.spending,
+        {
             category: format(amount, "f")
             for category, amount in sorted(figures.by_category.items())
             if amount
         },
-        "liquid_assets": figures.liquid_assets,
-        "net_worth": figures.net_worth,
-        "passive_hours": figures.passive_hours,
-        "computed_at": computed_at,
-    }
+        figures.liquid_assets,
+        figures.net_worth,
+        figures.passive_hours,
+        computed_at,
+    ]
     for name in Snapshot.METRICS:
         value, infinite = _metric(getattr(figures, name))
-        row[name] = value
+        row.append(value)
         if name in Snapshot.UNBOUNDED_METRICS:
-            row[f"{name}_infinite"] = infinite
+            row.append(infinite)
         elif infinite:
             raise ValueError(f"{name} cannot be unbounded")
     return row
 
 
+def _row(scope: _Scope, month: date, figures: Figures, computed_at: datetime) -> dict:
+    """A snapshot row of ``scope`` as ``{attname: value}``."""
+    values = _values(scope.user_id, scope.portfolio_id, None, month, figures, computed_at)
+    return dict(zip(_COLUMNS, values, strict=True))
+
+
 # --- Writing ---------------------------------------------------------------------
 
-_KEY_COLUMNS = ("owner_id", "portfolio_id", "household_id", "month")
-_AS_IS = (models.DecimalField, models.BooleanField, models.ForeignKey)
 _CONFLICT_TARGET = {
     # whose rows -> the partial unique index's columns and predicate
     "user": "(owner_id, month) WHERE portfolio_id IS NULL",
@@ -373,30 +433,48 @@ _CONFLICT_TARGET = {
 }
 
 
-def _upsert(rows: list[dict], *, scope: str, using: str) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE, in chunks.
+# Decimals, booleans and ids go to the driver as they are; see ``_upsert``.
+_AS_IS = (models.DecimalField, models.BooleanField, models.ForeignKey)
+_BY_CATEGORY = _COLUMNS.index("by_category")
+_PORTFOLIO = _COLUMNS.index("portfolio_id")
+# The temporary table ``_copy_upsert`` copies the rows into.
+_STAGE = "portfolio_snapshot_stage"
+
+
+def _fields() -> list:
+    return [Snapshot._meta.get_field(name) for name in _COLUMNS]
+
+
+def _update_set(quote) -> str:
+    return ", ".join(
+        f"{quote(column)} = excluded.{quote(column)}"
+        for column in _COLUMNS
+        if column not in _KEY_COLUMNS
+    )
+
+
+def _upsert(rows: list[list], *, scope: str, using: str) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE of ``rows`` (``_values``), in chunks.
 
     Raw SQL because the natural keys are partial unique indexes (a NULL portfolio
     means "all portfolios"), and both PostgreSQL and SQLite need the index's WHERE
     in the conflict target, which ``bulk_create(update_conflicts=True)`` cannot say.
     PostgreSQL gets one array per column (``unnest``), so a statement has 22
-    parameters rather than 22,000; SQLite gets plain multi-row VALUES.
+    parameters rather than 22,000; SQLite gets plain multi-row VALUES. (The users'
+    and portfolios' rows of a recompute go by COPY instead: ``_copy_upsert``.)
     """
+    if not rows:
+        return
     connection = connections[using]
     quote = connection.ops.quote_name
-    fields = [f for f in Snapshot._meta.concrete_fields if not f.primary_key]
+    fields = _fields()
     # Decimals, booleans and ids go to the driver as they are (what the fields'
     # get_db_prep_save would return, at a fraction of the cost); dates and JSON
     # are adapted by their field.
-    prepare = [(f.attname, None if isinstance(f, _AS_IS) else f.get_db_prep_save) for f in fields]
-    columns = ", ".join(quote(f.column) for f in fields)
-    updates = ", ".join(
-        f"{quote(f.column)} = excluded.{quote(f.column)}"
-        for f in fields
-        if f.column not in _KEY_COLUMNS
-    )
+    prepare = [None if isinstance(f, _AS_IS) else f.get_db_prep_save for f in fields]
+    columns = ", ".join(quote(column) for column in _COLUMNS)
     insert = f"INSERT INTO {quote(Snapshot._meta.db_table)} ({columns}) "
-    conflict = f" ON CONFLICT {_CONFLICT_TARGET[scope]} DO UPDATE SET {updates}"
+    conflict = f" ON CONFLICT {_CONFLICT_TARGET[scope]} DO UPDATE SET {_update_set(quote)}"
     arrays = connection.vendor == "postgresql"
     if arrays:
         source = "SELECT * FROM unnest({})".format(  # noqa: S608 (column types of the model)
@@ -407,17 +485,62 @@ def _upsert(rows: list[dict], *, scope: str, using: str) -> None:
         for chunk in batches(rows, UPSERT_CHUNK.get(connection.vendor, 1000)):
             if arrays:
                 params = [
-                    [row[name] if prep is None else prep(row[name], connection) for row in chunk]
-                    for name, prep in prepare
+                    [row[i] if prep is None else prep(row[i], connection) for row in chunk]
+                    for i, prep in enumerate(prepare)
                 ]
             else:
                 source = "VALUES " + ", ".join([one_row] * len(chunk))
                 params = [
-                    row[name] if prep is None else prep(row[name], connection)
+                    row[i] if prep is None else prep(row[i], connection)
                     for row in chunk
-                    for name, prep in prepare
+                    for i, prep in enumerate(prepare)
                 ]
             cursor.execute(insert + source + conflict, params)
+
+
+def _copy_upsert(rows: list[list], *, using: str) -> None:
+    """Write the rows of users and portfolios (``_values``, each followed by a
+    portfolio id or None) on PostgreSQL: COPY into a temporary table, then one
+    INSERT ... ON CONFLICT DO UPDATE for the users' rows and one for the portfolios'.
+
+    A row followed by a portfolio id is a user's row that is also that portfolio's
+    (a user with one portfolio): the database writes it twice, Python builds it once.
+    COPY formats the rows in psycopg's C code; the arrays of ``_upsert`` are built
+    element by element in Python, which made writing most of a full recompute.
+    """
+    if not rows:
+        return
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(Snapshot._meta.db_table)
+    columns = [quote(column) for column in _COLUMNS]
+    listed = ", ".join(columns)
+    as_portfolio = ", ".join(
+        "COALESCE(mirror, portfolio_id)" if column == "portfolio_id" else quote(column)
+        for column in _COLUMNS
+    )
+    update = _update_set(quote)
+    with connection.cursor() as cursor:
+        # Dropped at commit; a second recompute in the same transaction makes its own.
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_STAGE} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {listed}, NULL::bigint AS mirror FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {_STAGE} ({listed}, mirror) FROM STDIN") as copy:
+            for row in rows:
+                row[_BY_CATEGORY] = json.dumps(row[_BY_CATEGORY])
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {_STAGE} "  # noqa: S608
+            f"WHERE portfolio_id IS NULL "
+            f"ON CONFLICT {_CONFLICT_TARGET['user']} DO UPDATE SET {update}"
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({listed}) SELECT {as_portfolio} FROM {_STAGE} "  # noqa: S608
+            f"WHERE portfolio_id IS NOT NULL OR mirror IS NOT NULL "
+            f"ON CONFLICT {_CONFLICT_TARGET['portfolio']} DO UPDATE SET {update}"
+        )
 
 
 def _cursor(connection, *, server_side_binding: bool):
@@ -530,15 +653,17 @@ def _recompute_locked(
     computed_at = timezone.now()
 
     # A user whose data sits in one portfolio (most users) has the same figures
-    # for that portfolio and for all portfolios together: compute them once.
+    # for that portfolio and for all portfolios together: compute them once, and
+    # build the row once (``mirror``: the portfolio a user's rows are also those of).
     with_data: dict[int, list[_Scope]] = {}
     for scope in scopes.values():
         if scope.portfolio_id is not None and scope.first is not None:
             with_data.setdefault(scope.user_id, []).append(scope)
+    mirror = {user_id: own[0].portfolio_id for user_id, own in with_data.items() if len(own) == 1}
     computed: dict[tuple, list[Figures]] = {}
 
-    user_rows: list[dict] = []
-    portfolio_rows: list[dict] = []
+    rows: list[list] = []  # ``_values`` and the mirrored portfolio, for ``_write``
+    written = 0
     keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
     unknown: set[tuple[int, int | None, int]] = set()  # (scope, month index) lacking a rate
     for key, scope in scopes.items():
@@ -553,34 +678,34 @@ def _recompute_locked(
         start = first if since_index is None else max(first, since_index)
         if start > last:
             continue
-        rows = user_rows if scope.portfolio_id is None else portfolio_rows
+        mirrored = mirror.get(scope.user_id)
+        if scope.portfolio_id is not None and scope.portfolio_id == mirrored:
+            continue  # written with the user's rows, its months lacking a rate noted there
         source = scope
-        if scope.portfolio_id is None and len(with_data.get(scope.user_id, ())) == 1:
-            (source,) = with_data[scope.user_id]
+        if scope.portfolio_id is None and mirrored is not None:
+            source = scopes[scope.user_id, mirrored]
+        else:
+            mirrored = None
         memo = (source.user_id, source.portfolio_id)
         if memo not in computed:
             convert = to_base(rates.get(scope.user_id, RateTable()), users[scope.user_id].currency)
             computed[memo] = _figures(source, start, last, today, convert)
         for offset, figures in enumerate(computed[memo]):
+            index = start + offset
             if figures is None:
-                unknown.add((*key, start + offset))
+                unknown.add((*key, index))
+                if mirrored is not None:
+                    unknown.add((scope.user_id, mirrored, index))
                 continue
-            rows.append(_row(scope, from_index(start + offset), figures, computed_at))
+            row = _values(
+                scope.user_id, scope.portfolio_id, None, from_index(index), figures, computed_at
+            )
+            row.append(mirrored)
+            rows.append(row)
+            written += 1 if mirrored is None else 2
 
-    _upsert(user_rows, scope="user", using=using)
-    _upsert(portfolio_rows, scope="portfolio", using=using)
-
-    stale = [
-        pk
-        for pk, owner_id, portfolio_id, month in Snapshot.objects.using(using)
-        .filter(owner_id__in=ids)
-        .values_list("pk", "owner_id", "portfolio_id", "month")
-        if not _kept(keep.get((owner_id, portfolio_id)), month_index(month))
-        or (owner_id, portfolio_id, month_index(month)) in unknown
-    ]
-    deleted = 0
-    for chunk in batches(stale, 500):
-        deleted += Snapshot.objects.using(using).filter(pk__in=chunk).delete()[0]
+    _write(rows, using=using)
+    deleted = _delete_stale(ids, {key: keep.get(key) for key in scopes}, unknown, using=using)
 
     covered = [
         m
@@ -600,7 +725,104 @@ def _recompute_locked(
     transaction.on_commit(
         lambda: recomputed.send_robust(sender=Snapshot, user_ids=list(ids)), using=using
     )
-    return RecomputeResult(len(users), len(user_rows) + len(portfolio_rows), deleted)
+    return RecomputeResult(len(users), written, deleted)
+
+
+def _write(rows: list[list], *, using: str) -> None:
+    """Upsert the rows of users and portfolios, each ``_values`` followed by the
+    portfolio whose row it also is (or None)."""
+    if connections[using].vendor == "postgresql":
+        _copy_upsert(rows, using=using)
+        return
+    user_rows, portfolio_rows = [], []
+    for row in rows:
+        *values, mirrored = row
+        (portfolio_rows if values[_PORTFOLIO] is not None else user_rows).append(values)
+        if mirrored is not None:
+            portfolio_rows.append([*values[:_PORTFOLIO], mirrored, *values[_PORTFOLIO + 1 :]])
+    _upsert(user_rows, scope="user", using=using)
+    _upsert(portfolio_rows, scope="portfolio", using=using)
+
+
+# Each part probes one of the natural keys' indexes: a user's own rows by (owner_id,
+# month), a portfolio's by (portfolio_id, month), so only the stale rows are read.
+_DELETE_STALE = """
+DELETE FROM {table} WHERE id IN (
+    SELECT x.id FROM unnest(%(users)s::bigint[], %(user_firsts)s::date[], %(user_lasts)s::date[])
+        AS k(id, first, last),
+    LATERAL (SELECT id FROM {table}
+             WHERE owner_id = k.id AND portfolio_id IS NULL AND month < k.first
+             UNION ALL
+             SELECT id FROM {table}
+             WHERE owner_id = k.id AND portfolio_id IS NULL AND month > k.last) AS x
+    UNION ALL
+    SELECT x.id FROM unnest(%(portfolios)s::bigint[], %(firsts)s::date[], %(lasts)s::date[])
+        AS k(id, first, last),
+    LATERAL (SELECT id FROM {table} WHERE portfolio_id = k.id AND month < k.first
+             UNION ALL
+             SELECT id FROM {table} WHERE portfolio_id = k.id AND month > k.last) AS x
+    UNION ALL
+    SELECT x.id FROM unnest(%(lacking_users)s::bigint[], %(user_months)s::date[])
+        AS k(id, month)
+    JOIN {table} AS x ON x.owner_id = k.id AND x.portfolio_id IS NULL AND x.month = k.month
+    UNION ALL
+    SELECT x.id FROM unnest(%(lacking_portfolios)s::bigint[], %(months)s::date[])
+        AS k(id, month)
+    JOIN {table} AS x ON x.portfolio_id = k.id AND x.month = k.month
+)
+"""
+# The months of a scope with no data: every row is before its first and after its last.
+_NOTHING = (date.max, date.min)
+
+
+def _delete_stale(
+    ids: Sequence[int],
+    spans: dict[tuple[int, int | None], tuple[int, int] | None],
+    unknown: set[tuple[int, int | None, int]],
+    *,
+    using: str,
+) -> int:
+    """Delete the rows of ``ids`` outside the months (first, last) of their scope in
+    ``spans`` (before its first data, after the current month; every row of a scope
+    with None: a portfolio with no data) and those of ``unknown`` months; the number
+    deleted."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        stale = [
+            pk
+            for pk, owner_id, portfolio_id, month in Snapshot.objects.using(using)
+            .filter(owner_id__in=ids)
+            .values_list("pk", "owner_id", "portfolio_id", "month")
+            if not _kept(spans.get((owner_id, portfolio_id)), month_index(month))
+            or (owner_id, portfolio_id, month_index(month)) in unknown
+        ]
+        deleted = 0
+        for chunk in batches(stale, 500):
+            deleted += Snapshot.objects.using(using).filter(pk__in=chunk).delete()[0]
+        return deleted
+    months_of = {
+        key: _NOTHING if span is None else (from_index(span[0]), from_index(span[1]))
+        for key, span in spans.items()
+    }
+    own = [(key[0], days) for key, days in months_of.items() if key[1] is None]
+    portfolios = [(key[1], days) for key, days in months_of.items() if key[1] is not None]
+    lacking = sorted(unknown, key=lambda key: (key[0], key[1] or 0, key[2]))
+    params = {
+        "users": [user_id for user_id, _days in own],
+        "user_firsts": [days[0] for _id, days in own],
+        "user_lasts": [days[1] for _id, days in own],
+        "portfolios": [portfolio_id for portfolio_id, _days in portfolios],
+        "firsts": [days[0] for _id, days in portfolios],
+        "lasts": [days[1] for _id, days in portfolios],
+        "lacking_users": [owner for owner, portfolio, _m in lacking if portfolio is None],
+        "user_months": [from_index(m) for _o, portfolio, m in lacking if portfolio is None],
+        "lacking_portfolios": [portfolio for _o, portfolio, _m in lacking if portfolio is not None],
+        "months": [from_index(m) for _o, portfolio, m in lacking if portfolio is not None],
+    }
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(_DELETE_STALE.format(table=table), params)
+        return cursor.rowcount
 
 
 def _kept(span: tuple[int, int] | None, index: int) -> bool:
@@ -717,8 +939,8 @@ def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
         for offset, figures in enumerate(_figures(scope, first, last, today, convert)):
             if figures is None:
                 continue  # a month that needs a missing rate has no row (a gap)
-            row = _row(scope, from_index(first + offset), figures, computed_at)
-            rows.append(row | {"owner_id": None, "household_id": household_id})
+            month = from_index(first + offset)
+            rows.append(_values(None, None, household_id, month, figures, computed_at))
     _upsert(rows, scope="household", using=using)
     stale = [
         pk
