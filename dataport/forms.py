@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django import forms
 
 from accounts.validators import currency_choices
@@ -252,6 +254,20 @@ class StatementMappingForm(forms.Form):
                 why = failing[0].errors[0] if failing[0].errors else ""
                 self.add_error(field, f"None of the first rows reads this way. {why}".strip())
 
+    def _file_currency(self) -> str:
+        """The currency the file's guessed currency column names most in its first rows,
+        if it is one in use today; else the owner's base currency."""
+        guess = self.layout.guess
+        if guess is not None and guess.currency_column is not None:
+            cells = Counter(
+                row[guess.currency_column].strip().upper() for row in self.layout.sample
+            )
+            current = {code for code, _ in currency_choices()}
+            for code, _ in cells.most_common():
+                if code in current:
+                    return code
+        return self.owner.currency
+
     @property
     def initial_mapping(self) -> dict:
         """The form's initial values: the saved profile's, else the guess from the file."""
@@ -260,7 +276,7 @@ class StatementMappingForm(forms.Form):
             mapping = statement_csv.CsvMapping.from_dict(self.profile.mapping)
         elif self.layout.guess is not None:
             mapping = self.layout.guess
-        currency = self.profile.currency if self.profile is not None else self.owner.currency
+        currency = self.profile.currency if self.profile is not None else self._file_currency()
         if mapping is None:
             return {"amount_mode": "signed", "decimal_separator": ".", "currency": currency}
         values = {**mapping.to_dict(), "currency": currency}

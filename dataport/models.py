@@ -274,6 +274,9 @@ class StagedEntry(models.Model):
     bank_amount = models.DecimalField(**MONEY, null=True)
     key = models.CharField(max_length=64, blank=True, db_default="")
     duplicate = models.BooleanField(db_default=False)
+    # A new row with an entry of its day and amount in the portfolio already: another
+    # file of the account (other keys), or typed by hand. Pointed out, not skipped.
+    maybe_duplicate = models.BooleanField(db_default=False)
     ignored = models.BooleanField(db_default=False)
     rule = models.ForeignKey(ImportRule, on_delete=models.SET_NULL, null=True, related_name="+")
 

@@ -29,7 +29,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models.functions import Abs
 from django.utils import timezone
 
 from accounts.validators import validate_currency
@@ -53,12 +54,14 @@ UNDECIDED = _GOOD & Q(duplicate=False, ignored=False, category="")
 IGNORED = _GOOD & Q(duplicate=False, ignored=True)
 DUPLICATE = Q(duplicate=True)
 PROBLEM = ~_GOOD & Q(duplicate=False)
+MAYBE = (NEW | UNDECIDED) & Q(maybe_duplicate=True)
 FILTERS = {
     "all": Q(),
     "new": NEW,
     "undecided": UNDECIDED,
     "ignored": IGNORED,
     "duplicates": DUPLICATE,
+    "maybe": MAYBE,
     "problems": PROBLEM,
 }
 
@@ -182,6 +185,12 @@ def duplicates_mark(job: ImportJob) -> int:
     # OFX file, overlapping): the first stays.
     firsts = staged.values("key").annotate(first=Min("pk")).values("first")
     staged.exclude(pk__in=firsts).update(duplicate=True)
+    # Another file of the same account (an OFX file after its CSV) gives its rows other
+    # keys: a row with an entry of its day and amount already is pointed out.
+    same = Entry.objects.annotate(size=Abs("amount")).filter(
+        portfolio_id=job.portfolio_id, date=OuterRef("date"), size=Abs(OuterRef("bank_amount"))
+    )
+    staged.filter(duplicate=False).update(maybe_duplicate=Exists(same))
     return staged.filter(duplicate=True).count()
 
 
@@ -265,6 +274,7 @@ def summary(job: ImportJob) -> dict:
             "pk", filter=(NEW | IGNORED) & Q(rule__isnull=True) & ~Q(bank_amount=0)
         ),
         duplicate_count=Count("pk", filter=DUPLICATE),
+        maybe_count=Count("pk", filter=MAYBE),
         error_count=Count("pk", filter=PROBLEM),
         first_date=Min("date", filter=NEW),
         last_date=Max("date", filter=NEW),
@@ -315,6 +325,7 @@ def groups(job: ImportJob, *, number: int) -> list[dict]:
             money_out=Sum("bank_amount", filter=Q(bank_amount__lt=0)),
             example=Min("description"),
             first_line=Min("line"),
+            currency=Min("currency"),
         )
         .order_by("-count", "first_line")
     )
@@ -334,6 +345,11 @@ def group_decide(job: ImportJob, *, normalized: str, category: str, stream, igno
     if ignore:
         return rows.update(ignored=True)
     return rows.update(category=category, stream=stream, stream_name=stream.name if stream else "")
+
+
+def maybe_ignore(job: ImportJob) -> int:
+    """Ignore, by hand, the rows pointed out as maybe imported before; how many."""
+    return job.staged_entries.filter(MAYBE).update(ignored=True, rule=None)
 
 
 def undo_decisions(job: ImportJob) -> None:

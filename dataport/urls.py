@@ -53,6 +53,7 @@ urlpatterns = [
             ("dates", statements.statement_dates),
             ("decide", statements.statement_decide),
             ("undo", statements.statement_undo),
+            ("skip_maybe", statements.statement_skip_maybe),
             ("confirm", statements.statement_confirm),
         )
     ),

@@ -431,6 +431,7 @@ class ImportProfileFactory(DjangoModelFactory):
 
     owner = factory.SubFactory(UserFactory)
     name = factory.Sequence(lambda n: f"Bank {n}")
+    currency = "EUR"
     signature = factory.Sequence(lambda n: f"{n:064x}")
     header = factory.LazyFunction(
         lambda: ["Buchungstag", "Valuta", "Verwendungszweck", "Betrag", "Waehrung"]

@@ -9,3 +9,9 @@ from dataport.forms import column_letter
 register = template.Library()
 
 register.filter("column_letter", column_letter)
+
+
+@register.filter
+def negated(amount):
+    """Money out without its minus sign, where the words already say "out"."""
+    return -amount

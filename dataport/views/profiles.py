@@ -65,6 +65,8 @@ def columns(profile: ImportProfile) -> list[tuple[str, str]]:
         lines.append(("Bank's transaction id", _column(header, mapping["bank_id_column"])))
     if mapping.get("currency_column") is not None:
         lines.append(("Currency", _column(header, mapping["currency_column"])))
+    if profile.currency:
+        lines.append(("Currency of the account", profile.currency))
     return lines
 
 

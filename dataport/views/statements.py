@@ -37,6 +37,7 @@ SHOWN = {
     "undecided": "Without a category",
     "ignored": "Ignored",
     "duplicates": "Imported before",
+    "maybe": "Maybe imported before",
     "problems": "With a problem",
 }
 
@@ -130,6 +131,7 @@ def statement_preview(request, pk: int, job_id: int):
         "undecided": figures["undecided_count"],
         "ignored": figures["ignored_count"],
         "duplicates": figures["duplicate_count"],
+        "maybe": figures["maybe_count"],
         "problems": figures["error_count"],
     }[show]
     groups = statement_import.groups(job, number=group_page)
@@ -226,8 +228,7 @@ def statement_map(request, pk: int, job_id: int):
         else:
             return _back(portfolio, job)
     context = {"portfolio": portfolio, "job": job, "tab": "entries"} | _mapping(form)
-    status = 200 if form.is_valid() else 400  # "check these choices": shown, not saved
-    return render(request, "dataport/statement/mapping.html", context, status=status)
+    return render(request, "dataport/statement/mapping.html", context)
 
 
 def _profile_save(owner, job: ImportJob, layout, form: StatementMappingForm) -> ImportProfile:
@@ -322,6 +323,16 @@ def _rule_from_group(
         category="" if ignore else data["category"],
         stream=None if ignore else data["stream"],
     )
+
+
+@login_required
+@require_POST
+def statement_skip_maybe(request, pk: int, job_id: int):
+    """Ignore the rows that have an entry of their day and amount already."""
+    portfolio, job = _get_job(request, pk, job_id)
+    if job.state == State.READY:
+        statement_import.maybe_ignore(job)
+    return _back(portfolio, job)
 
 
 @login_required

@@ -255,3 +255,27 @@ def test_the_german_rows_keep_their_currency(portfolio):
     assert set(Entry.objects.filter(portfolio=portfolio).values_list("currency", flat=True)) == {
         "EUR"
     }
+
+
+def test_the_same_account_as_qif_after_its_ofx_is_pointed_out_row_by_row(portfolio):
+    rules_make(portfolio, CASES["ofx102-checking.ofx"][0])
+    statement_import_run(portfolio, "ofx102-checking.ofx")
+    job = import_jobs.job_start(
+        owner=portfolio.owner,
+        portfolio=portfolio,
+        kind=ImportJob.Kind.STATEMENT,
+        data=(FIXTURES / "checking.qif").read_bytes(),
+        file_name="checking.qif",
+    )
+    import_jobs.statement_stage(job.pk)
+    # The QIF file has no FITIDs, so its keys are others; the rows whose day and amount
+    # an entry has (the transfer was ignored, two card payments fell on other days).
+    maybe = job.staged_entries.filter(maybe_duplicate=True).order_by("date")
+    assert [(row.date.isoformat(), str(row.bank_amount)) for row in maybe] == [
+        ("2025-01-02", "3250.00"),
+        ("2025-01-03", "-1150.00"),
+        ("2025-01-17", "45.00"),
+        ("2025-01-20", "-250.00"),
+        ("2025-01-31", "1.87"),
+    ]
+    assert statement_import.summary(job)["maybe_count"] == 5

@@ -137,6 +137,14 @@ class TestFirstStatementOfABank:
         assert "Read as" in html  # the guess, applied to the first rows
         assert "<script>" not in html
 
+    def test_the_account_currency_starts_as_the_one_the_file_names(self, client_owner, portfolio):
+        text = JANUARY.replace("Betrag\n", "Betrag;Währung\n").replace("\n0", ";EUR\n0")
+        text = text.replace(";-500,00\n", ";-500,00;EUR\n")
+        job = upload(client_owner, portfolio, text)
+        html = client_owner.get(job_url(portfolio, job)).content.decode()
+        assert '<option value="EUR" selected>' in html
+        assert portfolio.owner.currency != "EUR"
+
     def test_a_mapping_whose_dates_do_not_read_is_refused_on_the_form(
         self, client_owner, portfolio
     ):
@@ -144,7 +152,7 @@ class TestFirstStatementOfABank:
         response = client_owner.post(
             job_url(portfolio, job, "map"), {**MAPPING, "date_format": "%Y-%m-%d"}
         )
-        assert response.status_code == 400
+        assert response.status_code == 200
         assert "None of the first rows reads this way" in response.content.decode()
         assert not ImportProfile.objects.exists()
         job.refresh_from_db()
@@ -309,6 +317,35 @@ class TestGroups:
         assert not job.staged_entries.exclude(category="").exists()
 
 
+class TestAnotherFileOfTheAccount:
+    def test_rows_with_an_entry_of_their_day_and_amount_are_pointed_out_and_can_be_ignored(
+        self, client_owner, portfolio
+    ):
+        from tests.factories import EntryFactory
+
+        # The rent, typed by hand before (or from the bank's OFX file): same day, amount.
+        EntryFactory(
+            portfolio=portfolio,
+            date=dt.date(2026, 1, 5),
+            amount=D("1150.00"),
+            category="living_expenses",
+        )
+        job = upload(client_owner, portfolio, JANUARY)
+        client_owner.post(job_url(portfolio, job, "map"), MAPPING)
+        import_jobs.statement_stage(job.pk)
+        html = client_owner.get(job_url(portfolio, job)).content.decode()
+        assert "1 maybe imported before" in html
+        assert list(
+            job.staged_entries.filter(maybe_duplicate=True).values_list("line", flat=True)
+        ) == [6]
+        client_owner.post(job_url(portfolio, job, "skip_maybe"))
+        assert job.staged_entries.get(line=6).ignored
+        assert (
+            "maybe imported before"
+            not in client_owner.get(job_url(portfolio, job)).content.decode()
+        )
+
+
 class TestJobPages:
     def test_the_import_page_of_the_e_mail_leads_to_the_statement(self, client_owner, portfolio):
         job = upload(client_owner, portfolio, JANUARY)
@@ -382,7 +419,7 @@ class TestAccess:
         client.force_login(stranger)
         assert client.get(upload_url(portfolio)).status_code == 404
         assert client.get(job_url(portfolio, job)).status_code == 404
-        for step in ("map", "remap", "decide", "undo", "confirm", "dates"):
+        for step in ("map", "remap", "decide", "undo", "skip_maybe", "confirm", "dates"):
             assert client.post(job_url(portfolio, job, step), MAPPING).status_code == 404
         own = PortfolioFactory(owner=stranger)
         # Another portfolio's id in the address: still 404.
@@ -393,7 +430,7 @@ class TestAccess:
 
     def test_get_where_post_is_needed_gets_405(self, client_owner, portfolio):
         job = upload(client_owner, portfolio, JANUARY)
-        for step in ("map", "remap", "decide", "undo", "confirm", "dates"):
+        for step in ("map", "remap", "decide", "undo", "skip_maybe", "confirm", "dates"):
             assert client_owner.get(job_url(portfolio, job, step)).status_code == 405
 
     def test_a_file_that_is_not_a_statement_gets_a_message(self, client_owner, portfolio):
