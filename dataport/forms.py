@@ -156,7 +156,11 @@ class StatementMappingForm(forms.Form):
         help_text="If the bank gives each transaction an id, it recognises rows imported before.",
     )
     currency_column = forms.TypedChoiceField(
-        label="Currency", coerce=int, empty_value=None, required=False
+        label="Currency column",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="If each row names its own currency (EUR, USD…).",
     )
 
     _COLUMN_FIELDS = (

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.validators import currency_choices
 from dataport import import_jobs, statement_import, statement_reading
 from dataport.forms import GroupDecisionForm, StatementMappingForm, StatementUploadForm
 from dataport.models import ImportJob, ImportProfile, ImportRule
@@ -187,7 +188,17 @@ def _mapping(form: StatementMappingForm) -> dict:
         "encoding": ENCODINGS.get(layout.encoding.lower(), layout.encoding),
         "columns": [(position, name) for position, name in enumerate(layout.header)],
         "read_as": _read_as(form),
+        "read_currency": _account_currency(form),
     }
+
+
+def _account_currency(form: StatementMappingForm) -> str:
+    """The account's currency as the form has it (posted, if it is a currency): the
+    sample's amounts are shown in it."""
+    posted = form.data.get("currency", "")
+    if posted in {code for code, _ in currency_choices()}:
+        return posted
+    return form.initial.get("currency") or form.owner.currency
 
 
 def _read_as(form: StatementMappingForm) -> list:
