@@ -59,6 +59,7 @@ def test_list_shows_each_profile_with_its_columns(client_owner, profile, strange
         ("Decimals", "after a comma (1.234,56)"),
         ("Description", "C · Verwendungszweck"),
         ("Currency", "E · Waehrung"),
+        ("Currency of the account", "EUR"),
     ]
     assert "through the mapping step again" in page
 
@@ -91,6 +92,7 @@ def test_list_shows_debit_and_credit_columns_and_sign_marks(client_owner, owner)
         ("Decimals", "after a point (1,234.56)"),
         ("Description", "B · Details, then C · Ref"),
         ("Bank's transaction id", "C · Ref"),
+        ("Currency of the account", "EUR"),
     ]
 
 
@@ -99,7 +101,7 @@ def test_list_shows_a_column_past_the_header_by_its_number(client_owner, owner):
         owner=owner, header=["Date"], mapping={"date_column": 0, "amount_column": 7}
     )
     ((_, lines),) = client_owner.get(LIST_URL).context["profiles"]
-    assert lines == [("Date", "A · Date"), ("Amount", "H")]
+    assert lines == [("Date", "A · Date"), ("Amount", "H"), ("Currency of the account", "EUR")]
 
 
 def test_list_without_profiles_says_where_they_come_from(client_owner):
