@@ -214,8 +214,10 @@ def rules_apply(job: ImportJob) -> None:
         ]
         descriptions = staged.filter(UNDECIDED).values_list("normalized", flat=True).distinct()
         pairs = candidates(descriptions, rules)
-        if pairs:
+        if pairs and connection.vendor == "postgresql":
             _rules_update(job, pairs)
+        elif pairs:
+            _rules_update_rows(job, pairs)
 
 
 def _rules_update(job: ImportJob, pairs: list[tuple[str, int]]) -> None:
@@ -253,6 +255,45 @@ def _rules_update(job: ImportJob, pairs: list[tuple[str, int]]) -> None:
             """,  # noqa: S608 - table names from the models, values as parameters
             [list(descriptions), list(rule_ids), job.pk],
         )
+
+
+def _rules_update_rows(job: ImportJob, pairs: list[tuple[str, int]]) -> None:
+    """``_rules_update`` row by row, for the embedded default's SQLite (no ``unnest``,
+    no ``DISTINCT ON``): the same first fitting rule for each row."""
+    rules = ImportRule.objects.in_bulk({rule_id for _, rule_id in pairs})
+    by_description: dict[str, list[ImportRule]] = {}
+    for description, rule_id in pairs:
+        by_description.setdefault(description, []).append(rules[rule_id])
+    for found in by_description.values():
+        found.sort(key=lambda rule: (rule.position, rule.pk))
+    chosen: dict[int, list[int]] = {}
+    rows = job.staged_entries.filter(UNDECIDED, normalized__in=list(by_description))
+    for pk, description, amount in rows.values_list("pk", "normalized", "bank_amount"):
+        rule = next((r for r in by_description[description] if _fits(r, amount)), None)
+        if rule is not None:
+            chosen.setdefault(rule.pk, []).append(pk)
+    streams = dict(Stream.objects.filter(import_rules__in=list(chosen)).values_list("pk", "name"))
+    for rule_id, pks in chosen.items():
+        rule = rules[rule_id]
+        for start in range(0, len(pks), 500):  # SQLite's limit of parameters
+            StagedEntry.objects.filter(pk__in=pks[start : start + 500]).update(
+                rule=rule,
+                ignored=rule.action == ImportRule.Action.IGNORE,
+                category=rule.category,
+                stream_id=rule.stream_id,
+                stream_name=streams.get(rule.stream_id, ""),
+            )
+
+
+def _fits(rule: ImportRule, amount: Decimal) -> bool:
+    """A row's amount fits a rule's direction and amount range (the SQL's conditions)."""
+    if rule.direction == ImportRule.Direction.IN and amount <= 0:
+        return False
+    if rule.direction == ImportRule.Direction.OUT and amount >= 0:
+        return False
+    if rule.amount_min is not None and abs(amount) < rule.amount_min:
+        return False
+    return rule.amount_max is None or abs(amount) <= rule.amount_max
 
 
 def summary(job: ImportJob) -> dict:
@@ -414,14 +455,15 @@ def _insert_entries(job: ImportJob) -> int:
             INSERT INTO {entry}
                 (portfolio_id, date, amount, currency, category, stream_id, note, created_at)
             SELECT %s, date,
-                CASE WHEN category = ANY(%s) THEN -bank_amount ELSE bank_amount END,
+                CASE WHEN category IN ({", ".join(["%s"] * len(OUTGOING))})
+                    THEN -bank_amount ELSE bank_amount END,
                 COALESCE(NULLIF(currency, ''), %s), category, stream_id, note, %s
             FROM {staged}
             WHERE job_id = %s AND problem = '' AND NOT duplicate AND NOT ignored
                 AND category <> ''
             ORDER BY line
             """,  # noqa: S608 - table names from the models, values as parameters
-            [job.portfolio_id, OUTGOING, job.portfolio.owner.currency, timezone.now(), job.pk],
+            [job.portfolio_id, *OUTGOING, job.portfolio.owner.currency, timezone.now(), job.pk],
         )
         return cursor.rowcount
 

@@ -471,3 +471,44 @@ def test_reading_an_ofx_file_does_not_fill_the_log(caplog):
     with caplog.at_level(logging.INFO):
         read_ofx(data)
     assert [r for r in caplog.records if r.name.startswith("ofxtools")] == []
+
+
+def test_the_embedded_defaults_row_by_row_rules_decide_as_the_sql_does(client_owner, portfolio):
+    """SQLite (``make run``) has no ``unnest`` or ``DISTINCT ON``: its path, run here on
+    the same rows, must file every row as the one UPDATE does."""
+    from dataport import statement_import
+    from dataport.statement_rules import RulePattern, candidates
+
+    stream = StreamFactory(portfolio=portfolio, name="Groceries", category="living_expenses")
+    ImportRule.objects.create(
+        portfolio=portfolio,
+        position=1,
+        pattern="rewe",
+        direction="out",
+        amount_min=D("50"),
+        category="holding_costs",
+    )
+    ImportRule.objects.create(
+        portfolio=portfolio, position=2, pattern="rewe", category="living_expenses", stream=stream
+    )
+    ImportRule.objects.create(portfolio=portfolio, position=3, pattern="umbuchung", action="ignore")
+    ImportRule.objects.create(
+        portfolio=portfolio, position=4, pattern="gehalt", direction="in", category="salary"
+    )
+    ImportProfile.objects.create(
+        owner=portfolio.owner,
+        name="Giro",
+        currency="EUR",
+        signature=_signature(JANUARY),
+        mapping=_mapping_dict(),
+    )
+    job = upload(client_owner, portfolio, FEBRUARY)
+    fields = ("line", "rule_id", "category", "stream_id", "stream_name", "ignored")
+    by_sql = list(job.staged_entries.order_by("line").values_list(*fields))
+    assert {row[1] for row in by_sql} - {None}  # the rules did decide rows
+
+    job.staged_entries.update(rule=None, category="", stream=None, stream_name="", ignored=False)
+    rules = [RulePattern(r.pk, r.pattern) for r in ImportRule.objects.filter(portfolio=portfolio)]
+    descriptions = job.staged_entries.values_list("normalized", flat=True).distinct()
+    statement_import._rules_update_rows(job, candidates(descriptions, rules))
+    assert list(job.staged_entries.order_by("line").values_list(*fields)) == by_sql
