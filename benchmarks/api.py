@@ -40,10 +40,13 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+sys.path.insert(0, str(BASE_DIR))
+
+from benchmarks.postgres_run import free_port, log, recreate, server_urls  # noqa: E402
+
 BARE = "/bench/bare/"
 
 
@@ -78,32 +81,6 @@ if os.environ.get("WR_BENCH_SERVE") == "1":
 
 
 # --- The benchmark ----------------------------------------------------------------
-
-
-def log(message: str) -> None:
-    print(f"  {message}", file=sys.stderr, flush=True)
-
-
-def _server_urls(url: str, db_name: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        raise SystemExit("benchmarks/api.py measures PostgreSQL only: set DATABASE_URL.")
-    if parts.path.lstrip("/") == db_name:
-        raise SystemExit(f"DATABASE_URL names {db_name!r}, the database this benchmark drops.")
-    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    return maintenance, urlunsplit(parts._replace(path=f"/{db_name}"))
-
-
-def _recreate(maintenance: str, db_name: str, *, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name))
-        )
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db_name)))
 
 
 def _environment(bench_url: str, local_dir: str) -> dict[str, str]:
@@ -147,6 +124,7 @@ def load(entries: int) -> str:
                 category="dividends" if index % 10 == 0 else "living_expenses",
                 stream=stream if index % 10 == 0 else None,
                 note=f"Entry {index}",
+                currency=user.currency,  # bulk_create: no save() to fill it in
             )
             for index in range(entries)
         ),
@@ -178,12 +156,6 @@ def count_queries(secret: str, page_size: int, entries: int) -> list[tuple[str, 
             assert len(response.json()["results"]) == size
             rows.append((label, size, len(queries)))
     return rows
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(port: int, path: str, secret: str) -> bytes:
@@ -275,14 +247,14 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server (postgres://USER@HOST/ANY).")
-    maintenance, bench_url = _server_urls(url, args.db_name)
+    maintenance, bench_url = server_urls(url, args.db_name)
     local_dir = tempfile.mkdtemp(prefix="wr-bench-api-")
     env = _environment(bench_url, local_dir)
     os.environ.update(env)
     os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(BASE_DIR))
     log(f"creating database {args.db_name}")
-    _recreate(maintenance, args.db_name, create=True)
+    recreate(maintenance, args.db_name, create=True)
     server = None
     try:
         import django
@@ -297,7 +269,7 @@ def main() -> None:
         queries = count_queries(secret, args.page_size, args.entries)
         connections.close_all()
 
-        port = _free_port()
+        port = free_port()
         with open(Path(local_dir) / "gunicorn.log", "w") as log_file:
             server = serve(env, args.workers, port, log_file)
             pages = page_paths(port, secret, args.page_size)
@@ -316,7 +288,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate(maintenance, args.db_name, create=False)
+        recreate(maintenance, args.db_name, create=False)
         shutil.rmtree(local_dir, ignore_errors=True)
 
     print(f"Entries list: {args.entries:,} entries, {len(pages)} pages of {args.page_size}")

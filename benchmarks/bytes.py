@@ -34,41 +34,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+sys.path.insert(0, str(BASE_DIR))
+
+from benchmarks.postgres_run import log, recreate, server_urls  # noqa: E402
+
 BROWSER_ENCODINGS = "gzip, deflate, br"
 # The targets of issue "bytes": what a household on a slow line should wait for.
 FIRST_LOAD_TARGET = 100 * 1024
 REPEAT_LOAD_TARGET = 15 * 1024
 LINKED = re.compile(r'<(?:link[^>]+href|script[^>]+src)="([^"]+\.(?:css|js))"')
-
-
-def log(message: str) -> None:
-    print(f"  {message}", file=sys.stderr, flush=True)
-
-
-def _server_urls(url: str, db_name: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        raise SystemExit("benchmarks/bytes.py measures PostgreSQL only: set DATABASE_URL.")
-    if parts.path.lstrip("/") == db_name:
-        raise SystemExit(f"DATABASE_URL names {db_name!r}, the database this benchmark drops.")
-    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    return maintenance, urlunsplit(parts._replace(path=f"/{db_name}"))
-
-
-def _recreate(maintenance: str, db_name: str, *, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name))
-        )
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db_name)))
 
 
 def _body_size(response) -> int:
@@ -180,7 +157,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server (postgres://USER@HOST/ANY).")
-    maintenance, bench_url = _server_urls(url, args.db_name)
+    maintenance, bench_url = server_urls(url, args.db_name)
     local_dir = Path(tempfile.mkdtemp(prefix="wr-bench-bytes-"))
     os.environ.pop("REDIS_URL", None)
     os.environ.pop("DJANGO_ENV", None)
@@ -193,7 +170,7 @@ def main() -> None:
     )
     sys.path.insert(0, str(BASE_DIR))
     log(f"creating database {args.db_name}")
-    _recreate(maintenance, args.db_name, create=True)
+    recreate(maintenance, args.db_name, create=True)
     try:
         import django
 
@@ -208,7 +185,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate(maintenance, args.db_name, create=False)
+        recreate(maintenance, args.db_name, create=False)
         shutil.rmtree(local_dir, ignore_errors=True)
     report(rows, gzip_ms)
 

@@ -37,10 +37,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+sys.path.insert(0, str(BASE_DIR))
+
+from benchmarks.postgres_run import free_port, log, recreate, server_urls  # noqa: E402
+
 # Keys of a copy are the demo's plus copy x SHIFT: far above any key of the demo.
 SHIFT = 1_000_000
 P99_TARGET_MS = 1000
@@ -88,32 +90,6 @@ function done(summary, latency, requests)
     summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
 end
 """
-
-
-def log(message: str) -> None:
-    print(f"  {message}", file=sys.stderr, flush=True)
-
-
-def _server_urls(url: str, db_name: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        raise SystemExit("benchmarks/concurrency.py measures PostgreSQL only: set DATABASE_URL.")
-    if parts.path.lstrip("/") == db_name:
-        raise SystemExit(f"DATABASE_URL names {db_name!r}, the database this benchmark drops.")
-    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    return maintenance, urlunsplit(parts._replace(path=f"/{db_name}"))
-
-
-def _recreate(maintenance: str, db_name: str, *, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name))
-        )
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db_name)))
 
 
 def _copy_rows(cursor, model, copies: int, *, shifted: set[str], owner: str | None, where: str):
@@ -255,12 +231,6 @@ def sessions_of(users) -> list[str]:
     return sessions
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def serve(env: dict[str, str], workers: int, port: int, log_file) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(workers)]
     command += ["--bind", f"127.0.0.1:{port}", "--chdir", str(BASE_DIR), "--timeout", "120"]
@@ -319,7 +289,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server (postgres://USER@HOST/ANY).")
-    maintenance, bench_url = _server_urls(url, args.db_name)
+    maintenance, bench_url = server_urls(url, args.db_name)
     local_dir = Path(tempfile.mkdtemp(prefix="wr-bench-concurrency-"))
     env = dict(os.environ)
     env.pop("DJANGO_ENV", None)
@@ -336,7 +306,7 @@ def main() -> None:
     os.environ.update(env)
     sys.path.insert(0, str(BASE_DIR))
     log(f"creating database {args.db_name}")
-    _recreate(maintenance, args.db_name, create=True)
+    recreate(maintenance, args.db_name, create=True)
     server = None
     try:
         import django
@@ -357,7 +327,7 @@ def main() -> None:
         lua = LUA % {"sessions": session_file}
         script.write_text(lua)
 
-        port = _free_port()
+        port = free_port()
         with open(local_dir / "gunicorn.log", "w") as log_file:
             server = serve(env, args.workers, port, log_file)
             # The workers' first requests load the code, as on a running instance.
@@ -375,7 +345,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate(maintenance, args.db_name, create=False)
+        recreate(maintenance, args.db_name, create=False)
         shutil.rmtree(local_dir, ignore_errors=True)
 
     errors = result["bad"] + result["connect"] + result["read"] + result["write"]

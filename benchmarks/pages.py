@@ -54,10 +54,12 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+sys.path.insert(0, str(BASE_DIR))
+
+from benchmarks.postgres_run import free_port, log, recreate, server_urls  # noqa: E402
+
 BARE = "/bench/bare/"
 ENCODINGS = "gzip, deflate, br"
 THROUGHPUT_TARGET = 0.5
@@ -95,32 +97,6 @@ if os.environ.get("WR_BENCH_SERVE") == "1":
 
 
 # --- The benchmark ----------------------------------------------------------------
-
-
-def log(message: str) -> None:
-    print(f"  {message}", file=sys.stderr, flush=True)
-
-
-def _server_urls(url: str, db_name: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        raise SystemExit("benchmarks/pages.py measures PostgreSQL only: set DATABASE_URL.")
-    if parts.path.lstrip("/") == db_name:
-        raise SystemExit(f"DATABASE_URL names {db_name!r}, the database this benchmark drops.")
-    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    return maintenance, urlunsplit(parts._replace(path=f"/{db_name}"))
-
-
-def _recreate(maintenance: str, db_name: str, *, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name))
-        )
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db_name)))
 
 
 def _environment(bench_url: str, local_dir: str) -> dict[str, str]:
@@ -361,12 +337,6 @@ def count_queries(user, pages: dict[str, str]) -> dict[str, int]:
 # --- Over HTTP --------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _headers(session: str) -> dict[str, str]:
     return {"Cookie": f"sessionid={session}", "Host": "localhost", "Accept-Encoding": ENCODINGS}
 
@@ -471,14 +441,14 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server (postgres://USER@HOST/ANY).")
-    maintenance, bench_url = _server_urls(url, args.db_name)
+    maintenance, bench_url = server_urls(url, args.db_name)
     local_dir = tempfile.mkdtemp(prefix="wr-bench-pages-")
     env = _environment(bench_url, local_dir)
     os.environ.update(env)
     os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(BASE_DIR))
     log(f"creating database {args.db_name}")
-    _recreate(maintenance, args.db_name, create=True)
+    recreate(maintenance, args.db_name, create=True)
     server = None
     rows = []
     try:
@@ -500,7 +470,7 @@ def main() -> None:
         sessions = {name: session_of(user) for name, user in users.items()}
         connections.close_all()
 
-        port = _free_port()
+        port = free_port()
         with open(Path(local_dir) / "gunicorn.log", "w") as log_file:
             server = serve(env, args.workers, port, log_file)
             for _ in range(args.workers * 3):
@@ -536,7 +506,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate(maintenance, args.db_name, create=False)
+        recreate(maintenance, args.db_name, create=False)
         shutil.rmtree(local_dir, ignore_errors=True)
     report(rows, queries, args)
 
