@@ -21,8 +21,11 @@ TOTAL_DIGITS = 20
 # Exchange rates (the ECB's and a user's own): units of a currency one euro buys.
 # The ECB publishes up to 6 significant digits; the widest rates in its history
 # (the Turkish lira before 2005: 1,000,000+) need 7 integer digits, and a user's
-# own rate of a currency in hyperinflation may need more.
-RATE_WHOLE_DIGITS = 12
+# own rate of a currency in hyperinflation may need more. Nine integer digits and six
+# places make fifteen significant digits, what every database keeps exactly: SQLite,
+# the embedded default, stores a longer number as a float and would give back
+# another rate than the one typed.
+RATE_WHOLE_DIGITS = 9
 RATE_PLACES = 6
 RATE_DIGITS = RATE_WHOLE_DIGITS + RATE_PLACES
 

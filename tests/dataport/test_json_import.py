@@ -27,7 +27,7 @@ from dataport.models import ImportJob
 from goals.forms import GoalForm
 from goals.models import Goal, Milestone
 from portfolio import categories, snapshots
-from portfolio.limits import MAX_PORTFOLIOS
+from portfolio.limits import MAX_PORTFOLIOS, RATE_PLACES, RATE_WHOLE_DIGITS
 from portfolio.models import (
     Entry,
     Holding,
@@ -521,7 +521,11 @@ def _places(value: Decimal, places: int) -> str:
 
 _CURRENCY = st.sampled_from(["USD", "EUR", "JPY", "GBP"])
 # Own rates: the tests' database has no ECB rates, so any currency but the euro.
-_RATE = st.decimals(min_value=D("0.000001"), max_value=D("999999999999.999999"), places=6)
+_RATE = st.decimals(
+    min_value=D(1).scaleb(-RATE_PLACES),
+    max_value=D(10) ** RATE_WHOLE_DIGITS - D(1).scaleb(-RATE_PLACES),
+    places=RATE_PLACES,
+)
 
 
 @st.composite
@@ -1070,10 +1074,10 @@ BAD_DOCUMENTS = {
         _rate(units_per_euro="0.0000001"),
         "manual_rates[0].units_per_euro: “0.0000001” has more than 6 decimal places.",
     ),
-    "an own rate of 13 digits": (
-        _rate(units_per_euro="1000000000000"),
-        "manual_rates[0].units_per_euro: “1000000000000” has 13 digits before the decimal "
-        "point; at most 12 are allowed.",
+    "an own rate of 10 digits": (
+        _rate(units_per_euro="1000000000"),
+        "manual_rates[0].units_per_euro: “1000000000” has 10 digits before the decimal "
+        "point; at most 9 are allowed.",
     ),
     "an own rate as a number": (_rate(units_per_euro=950), "not as a JSON number"),
     "an own rate far back": (

@@ -99,6 +99,20 @@ def test_bad_input_gets_a_message_and_changes_nothing(client_owner, data, messag
     assert not ManualRate.objects.exists()
 
 
+def test_the_widest_rate_is_kept_exactly_and_a_wider_one_refused(client_owner, owner):
+    """Fifteen significant digits, which SQLite (the embedded default) stores exactly too."""
+    widest = "999999999.999999"
+    client_owner.post(URL, {"currency": "ARS", "date": "2024-02-01", "units_per_euro": widest})
+    assert ManualRate.objects.get(owner=owner).units_per_euro == D(widest)
+
+    response = client_owner.post(
+        URL, {"currency": "ARS", "date": "2024-03-01", "units_per_euro": "1000000000"}
+    )
+    assert response.status_code == 200
+    assert "no more than 9 digits before the decimal point" in response.text
+    assert ManualRate.objects.filter(owner=owner).count() == 1
+
+
 @pytest.mark.django_db(transaction=True)  # each save commits, with its own marker
 def test_removing_a_rate_recomputes_the_figures(client_owner, owner, monkeypatch):
     monkeypatch.setattr(snapshots, "enqueue", lambda *args, **kwargs: True)  # no broker
