@@ -76,6 +76,11 @@ class User(AbstractUser):
         "version of the e-mail choices", default=0, editable=False
     )
 
+    # Raised in the transaction of every change to what the user's pages show (their
+    # own data, their household's, their snapshots): the pages kept in the cache are
+    # keyed by it (``accounts.page_cache``). Only that UPDATE writes it (``save``).
+    pages_version = models.PositiveBigIntegerField(default=0, editable=False)
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -112,3 +117,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args, **kwargs):
+        # A user loaded before a change raised ``pages_version`` and saved afterwards
+        # (the settings form, a login) must not write the old number back: a page kept
+        # under it would be served again. So a save of an existing user leaves it out.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            left_out = {"pages_version", *self.get_deferred_fields()}
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.attname not in left_out
+            ]
+        super().save(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from accounts.page_cache import cached_page
 from dashboard.charts import history_section
 from goals.services import household_goal_cards
 from households.models import Membership
@@ -34,6 +35,7 @@ def _household_of(request):
 
 @login_required
 @require_GET
+@cached_page
 def household_dashboard(request):
     household = _household_of(request)
     if household is None:

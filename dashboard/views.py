@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.page_cache import cached_page
 from dashboard.charts import history_section, recompute_pending
 from goals import progress
 from goals.models import Goal
@@ -74,6 +75,7 @@ def render_dashboard(request, *, portfolios, portfolio=None):
 
 @login_required
 @require_GET
+@cached_page
 def dashboard(request):
     """All of the user's portfolios summed."""
     return render_dashboard(request, portfolios=owned_portfolios(request.user))
@@ -81,6 +83,7 @@ def dashboard(request):
 
 @login_required
 @require_GET
+@cached_page
 def portfolio_dashboard(request, pk: int):
     """One portfolio's figures."""
     portfolio = get_portfolio(request, pk)

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 
 from goals.models import Goal, Milestone, metric_value
+from households.page_versions import pages_changed
 from portfolio.models import Snapshot
 from portfolio.months import local_today
 
@@ -81,6 +82,7 @@ def milestones_record(user_ids: Iterable[int], *, now: datetime) -> MilestonesRe
             logger.exception("Milestones of user %s could not be worked out", user_id)
             failed += 1
     Milestone.objects.bulk_create(found, ignore_conflicts=True)
+    pages_changed({milestone.user_id for milestone in found})
     return MilestonesRecorded(found=len(found), failed=failed)
 
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from config.tasks import TRANSIENT
 from goals import progress
 from goals.models import Goal, Metric, metric_value
+from households.page_versions import pages_changed
 from portfolio import access
 from portfolio.figures import Figures
 from portfolio.limits import GOAL_COLUMN_LIMIT
@@ -304,4 +305,5 @@ def _close_finished_years_of(goals: list[Goal], now: datetime) -> int:
                 final_value=None if infinite else value,
                 final_infinite=infinite,
             )
+        pages_changed([owner.pk], household_ids=[household_id] if household_id else [])
     return closed

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
 from goals.milestones import milestones_record
+from goals.models import Goal
+from households.page_versions import pages_changed
 from portfolio import snapshots
 
 # Sent with ``user_ids`` when a recompute recorded new milestones for some of them,
@@ -17,3 +20,12 @@ milestones_recorded = Signal()
 def record_milestones(sender, user_ids, **kwargs):
     if milestones_record(user_ids, now=timezone.now()).found:
         milestones_recorded.send(sender=None, user_ids=list(user_ids))
+
+
+@receiver(post_save, sender=Goal, dispatch_uid="pages_goal_saved")
+@receiver(post_delete, sender=Goal, dispatch_uid="pages_goal_deleted")
+def goal_pages_changed(sender, instance, raw=False, using=None, **kwargs):
+    """A goal shows on its owner's pages, a household's on every member's."""
+    if not raw:
+        households = [instance.household_id] if instance.household_id else []
+        pages_changed([instance.owner_id], household_ids=households, using=using)

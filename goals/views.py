@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.page_cache import cached_page
 from goals.forms import GoalForm
 from goals.models import Goal
 from goals.services import goal_cards, household_goal_cards
@@ -31,6 +32,7 @@ def _save(form: GoalForm) -> Goal | None:
 
 @login_required
 @require_GET
+@cached_page
 def goal_list(request):
     today = user_today(request.user)
     history = (

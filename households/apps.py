@@ -6,4 +6,4 @@ class HouseholdsConfig(AppConfig):
     verbose_name = "Households"
 
     def ready(self) -> None:
-        from households import receivers  # noqa: F401  (connects the receivers)
+        from households import page_versions, receivers  # noqa: F401  (connects the receivers)

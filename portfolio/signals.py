@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.signals import base_currency_changed
 from households.models import Membership
+from households.page_versions import pages_changed
 from households.signals import creator_changed, member_left
 from portfolio import services, snapshots
 from portfolio.limits import FIRST_YEAR
@@ -140,6 +141,29 @@ def mark_holding_saved(sender, instance, created, raw=False, using=None, **kwarg
         return  # no valuation yet: nothing to recompute
     first = instance.valuations.using(using).aggregate(first=Min("date"))["first"]
     _mark(instance, first, using)
+
+
+# --- Kept pages go old ----------------------------------------------------------------
+# Changes that mark snapshots stale raise the pages version with the marker
+# (``snapshots.mark_dirty``); a portfolio or a holding also shows what no snapshot
+# holds (its name, whether it is shared, a holding's kind).
+
+
+@receiver(post_save, sender=Portfolio, dispatch_uid="pages_portfolio_saved")
+@receiver(post_delete, sender=Portfolio, dispatch_uid="pages_portfolio_deleted")
+def portfolio_pages_changed(sender, instance, raw=False, using=None, **kwargs):
+    if not raw:
+        pages_changed([instance.owner_id], using=using)
+
+
+@receiver(post_save, sender=Holding, dispatch_uid="pages_holding_saved")
+@receiver(post_delete, sender=Holding, dispatch_uid="pages_holding_deleted")
+def holding_pages_changed(sender, instance, raw=False, using=None, **kwargs):
+    if raw:
+        return
+    owner_id = _owner_id(instance, using)
+    if owner_id is not None:
+        pages_changed([owner_id], using=using)
 
 
 @receiver(post_save, sender=ManualRate, dispatch_uid="snapshots_manual_rate_saved")

@@ -46,6 +46,7 @@ from django.utils import timezone
 from config.outage_log import OutageLog
 from config.tasks import TRANSIENT
 from households.models import Membership
+from households.page_versions import pages_changed
 from portfolio import months, schedule
 from portfolio.batches import batches
 from portfolio.conversion import MissingRate, RateTable, to_base
@@ -717,6 +718,9 @@ def _recompute_locked(
         for marker in chunk:
             condition |= Q(user_id=marker.user_id, version=marker.version)
         SnapshotQueue.objects.using(using).filter(condition).delete()
+    # The new rows, and a recompute no longer pending, are on the pages (theirs and
+    # their households', whose rows follow).
+    pages_changed(ids, using=using)
 
     _recompute_households_of(ids, using=using)
 
@@ -1054,17 +1058,21 @@ def mark_dirty(user_id: int, since: date, *, using: str = DEFAULT_DB_ALIAS) -> N
     """
     since = months.month_start(since)
     connection = connections[using]
+    # The pages version is raised after the marker, as the recompute deletes them (one
+    # order of the two locks): the pages say the figures are being updated.
     if not connection.in_atomic_block:
-        _enqueue(user_id, _upsert_marker(user_id, since, using))
+        version = _upsert_marker(user_id, since, using)
+        pages_changed([user_id], using=using)
+        _enqueue(user_id, version)
         return
     pending = _pending(using)
     if user_id in pending.deleted:
         return
     known = pending.marked.get(user_id)
-    if known is not None and known[0] <= since:
-        return  # already marked from an earlier month in this transaction
-    version = _upsert_marker(user_id, since, using)
-    pending.marked[user_id] = (since if known is None else min(since, known[0]), version)
+    if known is None or since < known[0]:
+        version = _upsert_marker(user_id, since, using)
+        pending.marked[user_id] = (since if known is None else min(since, known[0]), version)
+    pages_changed([user_id], using=using)
 
 
 def forget_user(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts.page_cache import cached_page
 from portfolio import categories, months, schedule, selectors
 from portfolio.access import get_entry, get_portfolio
 from portfolio.formatting import money
@@ -60,6 +61,7 @@ def _expected(portfolio: Portfolio, year: int, month: int) -> list[dict]:
 
 @login_required
 @require_safe
+@cached_page
 def entry_list(request, pk: int):
     portfolio = get_portfolio(request, pk)
     today = months.user_today(request.user)

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.page_cache import cached_page
 from portfolio import metrics, months, schedule, selectors, services
 from portfolio.access import get_holding, get_portfolio, get_valuation
 from portfolio.conversion import MissingRate, NoRate
@@ -46,6 +47,7 @@ def _date(day: date) -> str:
 
 @login_required
 @require_safe
+@cached_page
 def holding_list(request, pk: int):
     portfolio = get_portfolio(request, pk)
     today = months.user_today(request.user)

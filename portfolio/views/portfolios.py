@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.page_cache import cached_page
 from households.models import Membership
 from portfolio import access, services
 from portfolio.forms import PortfolioForm, SharingForm
@@ -28,6 +29,7 @@ def _save(form: PortfolioForm) -> Portfolio | None:
 
 @login_required
 @require_GET
+@cached_page
 def portfolio_list(request):
     portfolios = list(
         access.readable_portfolios(request.user)

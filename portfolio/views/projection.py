@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from accounts.page_cache import cached_page
 from portfolio import metrics
 from portfolio.access import get_portfolio, owned_portfolios
 from portfolio.figures import Figures
@@ -123,6 +124,7 @@ def _chart_data(rows: list[metrics.YearRow], start_year: int, currency: str) -> 
 
 @login_required
 @require_GET
+@cached_page
 def projection(request):
     """The form, the headline years, a chart and a table of every year."""
     portfolios = owned_portfolios(request.user)

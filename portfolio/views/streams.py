@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.page_cache import cached_page
 from portfolio import categories, metrics, months, schedule, selectors, services
 from portfolio.access import get_portfolio, get_stream
 from portfolio.forms import StreamForm
@@ -43,6 +44,7 @@ def _row(stream: Stream, today: date) -> dict:
 
 @login_required
 @require_safe
+@cached_page
 def stream_list(request, pk: int):
     portfolio = get_portfolio(request, pk)
     today = months.user_today(request.user)

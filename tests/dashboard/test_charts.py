@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dashboard import charts
+from households.page_versions import pages_changed
 from portfolio import snapshots
 from portfolio.metrics import INFINITY
 from portfolio.models import SnapshotQueue
@@ -428,5 +429,8 @@ def test_the_section_follows_the_months_with_rows_deleted(client_owner, owner):
     assert len(_chart_data(client_owner)["months"]) == 6
 
     owner.snapshots.order_by("month").first().delete()
+    # As the recompute that deletes rows does: the page is rendered again, and its
+    # history section must not be the one kept for six months.
+    pages_changed([owner.pk])
 
     assert len(_chart_data(client_owner)["months"]) == 5

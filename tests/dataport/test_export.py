@@ -30,6 +30,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "data-format.md"
 NOT_PREFERENCES = {
     "id",
     "email_preferences_version",  # binds unsubscribe links to the choices, not a choice
+    "pages_version",  # names the pages kept in the cache, not a choice
     # About the user's household, which an export leaves out (docs/households.md).
     "email_monthly_household",
     "password",
