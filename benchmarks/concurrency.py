@@ -17,7 +17,10 @@ snapshot, keys shifted per copy), so each user has a demo-sized history of their
 own; logs each user in (a session of their own) and runs one gunicorn
 (``--workers`` sync workers, the app's own WSGI application). wrk then keeps
 ``--connections`` connections busy for ``--seconds`` seconds, each request with
-the next user's session (a Lua script turns through them), and counts every
+the next user's session (a Lua script turns through them) and the CSRF cookie a
+browser keeps (each user's first dashboard of the run is rendered, the next ones
+are served from the cache until something changes; ``--rendered`` sends none, so
+every dashboard is rendered, as before pages were kept), and counts every
 answer that is not a 200 as an error (a session that had expired would be a
 redirect to the log-in page). It prints requests a second, p50, p99 and the
 longest request, errors, and the load average of the machine before and after.
@@ -69,7 +72,7 @@ function request()
   return wrk.format("GET", "/dashboard/", {
     ["Host"] = "localhost",
     ["Accept-Encoding"] = "gzip, deflate, br",
-    ["Cookie"] = "sessionid=" .. session,
+    ["Cookie"] = session,
   })
 end
 
@@ -220,15 +223,25 @@ def load(users: int) -> list:
     return [demo, *made]
 
 
-def sessions_of(users) -> list[str]:
+def sessions_of(users, *, rendered: bool) -> list[str]:
+    """Each user's Cookie header: their session and, as a browser keeps it after its
+    first page, a CSRF cookie (whose secret no page was made with yet, so each user's
+    first dashboard in the run is rendered). ``rendered``: no CSRF cookie, so every
+    dashboard is rendered afresh, as for a browser's first visit."""
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
     from django.test import Client
+    from django.utils.crypto import get_random_string
 
-    sessions = []
+    cookies = []
     for user in users:
         client = Client()
         client.force_login(user)
-        sessions.append(client.cookies["sessionid"].value)
-    return sessions
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        if not rendered:
+            secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+            cookie += f"; csrftoken={secret}"
+        cookies.append(cookie)
+    return cookies
 
 
 def serve(env: dict[str, str], workers: int, port: int, log_file) -> subprocess.Popen:
@@ -250,11 +263,9 @@ def serve(env: dict[str, str], workers: int, port: int, log_file) -> subprocess.
     raise SystemExit("gunicorn did not listen within 30 s")
 
 
-def _get(port: int, session: str) -> None:
+def _get(port: int, cookie: str) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    connection.request(
-        "GET", "/dashboard/", headers={"Host": "localhost", "Cookie": f"sessionid={session}"}
-    )
+    connection.request("GET", "/dashboard/", headers={"Host": "localhost", "Cookie": cookie})
     response = connection.getresponse()
     response.read()
     connection.close()
@@ -283,6 +294,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--db-name", default="wealthratio_bench_concurrency")
+    parser.add_argument(
+        "--rendered",
+        action="store_true",
+        help="no CSRF cookie: every dashboard rendered afresh, none served from the cache",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk).")
@@ -319,7 +335,7 @@ def main() -> None:
         began = time.perf_counter()
         users = load(args.users)
         loaded = time.perf_counter() - began
-        sessions = sessions_of(users)
+        sessions = sessions_of(users, rendered=args.rendered)
         connections.close_all()
         session_file = local_dir / "sessions.txt"
         session_file.write_text("\n".join(sessions) + "\n")
@@ -355,6 +371,7 @@ def main() -> None:
         f"Dashboard under load: {len(users)} users (demo-sized histories, loaded in "
         f"{loaded:.1f} s), a session each; gunicorn {args.workers} sync workers; "
         f"cache: {'Redis' if env.get('REDIS_URL') else 'files'}; "
+        f"{'every page rendered (no CSRF cookie)' if args.rendered else 'browsers with cookies'}; "
         f"wrk {args.connections} connections for {args.seconds} s, the next user's "
         "session on every request"
     )

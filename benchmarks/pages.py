@@ -21,12 +21,19 @@ The accounts, each with its snapshots computed as the app computes them:
 It prints, for each page (dashboard, holdings, streams, entries, goals, projection,
 household dashboard):
 
-1. the queries of one request for the small and the big account (in process): the
-   same number means no query per row;
+Pages are kept per user until what they show changes (``accounts.page_cache``),
+under the browser's CSRF secret, so each request carries the cookies a browser
+keeps after its first page: those are the repeat visits. The same page without a
+CSRF cookie is rendered afresh on every request, as a browser's first visit or
+the first page after a change is.
+
+1. the queries of one request for the small and the big account (in process),
+   rendered and kept: the same numbers mean no query per row;
 2. the median time of one request at a time (``--single`` requests, new connection
-   each, as gunicorn's sync workers close them) for the page of each account and
-   for the bare view, and the big account's time over the small one's;
-3. the throughput of the page (for the demo account) and of the bare view, run
+   each, as gunicorn's sync workers close them) for the page of each account, kept
+   and rendered, and for the bare view, and the big account's time over the small
+   one's;
+3. the throughput of the kept page (for the demo account) and of the bare view, run
    alternately A B A B A B with wrk (``--connections`` connections, ``--seconds``
    each, a drain pause between runs, a timeout of 30 s to see the tail), and the
    median of the page/bare ratios of each pair.
@@ -308,15 +315,25 @@ def pages_of(user, *, household: bool) -> dict[str, str]:
     return pages
 
 
-def session_of(user) -> str:
+def cookie_of(user, *, browser: bool = True) -> str:
+    """A Cookie header: the user's session and, as a browser keeps it after its first
+    page, a CSRF cookie, under which the pages are kept; without it (``browser``
+    False) every page is rendered afresh, as on a browser's first visit."""
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
     from django.test import Client
+    from django.utils.crypto import get_random_string
 
     client = Client()
     client.force_login(user)
-    return client.cookies["sessionid"].value
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    if browser:
+        secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+        cookie += f"; csrftoken={secret}"
+    return cookie
 
 
 def count_queries(user, pages: dict[str, str]) -> dict[str, int]:
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -325,20 +342,25 @@ def count_queries(user, pages: dict[str, str]) -> dict[str, int]:
     client.force_login(user)
     counts = {}
     for name, path in pages.items():
+        # Rendered: the page's own queries (a cleared cache); then kept.
+        cache.clear()
         client.get(path)
-        with CaptureQueriesContext(connection) as queries:
+        cache.clear()
+        with CaptureQueriesContext(connection) as rendered:
             response = client.get(path)
         if response.status_code != 200:
             raise SystemExit(f"{name} ({path}) answered {response.status_code}")
-        counts[name] = len(queries)
+        with CaptureQueriesContext(connection) as kept:
+            client.get(path)
+        counts[name] = (len(rendered), len(kept))
     return counts
 
 
 # --- Over HTTP --------------------------------------------------------------------
 
 
-def _headers(session: str) -> dict[str, str]:
-    return {"Cookie": f"sessionid={session}", "Host": "localhost", "Accept-Encoding": ENCODINGS}
+def _headers(cookie: str) -> dict[str, str]:
+    return {"Cookie": cookie, "Host": "localhost", "Accept-Encoding": ENCODINGS}
 
 
 def _get(port: int, path: str, session: str) -> float:
@@ -367,11 +389,14 @@ WRK_ERRORS = re.compile(r"Socket errors:(.*)")
 
 
 def wrk(port: int, path: str, session: str, *, seconds: float, connections: int) -> float:
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s"]
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "30s"]
     for name, value in _headers(session).items():
         command += ["-H", f"{name}: {value}"]
     command.append(f"http://127.0.0.1:{port}{path}")
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    run = subprocess.run(command, capture_output=True, text=True, check=False)
+    if run.returncode:
+        raise SystemExit(f"wrk on {path} failed:\n{run.stdout}{run.stderr}")
+    output = run.stdout
     bad = WRK_BAD.search(output)
     errors = WRK_ERRORS.search(output)
     if bad or errors:
@@ -467,7 +492,8 @@ def main() -> None:
         }
         wanted = [p for p in pages["demo"] if not args.only or p in args.only.split(",")]
         queries = {name: count_queries(users[name], pages[name]) for name in ("small", "big")}
-        sessions = {name: session_of(user) for name, user in users.items()}
+        sessions = {name: cookie_of(user) for name, user in users.items()}
+        first_visits = {name: cookie_of(user, browser=False) for name, user in users.items()}
         connections.close_all()
 
         port = free_port()
@@ -487,6 +513,16 @@ def main() -> None:
                     for name in users
                     if page in pages[name]
                 }
+                rendered = {
+                    name: single_ms(
+                        port,
+                        pages[name].get(page, pages["demo"][page]),
+                        first_visits[name],
+                        args.single,
+                    )
+                    for name in users
+                    if page in pages[name]
+                }
                 bare_ms = single_ms(port, BARE, sessions["demo"], args.single)
                 log(f"{page}: wrk, {args.rounds} rounds of page and bare")
                 pairs = alternate(
@@ -498,7 +534,7 @@ def main() -> None:
                     connections=args.connections,
                     drain=args.drain,
                 )
-                rows.append((page, times, bare_ms, pairs))
+                rows.append((page, times, rendered, bare_ms, pairs))
     finally:
         if server is not None:
             server.terminate()
@@ -516,34 +552,45 @@ def report(rows, queries, args) -> None:
         f"Pages against a bare login_required view: gunicorn, {args.workers} sync workers; "
         f"wrk {args.connections} connections, {args.rounds} x (page, bare) of {args.seconds:g} s"
     )
-    print("Queries of one request (in process), small / big account:")
+    print("Queries of one request (in process), small / big account, rendered and kept:")
     for page in queries["small"]:
-        small, big = queries["small"][page], queries["big"][page]
-        print(f"  {page:<11} {small:>3} / {big:>3}  {'flat' if small == big else 'NOT FLAT'}")
-    print("Throughput, demo account (rps of each round, page vs bare):")
+        (small, small_kept), (big, big_kept) = queries["small"][page], queries["big"][page]
+        flat = "flat" if (small, small_kept) == (big, big_kept) else "NOT FLAT"
+        counts = f"rendered {small:>3} / {big:>3}, kept {small_kept} / {big_kept}"
+        print(f"  {page:<11} {counts}  {flat}")
+    print(
+        "Throughput, demo account, a browser's repeat visits (rps of each round, page vs "
+        "bare), and single requests (ms) kept and rendered (a browser's first visit, or "
+        "the first page after a change):"
+    )
     header = (
         f"  {'page':<11} {'page rps':>9} {'bare rps':>9} {'ratio':>6}   "
-        f"{'ms small':>8} {'ms demo':>8} {'ms big':>8} {'ms bare':>8} {'big/small':>9}"
+        f"{'ms small':>8} {'ms demo':>8} {'ms big':>8} {'ms bare':>8} {'big/small':>9}   "
+        f"{'rendered small':>14} {'demo':>6} {'big':>6} {'big/small':>9}"
     )
     print(header)
 
-    def ms(value):
-        return f"{value:8.1f}" if value is not None else f"{'-':>8}"
+    def ms(value, width=8):
+        return f"{value:{width}.1f}" if value is not None else f"{'-':>{width}}"
 
-    for page, times, bare_ms, pairs in rows:
+    def over(times):
+        small, big = times.get("small"), times.get("big")
+        return f"{big / small:9.2f}" if big and small else f"{'-':>9}"
+
+    for page, times, rendered, bare_ms, pairs in rows:
         ratio = statistics.median(p / b for p, b in pairs)
         page_rps = statistics.median(p for p, _ in pairs)
         bare_rps = statistics.median(b for _, b in pairs)
-        small, big = times.get("small"), times.get("big")
-        flat = f"{big / small:9.2f}" if big and small else f"{'-':>9}"
         print(
             f"  {page:<11} {page_rps:9.1f} {bare_rps:9.1f} {ratio:6.3f}   "
-            f"{ms(small)} {ms(times['demo'])} {ms(big)} {bare_ms:8.1f} {flat}"
+            f"{ms(times.get('small'))} {ms(times['demo'])} {ms(times.get('big'))} "
+            f"{bare_ms:8.1f} {over(times)}   {ms(rendered.get('small'), 14)} "
+            f"{ms(rendered['demo'], 6)} {ms(rendered.get('big'), 6)} {over(rendered)}"
         )
         rounds = ", ".join(f"{p:.0f}/{b:.0f}" for p, b in pairs)
         print(f"  {'':<11} rounds (page/bare rps): {rounds}")
-    worst = min(statistics.median(p / b for p, b in pairs) for _, _, _, pairs in rows)
-    flats = [t["big"] / t["small"] for _, t, _, _ in rows if "big" in t and "small" in t]
+    worst = min(statistics.median(p / b for p, b in pairs) for *_, pairs in rows)
+    flats = [t["big"] / t["small"] for _, t, _, _, _ in rows if "big" in t and "small" in t]
     print(
         f"Lowest page/bare ratio: {worst:.3f} (target >= {THROUGHPUT_TARGET}: "
         f"{'met' if worst >= THROUGHPUT_TARGET else 'MISSED'})"
