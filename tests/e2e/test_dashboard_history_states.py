@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
+from households.page_versions import pages_changed
 from portfolio.models import SnapshotQueue
 from portfolio.snapshots import snapshots_recompute
 from tests.e2e.helpers import PAINTED, artifacts_dir, log_in, page_errors
@@ -146,7 +147,9 @@ def test_the_pending_note_clears_itself_without_a_reload(live_server, client_pen
     # A mark on the window: a full reload would forget it.
     page.evaluate("() => { window.sameDocument = true; }")
 
-    SnapshotQueue.objects.all().delete()  # what the recompute does when it is done
+    # What the recompute does when it is done: its marker deleted, the pages raised.
+    SnapshotQueue.objects.all().delete()
+    pages_changed(User.objects.filter(email="pending@example.com").values_list("pk", flat=True))
 
     page.locator(NOTE).wait_for(state="detached", timeout=10_000)
     page.wait_for_selector('#chart-balance[data-drawn="true"]')
