@@ -18,9 +18,11 @@ own; logs each user in (a session of their own) and runs one gunicorn
 (``--workers`` sync workers, the app's own WSGI application). wrk then keeps
 ``--connections`` connections busy for ``--seconds`` seconds, each request with
 the next user's session (a Lua script turns through them) and the CSRF cookie a
-browser keeps (each user's first dashboard of the run is rendered, the next ones
-are served from the cache until something changes; ``--rendered`` sends none, so
-every dashboard is rendered, as before pages were kept), and counts every
+browser keeps, under which the dashboard is kept until something changes
+(``--rendered`` sends none, so every dashboard is rendered, as before pages were
+kept). Before the run each user opens their dashboard once, as people coming back
+have (``--cold``: nobody has, and the run starts with 200 first visits at once).
+wrk counts every
 answer that is not a 200 as an error (a session that had expired would be a
 redirect to the log-in page). It prints requests a second, p50, p99 and the
 longest request, errors, and the load average of the machine before and after.
@@ -295,6 +297,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--db-name", default="wealthratio_bench_concurrency")
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="no first visit before the run: every user's first dashboard is in it",
+    )
+    parser.add_argument(
         "--rendered",
         action="store_true",
         help="no CSRF cookie: every dashboard rendered afresh, none served from the cache",
@@ -346,8 +353,11 @@ def main() -> None:
         port = free_port()
         with open(local_dir / "gunicorn.log", "w") as log_file:
             server = serve(env, args.workers, port, log_file)
-            # The workers' first requests load the code, as on a running instance.
-            for session in sessions[: args.workers * 3]:
+            # The workers' first requests load the code, as on a running instance; and,
+            # unless ``--cold``, each user has seen their dashboard once, as people who
+            # come back do (``--cold``: all arrive at once to an empty cache).
+            warm = sessions if not args.cold else sessions[: args.workers * 3]
+            for session in warm:
                 _get(port, session)
             time.sleep(2)
             load_before = os.getloadavg()
@@ -371,7 +381,8 @@ def main() -> None:
         f"Dashboard under load: {len(users)} users (demo-sized histories, loaded in "
         f"{loaded:.1f} s), a session each; gunicorn {args.workers} sync workers; "
         f"cache: {'Redis' if env.get('REDIS_URL') else 'files'}; "
-        f"{'every page rendered (no CSRF cookie)' if args.rendered else 'browsers with cookies'}; "
+        f"{'every page rendered (no CSRF cookie)' if args.rendered else 'browsers with cookies'}"
+        f"{', no visit before the run' if args.cold else ', each user seen once before'}; "
         f"wrk {args.connections} connections for {args.seconds} s, the next user's "
         "session on every request"
     )

@@ -708,6 +708,10 @@ def _recompute_locked(
     _write(rows, using=using)
     deleted = _delete_stale(ids, {key: keep.get(key) for key in scopes}, unknown, using=using)
 
+    # The new rows, and a recompute no longer pending, are on the pages (theirs and
+    # their households', whose rows follow); raised before the markers go (see
+    # ``mark_dirty``).
+    pages_changed(ids, using=using)
     covered = [
         m
         for m in markers.values()
@@ -718,9 +722,6 @@ def _recompute_locked(
         for marker in chunk:
             condition |= Q(user_id=marker.user_id, version=marker.version)
         SnapshotQueue.objects.using(using).filter(condition).delete()
-    # The new rows, and a recompute no longer pending, are on the pages (theirs and
-    # their households', whose rows follow).
-    pages_changed(ids, using=using)
 
     _recompute_households_of(ids, using=using)
 
@@ -1058,8 +1059,10 @@ def mark_dirty(user_id: int, since: date, *, using: str = DEFAULT_DB_ALIAS) -> N
     """
     since = months.month_start(since)
     connection = connections[using]
-    # The pages version is raised after the marker, as the recompute deletes them (one
-    # order of the two locks): the pages say the figures are being updated.
+    # The pages say the figures are being updated. In a transaction their version is
+    # raised before the marker is written, as the recompute raises it before deleting
+    # markers: the user row is always locked before the marker, so the two cannot
+    # deadlock. Without one, after it: a page made in between would say nothing.
     if not connection.in_atomic_block:
         version = _upsert_marker(user_id, since, using)
         pages_changed([user_id], using=using)
@@ -1068,11 +1071,12 @@ def mark_dirty(user_id: int, since: date, *, using: str = DEFAULT_DB_ALIAS) -> N
     pending = _pending(using)
     if user_id in pending.deleted:
         return
-    known = pending.marked.get(user_id)
-    if known is None or since < known[0]:
-        version = _upsert_marker(user_id, since, using)
-        pending.marked[user_id] = (since if known is None else min(since, known[0]), version)
     pages_changed([user_id], using=using)
+    known = pending.marked.get(user_id)
+    if known is not None and known[0] <= since:
+        return  # already marked from an earlier month in this transaction
+    version = _upsert_marker(user_id, since, using)
+    pending.marked[user_id] = (since if known is None else min(since, known[0]), version)
 
 
 def forget_user(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> None:
