@@ -9,8 +9,10 @@ the data and by the snapshot recompute). A page is kept under the number its
 request loaded with the user, so a request that starts after a change commits sees
 the new number and can never be answered with a page rendered before it.
 
-The key also holds what a page shows that is not the user's data: the path with
-its query, the user's day (figures are "as of today"), the language, and the
+Only a page without a query is kept: what people open again and again is the page
+itself, while a projection's own assumptions or a list's later page are rendered
+each time, so the cache holds no entry per combination typed. The key also holds
+what a page shows that is not the user's data: the path, the user's day (figures are "as of today"), the language, and the
 browser's CSRF secret, since the page's forms carry tokens made from it. A request
 with messages waiting (``django.contrib.messages``) is rendered afresh, so they are
 shown once, as usual. Only the body and its content type are kept; cookies and the
@@ -102,7 +104,7 @@ def _key(request, view_name: str) -> str:
     user = request.user
     parts = (
         view_name,
-        request.get_full_path(),
+        request.path,
         user.pk,
         user.pages_version,
         user_today(user).isoformat(),
@@ -123,6 +125,7 @@ def cached_page(view):
     def wrapper(request, *args, **kwargs):
         if (
             request.method != "GET"
+            or request.GET
             or not request.user.is_authenticated
             or len(messages.get_messages(request))
         ):

@@ -214,3 +214,10 @@ def test_a_year_end_close_shows_on_the_goals_page(client_owner, owner):
     goals_close_finished_years(now=timezone.now())
     assert Goal.objects.get(owner=owner).closed_at is not None
     assert _queries(client_owner, url)[0] > 2
+
+
+def test_a_page_with_a_query_is_rendered_each_time(client_owner, portfolio):
+    """A projection's own assumptions: no cache entry per combination typed."""
+    url = reverse("portfolio:projection") + "?years=20"
+    client_owner.get(url)
+    assert _queries(client_owner, url)[0] > 2
