@@ -12,8 +12,9 @@ the new number and can never be answered with a page rendered before it.
 Only a page without a query is kept: what people open again and again is the page
 itself, while a projection's own assumptions or a list's later page are rendered
 each time, so the cache holds no entry per combination typed. The key also holds
-what a page shows that is not the user's data: the path, the user's day (figures are "as of today"), the language, and the
-browser's CSRF secret, since the page's forms carry tokens made from it. A request
+what a page shows that is not the user's data: the path, the user's day (figures
+are "as of today"), the language, and the browser's CSRF secret, since the page's
+forms carry tokens made from it. A request
 with messages waiting (``django.contrib.messages``) is rendered afresh, so they are
 shown once, as usual. Only the body and its content type are kept; cookies and the
 other headers are made for each request by the middleware, as for any page. A
