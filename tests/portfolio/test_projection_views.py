@@ -303,3 +303,16 @@ def test_an_address_with_some_assumptions_takes_the_defaults_for_the_others(clie
     assert form.cleaned_data["yearly_return"] == D("0.06")
     assert form.cleaned_data["reinvest"] is True  # a link, not the form: the default
     assert len(response.context["rows"]) == 3
+
+
+@pytest.mark.usefixtures("figures")
+def test_the_yield_field_and_its_help_say_the_same_start(client_owner):
+    # The cash pays nothing recorded: the field starts at 0%, and its help says it
+    # starts at what the liquid assets are recorded to pay (not at the assumed yield,
+    # which the note above offers in one click).
+    html = client_owner.get(URL).content.decode()
+    field = re.search(r'<input[^>]*name="yearly_yield"[^>]*>', html)[0]
+    assert 'value="0%"' in field
+    help_text = re.search(r'id="id_yearly_yield_helptext"[^>]*>(.*?)<', html, re.S)[1]
+    assert "Starts at the yield your liquid assets are recorded to pay" in help_text
+    assert "assumed yield" not in help_text
