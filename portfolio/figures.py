@@ -30,9 +30,12 @@ from portfolio.schedule import Totals
 PACE_SHOWN_FROM = Decimal("0.01")
 
 
-# The figures that divide by spending: without any they are unbounded ("free", ∞)
-# only because nothing was recorded, which is no achievement to show or celebrate.
-SPENDING_FIGURES = frozenset({"runway_months", "runway_with_passive_months", "passive_coverage"})
+# The figures that rest on spending: without any recorded they read as if none were
+# needed (a free runway, an unbounded coverage, a savings rate of 100%) only for
+# want of data, which is no achievement to show or celebrate.
+SPENDING_FIGURES = frozenset(
+    {"runway_months", "runway_with_passive_months", "passive_coverage", "savings_rate"}
+)
 
 
 class WindowFlows:

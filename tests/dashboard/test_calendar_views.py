@@ -225,3 +225,14 @@ def test_the_calendar_links_to_sections_that_exist_on_the_help_page(client_owner
     help_page = client_owner.get(reverse("dashboard:metrics_help")).content.decode()
     assert anchors == ["your-own-trend"]
     assert all(f'id="{anchor}"' in help_page for anchor in anchors)
+
+
+def test_with_no_spending_recorded_the_calendar_asks_for_it(client_owner, portfolio):
+    # Passive income and no spending at all: no month is "covered", and the page
+    # says why instead of "not in the next twelve months".
+    StreamFactory(portfolio=portfolio, name="Salary")
+    StreamFactory(portfolio=portfolio, name="Interest", category="interest", amount=D("10"))
+    covered = milestone(client_owner.get(CALENDAR), "covered")
+    assert "No spending recorded yet" in covered
+    assert "record what you spend" in covered
+    assert "Not in the next twelve months" not in covered

@@ -316,3 +316,15 @@ def test_the_yield_field_and_its_help_say_the_same_start(client_owner):
     help_text = re.search(r'id="id_yearly_yield_helptext"[^>]*>(.*?)<', html, re.S)[1]
     assert "Starts at the yield your liquid assets are recorded to pay" in help_text
     assert "assumed yield" not in help_text
+
+
+def test_with_no_spending_the_projection_says_so_instead_of_a_free_runway(client_owner, portfolio):
+    # A salary and cash, and no spending recorded: nothing to cover, no runway to count.
+    StreamFactory(portfolio=portfolio, amount=D("4000"))
+    ValuationFactory(holding=HoldingFactory(portfolio=portfolio, kind="cash"), value=D("10000"))
+    response = client_owner.get(URL)
+    html = response.content.decode()
+    assert re.search(r'data-figure="covered_year">No spending to cover<', html)
+    assert "you have recorded no spending yet" in html
+    table = re.search(r'<table class="table" id="projection-table">(.*?)</table>', html, re.S)[1]
+    assert "free" not in table
