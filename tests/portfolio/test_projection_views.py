@@ -328,3 +328,12 @@ def test_with_no_spending_the_projection_says_so_instead_of_a_free_runway(client
     assert "you have recorded no spending yet" in html
     table = re.search(r'<table class="table" id="projection-table">(.*?)</table>', html, re.S)[1]
     assert "free" not in table
+
+
+def test_the_headline_years_say_they_come_from_the_assumptions(client_owner):
+    # Not from the trend of the dashboard, which may name another year.
+    html = client_owner.get(URL, PARAMS).content.decode()
+    model = re.search(r"<p[^>]*data-model>(.*?)</p>", html, re.S)[1]
+    assert "from the assumptions below" in model
+    assert "not from your own trend" in model
+    assert f'href="{reverse("dashboard:metrics_help")}#trend-projection-and-calendar"' in model
