@@ -139,7 +139,8 @@ def test_no_earned_income_with_passive_income_is_fully_passive(client_owner, por
 def test_no_spending_recorded_says_so_instead_of_a_free_runway(client_owner, portfolio):
     # A newcomer's salary, dividends and cash, and no spending entered yet: the
     # runways, coverage and savings rate would read "free", ∞ and 100% for want of
-    # data. They say what is missing, and the runway's card offers to add it.
+    # data. They are unknown ("—"), their cards say what is missing, and the
+    # runway's card offers to add it.
     StreamFactory(portfolio=portfolio, name="Salary", amount=Decimal("1000"))
     StreamFactory(portfolio=portfolio, category="dividends", amount=Decimal("50"))
     holding(portfolio, "Cash", "cash", "5000")
@@ -147,14 +148,17 @@ def test_no_spending_recorded_says_so_instead_of_a_free_runway(client_owner, por
     response = client_owner.get(reverse(DASHBOARD))
     shown = figures(response)
 
-    for name in ("runway_months", "runway_with_passive_months", "passive_coverage"):
-        assert shown[name] == "no spending recorded yet", name
-    assert shown["savings_rate"] == "no spending recorded yet"
-    assert shown["wealth_ratio"] == "5.0%"  # needs no spending
     content = response.content.decode()
+    for name in ("runway_months", "runway_with_passive_months", "passive_coverage", "savings_rate"):
+        assert shown[name] == "—", name
+        note = re.search(
+            rf'data-figure="{name}">.*?<p class="figure-note">(.*?)</p>', content, re.S
+        )
+        assert note[1].startswith("No spending recorded yet"), name
+    assert shown["wealth_ratio"] == "5.0%"  # needs no spending
     assert ">free<" not in content and "∞" not in content
     add = reverse("portfolio:stream_create", args=[portfolio.pk]) + "?category=living_expenses"
-    assert f'href="{add}" data-add-spending>Add what you spend</a>' in content
+    assert f'href="{add}" data-add-spending>add what you spend</a>' in content
 
 
 def test_once_spending_is_recorded_the_runway_is_a_figure_again(client_owner, portfolio):
@@ -169,6 +173,7 @@ def test_once_spending_is_recorded_the_runway_is_a_figure_again(client_owner, po
     assert shown["savings_rate"] == "50.0%"
     assert shown["passive_coverage"] == "0.0%"
     assert "data-add-spending" not in response.content.decode()
+    assert "No spending recorded yet" not in response.content.decode()
 
 
 def test_no_income_at_all_leaves_the_ratio_and_savings_rate_undefined(client_owner, portfolio):

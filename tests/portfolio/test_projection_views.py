@@ -319,8 +319,10 @@ def test_the_yield_field_and_its_help_say_the_same_start(client_owner):
 
 
 def test_with_no_spending_the_projection_says_so_instead_of_a_free_runway(client_owner, portfolio):
-    # A salary and cash, and no spending recorded: nothing to cover, no runway to count.
+    # A salary, dividends and cash, and no spending recorded: nothing to cover (not
+    # "covered" at once by any passive income), no runway to count.
     StreamFactory(portfolio=portfolio, amount=D("4000"))
+    StreamFactory(portfolio=portfolio, category="dividends", amount=D("300"))
     ValuationFactory(holding=HoldingFactory(portfolio=portfolio, kind="cash"), value=D("10000"))
     response = client_owner.get(URL)
     html = response.content.decode()
