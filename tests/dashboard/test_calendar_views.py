@@ -223,7 +223,7 @@ def test_the_calendar_links_to_sections_that_exist_on_the_help_page(client_owner
         r'href="' + re.escape(reverse("dashboard:metrics_help")) + r'#([\w-]+)"', page
     )
     help_page = client_owner.get(reverse("dashboard:metrics_help")).content.decode()
-    assert anchors == ["trend-projection-and-calendar", "your-own-trend"]
+    assert anchors == ["your-own-trend", "trend-projection-and-calendar"]
     assert all(f'id="{anchor}"' in help_page for anchor in anchors)
 
 

@@ -90,7 +90,7 @@ def test_the_trend_says_it_is_your_own_trend_and_links_to_why_the_projection_dif
     # says which model its year comes from and links to where the three are told apart.
     growing_snapshots(owner, OCTOBER)
     line = trend_line(client_owner.get(reverse("dashboard:dashboard")))
-    assert "your own trend, not the projection's assumptions" in line
+    assert "That is your own trend; the projection works from its own assumptions." in line
     help_url = reverse("dashboard:metrics_help")
     assert f'href="{help_url}#trend-projection-and-calendar"' in line
     help_page = client_owner.get(help_url).content.decode()
