@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from goals.models import METRIC_FIGURE, Goal, Milestone
+from goals.models import METRIC_FIGURE, Goal, Milestone, metric_value
 from portfolio.models import Snapshot
 from portfolio.months import local_today
 
@@ -96,9 +96,8 @@ def _milestones_of(
         snapshot = current.get((user_id, goal.portfolio_id))
         if goal.year != today.year or snapshot is None:
             continue
-        figure = METRIC_FIGURE[goal.metric]
-        if _reached(snapshot, figure, goal.target):
-            value = snapshot.figure(figure)
+        if _reached(snapshot, METRIC_FIGURE[goal.metric], goal.target):
+            value = metric_value(snapshot, goal.metric)
             found.append(
                 _milestone(
                     user_id, Milestone.Kind.GOAL_ACHIEVED, today, value, key=str(goal.pk), goal=goal
