@@ -8,6 +8,7 @@ from django import forms
 
 from accounts.fields import PercentField
 from goals.models import RATE_METRICS, Goal, Metric
+from goals.progress import goal_year
 from goals.services import baseline_date, goal_baseline
 from households.models import Household
 from portfolio import access
@@ -91,7 +92,7 @@ class GoalForm(forms.ModelForm):
                 initial=self.instance.household_id is not None,
                 help_text="On the portfolios its members share; every member sees it.",
             )
-        self.fields["year"].initial = today.year
+        self.fields["year"].initial = goal_year(today)
         if self.instance.pk:
             self.fields["baseline"].required = True
             self.fields["baseline"].help_text = "Where you started."

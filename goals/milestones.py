@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from goals.models import Goal, Milestone, metric_value
+from goals.models import METRIC_FIGURE, Goal, Milestone, metric_value
 from households.page_versions import pages_changed
 from portfolio.models import Snapshot
 from portfolio.months import local_today
@@ -28,8 +28,11 @@ logger = logging.getLogger(__name__)
 ONE = Decimal(1)
 
 
-def _reached(value: Decimal | None, target: Decimal) -> bool:
-    return value is not None and value >= target
+def _reached(snapshot: Snapshot, figure: str, target: Decimal) -> bool:
+    """The figure meets the target, and not merely because no spending is recorded
+    (passive income does not "cover" spending of nothing)."""
+    value = snapshot.figure(figure)
+    return value is not None and value >= target and not snapshot.rests_on_no_spending(figure)
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,8 @@ def _milestones_of(
         snapshot = current.get((user_id, goal.portfolio_id))
         if goal.year != today.year or snapshot is None:
             continue
-        value = metric_value(snapshot, goal.metric)
-        if _reached(value, goal.target):
+        if _reached(snapshot, METRIC_FIGURE[goal.metric], goal.target):
+            value = metric_value(snapshot, goal.metric)
             found.append(
                 _milestone(
                     user_id, Milestone.Kind.GOAL_ACHIEVED, today, value, key=str(goal.pk), goal=goal
@@ -109,7 +112,7 @@ def _milestones_of(
         (Milestone.Kind.RATIO_100, "wealth_ratio"),
         (Milestone.Kind.PASSIVE_COVERS_SPENDING, "passive_coverage"),
     ):
-        if _reached(overall.figure(figure), ONE):
+        if _reached(overall, figure, ONE):
             found.append(_milestone(user_id, kind, today, overall.figure(figure)))
     return found
 

@@ -43,8 +43,13 @@ METRIC_FORMAT = {
 
 
 def metric_value(source, metric: str):
-    """The figure a goal on ``metric`` follows, from a ``Figures`` or a ``Snapshot``."""
-    return source.figure(METRIC_FIGURE[metric])
+    """The figure a goal on ``metric`` follows, from a ``Figures`` or a ``Snapshot``.
+
+    None (not enough data) where the figure rests on spending and none is recorded:
+    a runway goal is not achieved, nor a baseline taken, by spending nothing.
+    """
+    name = METRIC_FIGURE[metric]
+    return None if source.rests_on_no_spending(name) else source.figure(name)
 
 
 class Goal(models.Model):

@@ -106,6 +106,13 @@ FIRST_INCOME = "first_income"  # a ratio of 0: a first passive income, in money
 ASK_EARNED = "ask_earned"  # no earned income recorded: ask for it, not for a ratio
 
 
+def goal_year(today: date) -> int:
+    """The year a goal set ``today`` is for: this year, but next year in December,
+    when this one ends within a month. The dashboard's invitation and the goal
+    form's default both ask this."""
+    return today.year + 1 if today.month == 12 else today.year
+
+
 @dataclass(frozen=True)
 class GoalSuggestion:
     year: int
@@ -123,7 +130,7 @@ def suggest_goal(
     a ratio means nothing yet: ask for it. At a ratio of 0, "double it" is still 0:
     propose a first point, in money ("about $50 a month"). Fully passive: nothing.
     """
-    year = today.year + 1 if today.month == 12 else today.year
+    year = goal_year(today)
     if ratio is not None and ratio.is_infinite():
         return None
     if ratio is None or monthly_earned <= 0:

@@ -30,6 +30,14 @@ from portfolio.schedule import Totals
 PACE_SHOWN_FROM = Decimal("0.01")
 
 
+# The figures that rest on spending: without any recorded they read as if none were
+# needed (a free runway, an unbounded coverage, a savings rate of 100%) only for
+# want of data, which is no achievement to show or celebrate.
+SPENDING_FIGURES = frozenset(
+    {"runway_months", "runway_with_passive_months", "passive_coverage", "savings_rate"}
+)
+
+
 class WindowFlows:
     """Monthly figures of window totals: ``earned``, ``passive`` and ``spending`` over
     ``window_months`` months. Shared by ``Figures`` and the stored ``Snapshot``."""
@@ -38,6 +46,16 @@ class WindowFlows:
     passive: Decimal
     spending: Decimal
     window_months: int
+
+    @property
+    def spending_recorded(self) -> bool:
+        """Whether the window holds any spending: pages say "no spending recorded
+        yet" where a figure rests on it (``SPENDING_FIGURES``)."""
+        return self.spending > 0
+
+    def rests_on_no_spending(self, name: str) -> bool:
+        """Whether the figure ``name`` is what it is only for want of any spending."""
+        return name in SPENDING_FIGURES and not self.spending_recorded
 
     @property
     def monthly_earned(self) -> Decimal:

@@ -209,8 +209,28 @@ def window(figures) -> str:
     return f"over {count} {unit}, since {date_format(first, 'F Y')}"
 
 
-def runway(value) -> str:
-    """A runway for text that has no room for a note: unknown is said in words, never 0."""
+NO_SPENDING = "no spending recorded yet"
+
+
+def spending_figure(flows, name: str) -> str:
+    """A figure that rests on spending (``figures.SPENDING_FIGURES``) of ``flows``
+    (a ``Figures`` or a ``Snapshot``), e.g. ``{{ figures|spending_figure:"runway_months" }}``:
+    "no spending recorded yet" when the window holds none, where it would read
+    "free" or "∞" for want of data."""
+    if flows.rests_on_no_spending(name):
+        return NO_SPENDING
+    value = flows.figure(name)
+    return percent(value) if name in ("passive_coverage", "savings_rate") else months(value)
+
+
+def runway(value, flows=None) -> str:
+    """A runway for text that has no room for a note: unknown is said in words, never 0.
+
+    Given the ``flows`` it was computed from (``{{ runway|runway:snapshot }}``), a
+    window without any spending says so instead of "free".
+    """
+    if flows is not None and not flows.spending_recorded:
+        return f"unknown ({NO_SPENDING})"
     if value is None:
         return "unknown (no balance recorded yet)"
     return months(value)

@@ -68,6 +68,12 @@ class IncomeCalendar:
     def first_covered(self) -> CalendarMonth | None:
         return next((m for m in self.months if m.covered), None)
 
+    @property
+    def spending_expected(self) -> bool:
+        """Whether any month ahead has spending: without, no month can be "covered",
+        and the page asks for spending rather than saying none is."""
+        return any(m.spending > 0 for m in self.months)
+
 
 def _amounts(portfolios, first: date, last: date, currency: str):
     """Stream and entry amounts of ``portfolios``, and the converter into ``currency``

@@ -54,7 +54,9 @@ class ProjectionForm(forms.Form):
     )
     yearly_yield = _rate(
         "Part of the capital paid out each year (yield)",
-        "This becomes passive income: the yield times the capital. Starts at your assumed yield.",
+        "This becomes passive income: the yield times the capital. Starts at the yield your "
+        "liquid assets are recorded to pay: the yearly income of the streams linked to them "
+        "÷ their value.",
     )
     reinvest = forms.BooleanField(
         label="Reinvest the payouts",

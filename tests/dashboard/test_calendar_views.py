@@ -223,5 +223,25 @@ def test_the_calendar_links_to_sections_that_exist_on_the_help_page(client_owner
         r'href="' + re.escape(reverse("dashboard:metrics_help")) + r'#([\w-]+)"', page
     )
     help_page = client_owner.get(reverse("dashboard:metrics_help")).content.decode()
-    assert anchors == ["your-own-trend"]
+    assert anchors == ["your-own-trend", "trend-projection-and-calendar"]
     assert all(f'id="{anchor}"' in help_page for anchor in anchors)
+
+
+def test_with_no_spending_recorded_the_calendar_asks_for_it(client_owner, portfolio):
+    # Passive income and no spending at all: no month is "covered", and the page
+    # says why instead of "not in the next twelve months".
+    StreamFactory(portfolio=portfolio, name="Salary")
+    StreamFactory(portfolio=portfolio, name="Interest", category="interest", amount=D("10"))
+    covered = milestone(client_owner.get(CALENDAR), "covered")
+    assert "No spending recorded yet" in covered
+    assert "record what you spend" in covered
+    assert "Not in the next twelve months" not in covered
+
+
+def test_the_milestones_say_which_model_each_comes_from(client_owner, owner, portfolio):
+    household(portfolio)
+    growing_snapshots(owner, dt.date(2027, 6, 1), ratio_now=0.30)
+    page = client_owner.get(CALENDAR).content.decode()
+    model = html.unescape(re.search(r"<p[^>]*data-model>(.*?)</p>", page, re.S)[1])
+    assert "expected payments as they stand today, with no growth" in model
+    assert "your own trend, as on the dashboard" in model

@@ -13,7 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from goals.models import Goal, Metric
-from tests.factories import GoalFactory, PortfolioFactory, StreamFactory
+from tests.factories import (
+    GoalFactory,
+    HoldingFactory,
+    PortfolioFactory,
+    StreamFactory,
+    ValuationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -260,3 +266,22 @@ def test_at_a_ratio_of_zero_the_invitation_is_a_first_income_in_money(client_own
     assert "A first goal: a first 1%" in content
     assert "about <strong>$50 a month</strong>" in content  # 1% of 5,000
     assert "doubles it" not in content
+
+
+def test_a_runway_goal_is_not_achieved_by_recording_no_spending(client_owner, owner, portfolio):
+    # A salary and cash but no spending yet: the runway is unbounded only for want
+    # of data, so the goal has not enough data, rather than being "achieved".
+    StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("4000"))
+    cash = HoldingFactory(portfolio=portfolio, kind="cash")
+    ValuationFactory(holding=cash, date=dt.date(2026, 1, 1), value=Decimal("10000"))
+    GoalFactory(
+        owner=owner,
+        year=2026,
+        metric=Metric.RUNWAY_MONTHS,
+        baseline=Decimal("0"),
+        target=Decimal("6"),
+    )
+    response = client_owner.get(reverse(DASHBOARD))
+    (card,) = response.context["goal_cards"]
+    assert card.status == "unknown"
+    assert "Achieved" not in response.content.decode()

@@ -81,3 +81,17 @@ def test_a_ratio_already_past_100_percent_says_so(client_owner, owner):
     growing_snapshots(owner, OCTOBER, ratio_now=1.2)
     line = trend_line(client_owner.get(reverse("dashboard:dashboard")))
     assert "At the pace of the last 24 months, your ratio is at 100% or more." in line
+
+
+def test_the_trend_says_it_is_your_own_trend_and_links_to_why_the_projection_differs(
+    client_owner, owner
+):
+    # The projection and the calendar may name other years: the dashboard's sentence
+    # says which model its year comes from and links to where the three are told apart.
+    growing_snapshots(owner, OCTOBER)
+    line = trend_line(client_owner.get(reverse("dashboard:dashboard")))
+    assert "That is your own trend; the projection works from its own assumptions." in line
+    help_url = reverse("dashboard:metrics_help")
+    assert f'href="{help_url}#trend-projection-and-calendar"' in line
+    help_page = client_owner.get(help_url).content.decode()
+    assert 'id="trend-projection-and-calendar"' in help_page

@@ -132,21 +132,48 @@ def test_no_earned_income_with_passive_income_is_fully_passive(client_owner, por
     assert shown["runway_with_passive_months"] == "free"  # passive pays for the spending
     assert shown["passive_coverage"] == "150.0%"
     assert shown["savings_rate"] == "33.3%"
-    assert shown["passive_per_hour"] == "no hours needed"
+    # The stream's hours were left at 0: that is what the figure says, not that none are needed.
+    assert shown["passive_per_hour"] == "no hours recorded"
 
 
-def test_no_spending_is_a_free_runway(client_owner, portfolio):
+def test_no_spending_recorded_says_so_instead_of_a_free_runway(client_owner, portfolio):
+    # A newcomer's salary, dividends and cash, and no spending entered yet: the
+    # runways, coverage and savings rate would read "free", ∞ and 100% for want of
+    # data. They are unknown ("—"), their cards say what is missing, and the
+    # runway's card offers to add it.
     StreamFactory(portfolio=portfolio, name="Salary", amount=Decimal("1000"))
+    StreamFactory(portfolio=portfolio, category="dividends", amount=Decimal("50"))
     holding(portfolio, "Cash", "cash", "5000")
 
-    shown = figures(client_owner.get(reverse(DASHBOARD)))
+    response = client_owner.get(reverse(DASHBOARD))
+    shown = figures(response)
 
-    assert shown["runway_months"] == "free"
-    assert shown["runway_with_passive_months"] == "free"
-    assert shown["wealth_ratio"] == "0.0%"
-    assert shown["savings_rate"] == "100.0%"
-    assert shown["passive_coverage"] == "—"  # no spending and no passive income
-    assert shown["passive_per_hour"] == "—"
+    content = response.content.decode()
+    for name in ("runway_months", "runway_with_passive_months", "passive_coverage", "savings_rate"):
+        assert shown[name] == "—", name
+        note = re.search(
+            rf'data-figure="{name}">.*?<p class="figure-note">(.*?)</p>', content, re.S
+        )
+        assert note[1].startswith("No spending recorded yet"), name
+    assert shown["wealth_ratio"] == "5.0%"  # needs no spending
+    assert ">free<" not in content and "∞" not in content
+    add = reverse("portfolio:stream_create", args=[portfolio.pk]) + "?category=living_expenses"
+    assert f'href="{add}" data-add-spending>add what you spend</a>' in content
+
+
+def test_once_spending_is_recorded_the_runway_is_a_figure_again(client_owner, portfolio):
+    StreamFactory(portfolio=portfolio, name="Salary", amount=Decimal("1000"))
+    StreamFactory(portfolio=portfolio, category="living_expenses", amount=Decimal("500"))
+    holding(portfolio, "Cash", "cash", "5000")
+
+    response = client_owner.get(reverse(DASHBOARD))
+    shown = figures(response)
+
+    assert shown["runway_months"] == "10.0 months"
+    assert shown["savings_rate"] == "50.0%"
+    assert shown["passive_coverage"] == "0.0%"
+    assert "data-add-spending" not in response.content.decode()
+    assert "No spending recorded yet" not in response.content.decode()
 
 
 def test_no_income_at_all_leaves_the_ratio_and_savings_rate_undefined(client_owner, portfolio):
@@ -229,7 +256,7 @@ def test_a_portfolio_page_shows_only_that_portfolio(client_owner, owner, portfol
         "runway_with_passive_months": "—",
         "passive_coverage": "400.0%",
         "savings_rate": "75.0%",
-        "passive_per_hour": "no hours needed",
+        "passive_per_hour": "no hours recorded",
         "net_worth": "$15,000.00",
         "liquid_assets": "—",
         "earned": "$0.00",

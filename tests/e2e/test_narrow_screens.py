@@ -210,3 +210,33 @@ def test_the_focus_ring_on_the_portfolio_tabs_is_whole(
         )
         assert whole is True, tabs.nth(index).inner_text()
     phone.screenshot(path=str(artifacts_dir() / "narrow-tabs-focus.png"))
+
+
+def test_the_active_portfolio_tab_is_in_view(live_server, portfolio, account, client_owner, phone):
+    log_in(phone, live_server, client_owner)
+    tabs = {
+        "Overview": reverse("dashboard:portfolio", args=[portfolio.pk]),
+        "Holdings": reverse("portfolio:holding_list", args=[portfolio.pk]),
+        "Streams": reverse("portfolio:stream_list", args=[portfolio.pk]),
+        "Entries": reverse("portfolio:entry_list", args=[portfolio.pk]),
+        "Calendar": reverse("dashboard:portfolio_calendar", args=[portfolio.pk]),
+    }
+    hidden = {}
+    for name, path in tabs.items():
+        phone.goto(live_server.url + path)
+        active = phone.locator("nav.tabs ul a[aria-current=page]")
+        assert active.inner_text() == name
+        # Whole inside the row as it is shown (not scrolled out of it) and the screen.
+        inside = active.evaluate(
+            """(link) => {
+              const tab = link.getBoundingClientRect();
+              const row = link.closest("ul").getBoundingClientRect();
+              return tab.left >= Math.max(row.left, 0)
+                && tab.right <= Math.min(row.right, window.innerWidth);
+            }"""
+        )
+        if not inside:
+            hidden[name] = active.bounding_box()
+    phone.goto(live_server.url + tabs["Calendar"])
+    phone.screenshot(path=str(artifacts_dir() / "narrow-tabs-calendar.png"))
+    assert hidden == {}

@@ -10,7 +10,13 @@ import pytest
 from goals.forms import GoalForm
 from goals.models import Goal
 from portfolio.limits import goal_years
-from tests.factories import GoalFactory, PortfolioFactory, StreamFactory
+from tests.factories import (
+    GoalFactory,
+    HoldingFactory,
+    PortfolioFactory,
+    StreamFactory,
+    ValuationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -407,3 +413,14 @@ def test_editing_a_closed_goal_within_its_year_keeps_its_history(owner):
     form.save()
     goal.refresh_from_db()
     assert (goal.note, goal.closed_at, goal.final_infinite) == ("Hm", closed_at, True)
+
+
+def test_a_runway_goal_without_spending_recorded_starts_from_zero(owner, portfolio):
+    # Salary and no spending yet: the runway is unbounded only for want of data, so
+    # the goal is not refused as "already unbounded"; it starts from nothing.
+    StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("4000"))
+    cash = HoldingFactory(portfolio=portfolio, kind="cash")
+    ValuationFactory(holding=cash, date=dt.date(2026, 1, 1), value=Decimal("10000"))
+    form = form_for(owner, metric="runway_months", target="6")
+    assert form.is_valid(), form.errors
+    assert form.save().baseline == 0

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from goals.models import Goal
-from tests.factories import GoalFactory, PortfolioFactory
+from tests.factories import GoalFactory, PortfolioFactory, StreamFactory
 from tests.helpers import texts
 
 pytestmark = pytest.mark.django_db
@@ -342,3 +342,19 @@ def test_a_rate_with_a_huge_exponent_gets_a_field_error_not_a_server_error(clien
     (message,) = response.context["form"].errors["target"]
     assert message.startswith("“-1e999999999” has an exponent")
     assert not Goal.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("day", "year"), [(dt.date(2026, 11, 30), 2026), (dt.date(2026, 12, 1), 2027)]
+)
+def test_a_new_goal_is_for_the_year_the_dashboard_invites(client, owner, portfolio, day, year):
+    # In December the year ends in a month: the dashboard invites next year's goal,
+    # and the form it links to (or any new goal) proposes the same year.
+    StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("4000"))
+    StreamFactory(portfolio=portfolio, category="dividends", amount=Decimal("200"))
+    with time_machine.travel(dt.datetime.combine(day, dt.time(12), dt.UTC), tick=False):
+        client.force_login(owner)  # a session of that day
+        suggestion = client.get(reverse("dashboard:dashboard")).context["goal_suggestion"]
+        form = client.get(reverse("goals:goal_create")).context["form"]
+    assert suggestion.year == year
+    assert form["year"].value() == year

@@ -107,3 +107,28 @@ def test_a_user_whose_milestones_cannot_be_worked_out_does_not_stop_the_others(c
     (record,) = caplog.records
     assert f"user {middle.pk} has no today (time zone 'Mars/Olympus')" in record.getMessage()
     assert record.exc_info is not None
+
+
+@time_machine.travel("2026-06-15 12:00Z", tick=False)
+def test_figures_resting_on_no_spending_are_no_milestone_until_spending_is_recorded(owner):
+    # A newcomer with a salary and dividends but no spending yet: passive income
+    # "covers" nothing, and a coverage goal is not reached by dividing by zero.
+    portfolio = owner.portfolios.get()
+    _flows(portfolio, salary="4000", dividends="500", spending=None)
+    Goal.objects.create(
+        owner=owner,
+        year=2026,
+        metric="passive_coverage",
+        baseline=Decimal("0"),
+        baseline_date=date(2026, 1, 1),
+        target=Decimal("0.50"),
+    )
+    snapshots.snapshots_recompute(user_ids=[owner.pk])
+    assert not Milestone.objects.filter(user=owner).exists()
+
+    _flows(portfolio, salary=None, dividends=None, spending="400")
+    snapshots.snapshots_recompute(user_ids=[owner.pk])
+    assert set(Milestone.objects.filter(user=owner).values_list("kind", flat=True)) == {
+        Milestone.Kind.PASSIVE_COVERS_SPENDING,
+        Milestone.Kind.GOAL_ACHIEVED,
+    }

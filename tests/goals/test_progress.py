@@ -311,3 +311,18 @@ def test_ratio_gap_is_passive_needed_and_capital_needed_of_metrics(target, earne
     assert gap.passive_needed_monthly == monthly
     assert gap.capital_needed == metrics.capital_needed(monthly * 12, yld)
     assert gap.passive_needed_monthly >= 0
+
+
+@pytest.mark.parametrize(
+    ("today", "year"),
+    [
+        (dt.date(2026, 1, 1), 2026),
+        (dt.date(2026, 11, 30), 2026),
+        (dt.date(2026, 12, 1), 2027),
+        (dt.date(2026, 12, 31), 2027),
+    ],
+)
+def test_a_goal_set_in_december_is_for_next_year(today, year):
+    assert progress.goal_year(today) == year
+    suggestion = progress.suggest_goal(ratio=Decimal("0.05"), monthly_earned=D("1000"), today=today)
+    assert suggestion.year == year

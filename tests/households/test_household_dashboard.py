@@ -3,6 +3,7 @@ member's beside them, the combined history; private portfolios count nowhere."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -142,3 +143,17 @@ def test_a_shared_portfolios_overview_shows_its_owners_pace(client, alice, bob, 
     response = client.get(reverse("dashboard:portfolio", args=[theirs.pk]))
     assert response.context["trend"] is not None
     assert "At the pace of the last 24 months" in response.content.decode()
+
+
+def test_with_no_spending_shared_the_runways_say_so(client, alice, shared):
+    # Neither member shares any spending: the runways would read "free".
+    client.force_login(alice)
+    response = client.get(reverse("dashboard:household"))
+    rows = dict(
+        re.findall(
+            r'<tr><th scope="row">([^<]+)</th><td class="num"[^>]*>([^<]+)</td>', response.text
+        )
+    )
+    for row in ("Runway", "Runway with passive income", "Passive coverage", "Savings rate"):
+        assert rows[row] == "no spending recorded yet", row
+    assert ">free<" not in response.text

@@ -10,7 +10,13 @@ import pytest
 
 from notifications.jobs import emails_send_month_start
 from notifications.models import SentEmail
-from tests.factories import GoalFactory, PortfolioFactory, StreamFactory
+from tests.factories import (
+    GoalFactory,
+    HoldingFactory,
+    PortfolioFactory,
+    StreamFactory,
+    ValuationFactory,
+)
 from tests.notifications.helpers import FEB_1_0830, at, investor, member, recompute
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +148,28 @@ def test_no_monthly_email_without_figures_for_the_month(mail):
         "Record what came in and went out in January 2026"
     )
     assert list(SentEmail.objects.values_list("kind", flat=True)) == ["reminder"]
+
+
+def test_with_no_spending_recorded_the_runway_says_so(mail):
+    # Salary, dividends and cash, but no spending entered: not "Runway: free".
+    newcomer = member(email="fay@example.com")
+    portfolio = newcomer.portfolios.get()
+    StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("5000"))
+    StreamFactory(portfolio=portfolio, category="dividends", amount=Decimal("250"))
+    ValuationFactory(
+        holding=HoldingFactory(portfolio=portfolio, kind="cash"),
+        date=dt.date(2020, 1, 1),
+        value=Decimal("30000"),
+    )
+    recompute(newcomer)
+
+    send(newcomer)
+
+    mail.wait_for("fay@example.com", count=2)  # and the reminder: January has no entry
+    (message,) = [m for m in mail.to("fay@example.com") if "wealth ratio" in m["Subject"]]
+    text = mail.text(message)
+    assert "Runway: unknown (no spending recorded yet)" in text
+    assert "your runway is unknown (no spending recorded yet)" in text
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "no spending recorded yet" in html
+    assert "free" not in text and ">free<" not in html

@@ -6,7 +6,17 @@ from decimal import Decimal
 
 import pytest
 
-from portfolio.formatting import money, money_whole, months, percent, ratio, years
+from portfolio.formatting import (
+    money,
+    money_whole,
+    months,
+    percent,
+    ratio,
+    runway,
+    spending_figure,
+    years,
+)
+from portfolio.models import Snapshot
 
 INF = Decimal("Infinity")
 
@@ -162,3 +172,35 @@ def test_money_is_what_babel_writes(settings, locale_name, currency):
         with localcontext(formatting._DISPLAY):
             babel = pattern.apply(value, locale, currency=currency)
         assert money(value, currency) == babel, value
+
+
+def _flows(spending: str) -> Snapshot:
+    """A month's row with a salary, dividends and cash, and ``spending`` over one month."""
+    spending = Decimal(spending)
+    return Snapshot(
+        window_months=1,
+        earned=Decimal(1000),
+        passive=Decimal(100),
+        spending=spending,
+        runway_months=None if not spending else Decimal(5000) / spending,
+        runway_months_infinite=not spending,
+        passive_coverage=None if not spending else Decimal(100) / spending,
+        passive_coverage_infinite=not spending,
+        savings_rate=(Decimal(1100) - spending) / Decimal(1100),
+    )
+
+
+def test_a_figure_resting_on_no_spending_says_so():
+    none = _flows("0")
+    for name in ("runway_months", "passive_coverage", "savings_rate"):
+        assert spending_figure(none, name) == "no spending recorded yet"
+    assert runway(INF, none) == "unknown (no spending recorded yet)"
+    assert runway(INF) == "free"  # without the flows, the value alone
+
+
+def test_a_figure_with_spending_is_shown_in_its_unit():
+    some = _flows("500")
+    assert spending_figure(some, "runway_months") == "10.0 months"
+    assert spending_figure(some, "passive_coverage") == "20.0%"
+    assert spending_figure(some, "savings_rate") == "54.5%"
+    assert runway(Decimal(10), some) == "10.0 months"

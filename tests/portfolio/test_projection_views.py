@@ -303,3 +303,39 @@ def test_an_address_with_some_assumptions_takes_the_defaults_for_the_others(clie
     assert form.cleaned_data["yearly_return"] == D("0.06")
     assert form.cleaned_data["reinvest"] is True  # a link, not the form: the default
     assert len(response.context["rows"]) == 3
+
+
+@pytest.mark.usefixtures("figures")
+def test_the_yield_field_and_its_help_say_the_same_start(client_owner):
+    # The cash pays nothing recorded: the field starts at 0%, and its help says it
+    # starts at what the liquid assets are recorded to pay (not at the assumed yield,
+    # which the note above offers in one click).
+    html = client_owner.get(URL).content.decode()
+    field = re.search(r'<input[^>]*name="yearly_yield"[^>]*>', html)[0]
+    assert 'value="0%"' in field
+    help_text = re.search(r'id="id_yearly_yield_helptext"[^>]*>(.*?)<', html, re.S)[1]
+    assert "Starts at the yield your liquid assets are recorded to pay" in help_text
+    assert "assumed yield" not in help_text
+
+
+def test_with_no_spending_the_projection_says_so_instead_of_a_free_runway(client_owner, portfolio):
+    # A salary, dividends and cash, and no spending recorded: nothing to cover (not
+    # "covered" at once by any passive income), no runway to count.
+    StreamFactory(portfolio=portfolio, amount=D("4000"))
+    StreamFactory(portfolio=portfolio, category="dividends", amount=D("300"))
+    ValuationFactory(holding=HoldingFactory(portfolio=portfolio, kind="cash"), value=D("10000"))
+    response = client_owner.get(URL)
+    html = response.content.decode()
+    assert re.search(r'data-figure="covered_year">No spending to cover<', html)
+    assert "you have recorded no spending yet" in html
+    table = re.search(r'<table class="table" id="projection-table">(.*?)</table>', html, re.S)[1]
+    assert "free" not in table
+
+
+def test_the_headline_years_say_they_come_from_the_assumptions(client_owner):
+    # Not from the trend of the dashboard, which may name another year.
+    html = client_owner.get(URL, PARAMS).content.decode()
+    model = re.search(r"<p[^>]*data-model>(.*?)</p>", html, re.S)[1]
+    assert "from the assumptions below" in model
+    assert "not from your own trend" in model
+    assert f'href="{reverse("dashboard:metrics_help")}#trend-projection-and-calendar"' in model

@@ -97,10 +97,13 @@ def test_list_flags_not_really_passive_and_ended(client_owner, portfolio, settin
     assert earned["monthly_total"] == 0  # the ended job no longer counts
 
 
-def test_list_shows_no_hours_needed_for_fully_passive(client_owner, portfolio):
+def test_list_says_no_hours_recorded_for_a_passive_stream_at_zero_hours(client_owner, portfolio):
+    # 0 is the form's default: the income per hour is unbounded because no hours
+    # were recorded, which is what the list says (not that none are needed).
     StreamFactory(portfolio=portfolio, category="interest", hours_per_month=0)
     response = client_owner.get(reverse("portfolio:stream_list", args=[portfolio.pk]))
-    assert "no hours needed" in response.content.decode()
+    assert "no hours recorded" in response.content.decode()
+    assert "no hours needed" not in response.content.decode()
 
 
 def test_list_empty_state(client_owner, portfolio):
