@@ -28,6 +28,7 @@ from portfolio.schedule import Totals
 
 # The "today's pace" line shows when the pace differs from the window's ratio by this much.
 PACE_SHOWN_FROM = Decimal("0.01")
+ZERO = Decimal(0)
 
 
 class WindowFlows:
@@ -177,9 +178,7 @@ def compute_figures(
     """
     # Corrections (negative entries) can push a group below zero; no income or
     # spending is less than none, and the formulas rightly refuse negatives.
-    earned, passive, spending = (
-        max(v, Decimal(0)) for v in (totals.earned, totals.passive, totals.spending)
-    )
+    earned, passive, spending = (max(v, ZERO) for v in totals.group_sums())
     monthly_spending = metrics.per_month(spending, totals.months)
     monthly_passive = metrics.per_month(passive, totals.months)
     if liquid_assets is None:

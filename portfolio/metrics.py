@@ -55,9 +55,11 @@ _RATE_CTX = Context(prec=40, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 def checked_decimal(name: str, value: Decimal | int, *, non_negative: bool = True) -> Decimal:
     """Return ``value`` as a finite ``Decimal``, or raise an error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
-    value = Decimal(value)
+    # Most values are already Decimals: they skip the conversion (a copy of itself).
+    if type(value) is not Decimal:
+        if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+            raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
+        value = Decimal(value)
     if not value.is_finite():
         raise ValueError(f"{name} must be a finite number")
     if non_negative and value < 0:
