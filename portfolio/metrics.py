@@ -40,6 +40,7 @@ __all__ = [
     "runway_months",
     "savings_rate",
     "wealth_ratio",
+    "window_metrics",
 ]
 
 INFINITY = Decimal("Infinity")
@@ -94,6 +95,10 @@ def per_month(total: Decimal, months: int) -> Decimal:
     total = checked_decimal("total", total, non_negative=False)
     if isinstance(months, bool) or not isinstance(months, int) or months < 1:
         raise ValueError("months must be a whole number of months, at least 1")
+    return _per_month(total, months)
+
+
+def _per_month(total: Decimal, months: int) -> Decimal:
     with localcontext(_CTX):
         return total / months
 
@@ -120,6 +125,12 @@ def runway_months(
     liquid_assets = checked_decimal("liquid_assets", liquid_assets, non_negative=False)
     monthly_spending = checked_decimal("monthly_spending", monthly_spending)
     monthly_passive = checked_decimal("monthly_passive", monthly_passive)
+    return _runway_months(liquid_assets, monthly_spending, monthly_passive)
+
+
+def _runway_months(
+    liquid_assets: Decimal, monthly_spending: Decimal, monthly_passive: Decimal
+) -> Decimal:
     with localcontext(_CTX):
         burn = monthly_spending - monthly_passive
         if burn <= 0:
@@ -142,6 +153,10 @@ def savings_rate(earned: Decimal, passive: Decimal, spending: Decimal) -> Decima
     earned = checked_decimal("earned", earned)
     passive = checked_decimal("passive", passive)
     spending = checked_decimal("spending", spending)
+    return _savings_rate(earned, passive, spending)
+
+
+def _savings_rate(earned: Decimal, passive: Decimal, spending: Decimal) -> Decimal | None:
     with localcontext(_CTX):
         income = earned + passive
         if income == 0:
@@ -157,6 +172,54 @@ def passive_income_per_hour(monthly_passive: Decimal, hours: Decimal) -> Decimal
     monthly_passive = checked_decimal("monthly_passive", monthly_passive)
     hours = checked_decimal("hours", hours)
     return _ratio(monthly_passive, hours)
+
+
+@dataclass(frozen=True)
+class WindowMetrics:
+    """The figures of one window of flows and one balance (``window_metrics``)."""
+
+    runway_months: Decimal | None  # None: the balance is unknown
+    runway_with_passive_months: Decimal | None
+    wealth_ratio: Decimal | None
+    passive_coverage: Decimal | None
+    savings_rate: Decimal | None
+    passive_per_hour: Decimal | None
+
+
+def window_metrics(
+    *,
+    earned: Decimal,
+    passive: Decimal,
+    spending: Decimal,
+    months: int,
+    liquid_assets: Decimal | None,
+    passive_hours: Decimal,
+) -> WindowMetrics:
+    """Every formula above over the totals of a window of ``months`` months: the
+    same results as calling each, with each argument checked once (a snapshot
+    history asks this for every month of every user).
+
+    ``liquid_assets`` None (no balance yet) leaves both runways unknown.
+    """
+    earned = checked_decimal("earned", earned)
+    passive = checked_decimal("passive", passive)
+    spending = checked_decimal("spending", spending)
+    passive_hours = checked_decimal("passive_hours", passive_hours)
+    monthly_spending = per_month(spending, months)
+    monthly_passive = _per_month(passive, months)
+    runway = runway_with_passive = None
+    if liquid_assets is not None:
+        liquid_assets = checked_decimal("liquid_assets", liquid_assets, non_negative=False)
+        runway = _runway_months(liquid_assets, monthly_spending, ZERO)
+        runway_with_passive = _runway_months(liquid_assets, monthly_spending, monthly_passive)
+    return WindowMetrics(
+        runway_months=runway,
+        runway_with_passive_months=runway_with_passive,
+        wealth_ratio=_ratio(passive, earned),
+        passive_coverage=_ratio(passive, spending),
+        savings_rate=_savings_rate(earned, passive, spending),
+        passive_per_hour=_ratio(monthly_passive, passive_hours),
+    )
 
 
 def passive_needed(target_ratio: Decimal, earned: Decimal, passive: Decimal) -> Decimal:

@@ -89,9 +89,10 @@ def as_is(amount: Decimal, currency: str | None, day: date) -> Decimal:
 
 
 def _check_amount(owner: object, name: str, value: object, *, non_negative: bool) -> None:
-    value = checked_decimal(name, value, non_negative=non_negative)
-    # frozen dataclass: store the int as a Decimal
-    object.__setattr__(owner, name, value)
+    checked = checked_decimal(name, value, non_negative=non_negative)
+    if checked is not value:
+        # frozen dataclass: store the int as a Decimal
+        object.__setattr__(owner, name, checked)
 
 
 def _check_category(category: str) -> None:
