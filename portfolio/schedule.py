@@ -219,7 +219,7 @@ def _payment_dates(stream: StreamSpec, year: int, month: int, last_day: int) -> 
         start = first.toordinal()
         k = -(-(lo - start) // 7)  # ceil: first weekly payment on or after lo
         return [date.fromordinal(d) for d in range(start + 7 * k, hi + 1, 7)]
-    since_first = month_index(date(year, month, 1)) - month_index(first)
+    since_first = year * 12 + month - 1 - month_index(first)
     if since_first < 0 or since_first % _STEP_MONTHS[stream.frequency]:
         return []
     paid = date(year, month, min(first.day, last_day))
