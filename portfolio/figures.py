@@ -28,6 +28,7 @@ from portfolio.schedule import Totals
 
 # The "today's pace" line shows when the pace differs from the window's ratio by this much.
 PACE_SHOWN_FROM = Decimal("0.01")
+ZERO = Decimal(0)
 
 
 # The figures that rest on spending: without any recorded they read as if none were
@@ -195,18 +196,15 @@ def compute_figures(
     """
     # Corrections (negative entries) can push a group below zero; no income or
     # spending is less than none, and the formulas rightly refuse negatives.
-    earned, passive, spending = (
-        max(v, Decimal(0)) for v in (totals.earned, totals.passive, totals.spending)
+    earned, passive, spending = (max(v, ZERO) for v in totals.group_sums())
+    window = metrics.window_metrics(
+        earned=earned,
+        passive=passive,
+        spending=spending,
+        months=totals.months,
+        liquid_assets=liquid_assets,
+        passive_hours=passive_hours,
     )
-    monthly_spending = metrics.per_month(spending, totals.months)
-    monthly_passive = metrics.per_month(passive, totals.months)
-    if liquid_assets is None:
-        runway = runway_with_passive = None
-    else:
-        runway = metrics.runway_months(liquid_assets, monthly_spending)
-        runway_with_passive = metrics.runway_months(
-            liquid_assets, monthly_spending, monthly_passive
-        )
     pace_ratio = None
     if pace is not None:
         pace_ratio = metrics.wealth_ratio(
@@ -222,12 +220,12 @@ def compute_figures(
         liquid_assets=liquid_assets,
         net_worth=net_worth,
         passive_hours=passive_hours,
-        wealth_ratio=metrics.wealth_ratio(passive, earned),
-        runway_months=runway,
-        runway_with_passive_months=runway_with_passive,
-        passive_coverage=metrics.passive_coverage(passive, spending),
-        savings_rate=metrics.savings_rate(earned, passive, spending),
-        passive_per_hour=metrics.passive_income_per_hour(monthly_passive, passive_hours),
+        wealth_ratio=window.wealth_ratio,
+        runway_months=window.runway_months,
+        runway_with_passive_months=window.runway_with_passive_months,
+        passive_coverage=window.passive_coverage,
+        savings_rate=window.savings_rate,
+        passive_per_hour=window.passive_per_hour,
         pace_ratio=pace_ratio,
         no_rate=no_rate,
     )

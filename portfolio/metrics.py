@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from typing import NamedTuple
 
 from portfolio.limits import MAX_PROJECTION_YEARS
 
@@ -40,6 +41,7 @@ __all__ = [
     "runway_months",
     "savings_rate",
     "wealth_ratio",
+    "window_metrics",
 ]
 
 INFINITY = Decimal("Infinity")
@@ -55,9 +57,11 @@ _RATE_CTX = Context(prec=40, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 def checked_decimal(name: str, value: Decimal | int, *, non_negative: bool = True) -> Decimal:
     """Return ``value`` as a finite ``Decimal``, or raise an error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
-    value = Decimal(value)
+    # Most values are already Decimals: they skip the conversion (a copy of itself).
+    if type(value) is not Decimal:
+        if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+            raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
+        value = Decimal(value)
     if not value.is_finite():
         raise ValueError(f"{name} must be a finite number")
     if non_negative and value < 0:
@@ -72,12 +76,21 @@ def _rate(name: str, value: Decimal | int) -> Decimal:
     return value
 
 
+# The bodies of the formulas below (``_ratio``, ``_per_month``, ``_runway_months``,
+# ``_savings_rate``) compute in the context they are called in: each public function
+# enters ``_CTX`` once, and so does ``window_metrics`` for all of them together.
+
+
 def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     """numerator / denominator for amounts >= 0: x/0 is infinite, 0/0 undefined."""
     if denominator == 0:
         return INFINITY if numerator > 0 else None
+    return numerator / denominator
+
+
+def _in_context(formula, *arguments):
     with localcontext(_CTX):
-        return numerator / denominator
+        return formula(*arguments)
 
 
 def monthly(yearly: Decimal) -> Decimal:
@@ -92,8 +105,11 @@ def per_month(total: Decimal, months: int) -> Decimal:
     total = checked_decimal("total", total, non_negative=False)
     if isinstance(months, bool) or not isinstance(months, int) or months < 1:
         raise ValueError("months must be a whole number of months, at least 1")
-    with localcontext(_CTX):
-        return total / months
+    return _in_context(_per_month, total, months)
+
+
+def _per_month(total: Decimal, months: int) -> Decimal:
+    return total / months
 
 
 def wealth_ratio(passive: Decimal, earned: Decimal) -> Decimal | None:
@@ -103,7 +119,7 @@ def wealth_ratio(passive: Decimal, earned: Decimal) -> Decimal | None:
     """
     passive = checked_decimal("passive", passive)
     earned = checked_decimal("earned", earned)
-    return _ratio(passive, earned)
+    return _in_context(_ratio, passive, earned)
 
 
 def runway_months(
@@ -118,18 +134,23 @@ def runway_months(
     liquid_assets = checked_decimal("liquid_assets", liquid_assets, non_negative=False)
     monthly_spending = checked_decimal("monthly_spending", monthly_spending)
     monthly_passive = checked_decimal("monthly_passive", monthly_passive)
-    with localcontext(_CTX):
-        burn = monthly_spending - monthly_passive
-        if burn <= 0:
-            return INFINITY
-        return max(liquid_assets, ZERO) / burn
+    return _in_context(_runway_months, liquid_assets, monthly_spending, monthly_passive)
+
+
+def _runway_months(
+    liquid_assets: Decimal, monthly_spending: Decimal, monthly_passive: Decimal
+) -> Decimal:
+    burn = monthly_spending - monthly_passive
+    if burn <= 0:
+        return INFINITY
+    return max(liquid_assets, ZERO) / burn
 
 
 def passive_coverage(passive: Decimal, spending: Decimal) -> Decimal | None:
     """Passive income / spending. Spending 0: ``Infinity`` if passive > 0, else ``None``."""
     passive = checked_decimal("passive", passive)
     spending = checked_decimal("spending", spending)
-    return _ratio(passive, spending)
+    return _in_context(_ratio, passive, spending)
 
 
 def savings_rate(earned: Decimal, passive: Decimal, spending: Decimal) -> Decimal | None:
@@ -140,11 +161,14 @@ def savings_rate(earned: Decimal, passive: Decimal, spending: Decimal) -> Decima
     earned = checked_decimal("earned", earned)
     passive = checked_decimal("passive", passive)
     spending = checked_decimal("spending", spending)
-    with localcontext(_CTX):
-        income = earned + passive
-        if income == 0:
-            return None
-        return (income - spending) / income
+    return _in_context(_savings_rate, earned, passive, spending)
+
+
+def _savings_rate(earned: Decimal, passive: Decimal, spending: Decimal) -> Decimal | None:
+    income = earned + passive
+    if income == 0:
+        return None
+    return (income - spending) / income
 
 
 def passive_income_per_hour(monthly_passive: Decimal, hours: Decimal) -> Decimal | None:
@@ -154,7 +178,56 @@ def passive_income_per_hour(monthly_passive: Decimal, hours: Decimal) -> Decimal
     """
     monthly_passive = checked_decimal("monthly_passive", monthly_passive)
     hours = checked_decimal("hours", hours)
-    return _ratio(monthly_passive, hours)
+    return _in_context(_ratio, monthly_passive, hours)
+
+
+class WindowMetrics(NamedTuple):
+    """The figures of one window of flows and one balance (``window_metrics``)."""
+
+    runway_months: Decimal | None  # None: the balance is unknown
+    runway_with_passive_months: Decimal | None
+    wealth_ratio: Decimal | None
+    passive_coverage: Decimal | None
+    savings_rate: Decimal | None
+    passive_per_hour: Decimal | None
+
+
+def window_metrics(
+    *,
+    earned: Decimal,
+    passive: Decimal,
+    spending: Decimal,
+    months: int,
+    liquid_assets: Decimal | None,
+    passive_hours: Decimal,
+) -> WindowMetrics:
+    """Every formula above over the totals of a window of ``months`` months: the
+    same results as calling each, with each argument checked once (a snapshot
+    history asks this for every month of every user).
+
+    ``liquid_assets`` None (no balance yet) leaves both runways unknown.
+    """
+    earned = checked_decimal("earned", earned)
+    passive = checked_decimal("passive", passive)
+    spending = checked_decimal("spending", spending)
+    passive_hours = checked_decimal("passive_hours", passive_hours)
+    if liquid_assets is not None:
+        liquid_assets = checked_decimal("liquid_assets", liquid_assets, non_negative=False)
+    monthly_spending = per_month(spending, months)
+    with localcontext(_CTX):
+        monthly_passive = _per_month(passive, months)
+        runway = runway_with_passive = None
+        if liquid_assets is not None:
+            runway = _runway_months(liquid_assets, monthly_spending, ZERO)
+            runway_with_passive = _runway_months(liquid_assets, monthly_spending, monthly_passive)
+        return WindowMetrics(
+            runway_months=runway,
+            runway_with_passive_months=runway_with_passive,
+            wealth_ratio=_ratio(passive, earned),
+            passive_coverage=_ratio(passive, spending),
+            savings_rate=_savings_rate(earned, passive, spending),
+            passive_per_hour=_ratio(monthly_passive, passive_hours),
+        )
 
 
 def passive_needed(target_ratio: Decimal, earned: Decimal, passive: Decimal) -> Decimal:

@@ -6,7 +6,6 @@ integer *month index* (``year * 12 + month - 1``) where arithmetic is easier.
 
 from __future__ import annotations
 
-import calendar
 import re
 import zoneinfo
 from datetime import UTC, date, datetime
@@ -46,8 +45,22 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """The number of days of (``year``, ``month``), for a valid month.
+
+    ``calendar.monthrange`` computes the first weekday too: the snapshots ask this
+    for every stream and month of a history.
+    """
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS_IN_MONTH[month - 1]
+
+
 def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day.replace(day=days_in_month(day.year, day.month))
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -93,7 +106,7 @@ def day_past_month_end(text: str) -> str | None:
     year, month, day = (int(part) for part in match.groups())
     if not (year >= 1 and 1 <= month <= 12):
         return None
-    length = calendar.monthrange(year, month)[1]
+    length = days_in_month(year, month)
     if day <= length:
         return None
     name = MONTH_NAMES[month - 1]

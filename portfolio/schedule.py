@@ -50,7 +50,7 @@ from portfolio.categories import (
     YEARLY,
 )
 from portfolio.metrics import checked_decimal
-from portfolio.months import from_index, month_bounds, month_index
+from portfolio.months import days_in_month, from_index, month_bounds, month_index
 
 __all__ = [
     "EntrySpec",
@@ -89,9 +89,10 @@ def as_is(amount: Decimal, currency: str | None, day: date) -> Decimal:
 
 
 def _check_amount(owner: object, name: str, value: object, *, non_negative: bool) -> None:
-    value = checked_decimal(name, value, non_negative=non_negative)
-    # frozen dataclass: store the int as a Decimal
-    object.__setattr__(owner, name, value)
+    checked = checked_decimal(name, value, non_negative=non_negative)
+    if checked is not value:
+        # frozen dataclass: store the int as a Decimal
+        object.__setattr__(owner, name, checked)
 
 
 def _check_category(category: str) -> None:
@@ -141,21 +142,26 @@ class EntrySpec:
 class _Grouped:
     by_category: dict[str, Decimal]
 
-    def _group_sum(self, group: str) -> Decimal:
+    def group_sums(self) -> tuple[Decimal, Decimal, Decimal]:
+        """(earned, passive, spending) in one pass over the categories, each group
+        summed in the categories' order."""
+        sums = {EARNED: ZERO, PASSIVE: ZERO, OUTGOING: ZERO}
         with localcontext(_CTX):
-            return sum((v for c, v in self.by_category.items() if GROUP_OF[c] == group), start=ZERO)
+            for category, amount in self.by_category.items():
+                sums[GROUP_OF[category]] += amount
+        return sums[EARNED], sums[PASSIVE], sums[OUTGOING]
 
     @property
     def earned(self) -> Decimal:
-        return self._group_sum(EARNED)
+        return self.group_sums()[0]
 
     @property
     def passive(self) -> Decimal:
-        return self._group_sum(PASSIVE)
+        return self.group_sums()[1]
 
     @property
     def spending(self) -> Decimal:
-        return self._group_sum(OUTGOING)
+        return self.group_sums()[2]
 
 
 @dataclass(frozen=True)
@@ -194,7 +200,11 @@ def _from_index(index: int) -> Month:
 
 def payment_dates(stream: StreamSpec, year: int, month: int) -> list[date]:
     """The dates in (``year``, ``month``) on which ``stream`` pays, in order."""
-    last_day = calendar.monthrange(year, month)[1]
+    return _payment_dates(stream, year, month, calendar.monthrange(year, month)[1])
+
+
+def _payment_dates(stream: StreamSpec, year: int, month: int, last_day: int) -> list[date]:
+    """``payment_dates`` in a month known to be valid, of ``last_day`` days."""
     first = stream.first_date
     end = stream.end_date
     if stream.frequency == ONCE:
@@ -209,7 +219,7 @@ def payment_dates(stream: StreamSpec, year: int, month: int) -> list[date]:
         start = first.toordinal()
         k = -(-(lo - start) // 7)  # ceil: first weekly payment on or after lo
         return [date.fromordinal(d) for d in range(start + 7 * k, hi + 1, 7)]
-    since_first = month_index(date(year, month, 1)) - month_index(first)
+    since_first = year * 12 + month - 1 - month_index(first)
     if since_first < 0 or since_first % _STEP_MONTHS[stream.frequency]:
         return []
     paid = date(year, month, min(first.day, last_day))
@@ -335,7 +345,9 @@ def month_totals(
             for index in range(start, stop + 1, step):
                 if (stream.id, index) in replaced:
                     continue
-                days = payment_dates(stream, *_from_index(index))
+                year, number = divmod(index, 12)
+                number += 1
+                days = _payment_dates(stream, year, number, days_in_month(year, number))
                 if days:
                     sums[index - lo][stream.category] += _paid(stream, days, to_base)
 
@@ -401,41 +413,138 @@ def window_series(
     equivalent for each month of the window in which it is active, so that a
     yearly dividend first paid this month is a twelfth of it, not all of it;
     unless entries linked to it fall in the window, which then count as always.
+
+    Each total is the one ``window_totals`` gives for its month alone, digit for
+    digit. Consecutive windows share eleven months, so when the month sums are
+    exact (``_slides``) a window is the previous one plus the month entering and
+    minus the month leaving; a window shorter than twelve months, the only kind
+    whose categories' order can change a group's sum, is still summed in order.
     """
     lo = _month_index(first_month, "first_month")
     hi = _month_index(last_month, "last_month")
     if lo - 11 < _month_index((1, 1), "first_month"):
         raise ValueError("first_month must be on or after 0001-12")
-    months = month_totals(streams, entries, _from_index(lo - 11), _from_index(hi), to_base=to_base)
-    lumpy = [s for s in streams if s.frequency in (QUARTERLY, HALF_YEARLY, YEARLY)]
-    confirmed = linked_months(entries)
+    base = lo - 11  # the month index of months[0]
+    months = [
+        m.by_category
+        for m in month_totals(streams, entries, _from_index(base), _from_index(hi), to_base=to_base)
+    ]
+    slides = _slides(months)
+    lumpy = _Lumpy.of(streams, entries, to_base)
     series = []
+    window: dict[str, Decimal] = {}  # months ``summed_from``..``last`` by category
+    present: dict[str, int] = {}  # how many of those months have each category
+    summed_from = None
     with localcontext(_CTX):
         for last in range(lo, hi + 1):
             start, length = window_bounds(from_index(last), flows_from)
-            window: dict[str, Decimal] = defaultdict(lambda: ZERO)
-            for month in months[start - (lo - 11) : last - (lo - 11) + 1]:
-                for category, amount in month.by_category.items():
-                    window[category] += amount
+            if slides and summed_from is not None and (start == summed_from or length == 12):
+                _add_month(window, present, months[last - base])
+                for index in range(summed_from, start):
+                    _remove_month(window, present, months[index - base])
+            else:
+                window, present = {}, {}
+                for month in months[start - base : last - base + 1]:
+                    _add_month(window, present, month)
+            summed_from = start
+            totals = dict(window)
             for stream in lumpy:
-                if length >= _STEP_MONTHS[stream.frequency] or any(
-                    (stream.id, index) in confirmed for index in range(start, last + 1)
-                ):
-                    continue
-                active = range(
-                    max(start, month_index(stream.first_date)),
-                    min(last, month_index(stream.end_date) if stream.end_date else last) + 1,
-                )
-                equivalent = monthly_equivalent(stream)
-                for index in active:
-                    year, number = _from_index(index)
-                    # The monthly equivalent counts at the rate of its month's last day.
-                    window[stream.category] += to_base(
-                        equivalent, stream.currency, month_bounds(year, number)[1]
-                    ) - expected_in_month(stream, year, number, to_base=to_base)
+                stream.adjust(totals, start, last, length)
             year, number = _from_index(last)
-            series.append(Totals(year, number, by_category=dict(window), months=length))
+            series.append(Totals(year, number, by_category=totals, months=length))
     return series
+
+
+# Month sums whose coefficients stay this many digits below the context's 28 are
+# exact in any sum of fewer than a million of them (money has 14 digits).
+_SLIDE_HEADROOM = 8
+
+
+def _slides(months: list[dict[str, Decimal]]) -> bool:
+    """Whether windows of these month sums may slide: every sum of them is exact and
+    has the exponent of a sum in order.
+
+    True when all the sums have one exponent (cents, as stored money has) and a
+    coefficient of at most 20 digits: then adding and removing months gives the
+    same digits, and the same exponent, as adding the window's months afresh. Other
+    sums (amounts of many digits, or of mixed places) are summed afresh.
+    """
+    quantum = None
+    for month in months:
+        for amount in month.values():
+            if quantum is None:
+                quantum = amount
+                exponent = amount.as_tuple().exponent
+                top = exponent + _CTX.prec - _SLIDE_HEADROOM - 1
+            if not amount.same_quantum(quantum) or (amount and amount.adjusted() > top):
+                return False
+    return True
+
+
+def _add_month(window: dict[str, Decimal], present: dict[str, int], month) -> None:
+    for category, amount in month.items():
+        if category in window:
+            window[category] += amount
+            present[category] += 1
+        else:
+            window[category] = ZERO + amount
+            present[category] = 1
+
+
+def _remove_month(window: dict[str, Decimal], present: dict[str, int], month) -> None:
+    for category, amount in month.items():
+        if present[category] == 1:
+            # No month of the window has the category any more: absent, as in a sum afresh.
+            del window[category], present[category]
+        else:
+            window[category] -= amount
+            present[category] -= 1
+
+
+class _Lumpy:
+    """A quarterly, half-yearly or yearly stream in windows shorter than its period
+    (see ``window_series``); what it changes in a month is the same in every window."""
+
+    def __init__(self, stream: StreamSpec, confirmed: list[int], to_base: ToBase) -> None:
+        self.stream = stream
+        self.step = _STEP_MONTHS[stream.frequency]
+        self.confirmed = confirmed  # months with entries linked to it
+        self.first = month_index(stream.first_date)
+        self.end = month_index(stream.end_date) if stream.end_date else None
+        self.equivalent = monthly_equivalent(stream)
+        self.to_base = to_base
+        self.changes: dict[int, Decimal] = {}  # month index -> equivalent - expected
+
+    @classmethod
+    def of(cls, streams: Sequence[StreamSpec], entries, to_base: ToBase) -> list[_Lumpy]:
+        lumpy = [s for s in streams if s.frequency in (QUARTERLY, HALF_YEARLY, YEARLY)]
+        if not lumpy:
+            return []
+        confirmed: dict[int | None, list[int]] = defaultdict(list)
+        for stream_id, index in linked_months(entries):
+            confirmed[stream_id].append(index)
+        return [cls(s, confirmed.get(s.id, []), to_base) for s in lumpy]
+
+    def adjust(self, window: dict[str, Decimal], start: int, last: int, length: int) -> None:
+        """Count the monthly equivalent in the window ``start``..``last`` instead of the
+        payments, unless the window is long enough or holds entries linked to it."""
+        if length >= self.step or any(start <= index <= last for index in self.confirmed):
+            return
+        stop = last if self.end is None else min(last, self.end)
+        category = self.stream.category
+        for index in range(max(start, self.first), stop + 1):
+            change = self.changes.get(index)
+            if change is None:
+                change = self.changes[index] = self._change(index)
+            window[category] = window.get(category, ZERO) + change
+
+    def _change(self, index: int) -> Decimal:
+        stream = self.stream
+        year, number = _from_index(index)
+        # The monthly equivalent counts at the rate of its month's last day.
+        return self.to_base(
+            self.equivalent, stream.currency, month_bounds(year, number)[1]
+        ) - expected_in_month(stream, year, number, to_base=self.to_base)
 
 
 def window_totals(

@@ -49,6 +49,7 @@ from households.models import Membership
 from households.page_versions import pages_changed
 from portfolio import months, schedule
 from portfolio.batches import batches
+from portfolio.categories import GROUP_OF, PASSIVE
 from portfolio.conversion import MissingRate, RateTable, to_base
 from portfolio.figures import Figures, compute_figures
 from portfolio.limits import MAX_HISTORY_MONTHS
@@ -144,7 +145,10 @@ def _load(
             return ()
         return scopes[owner_id, None], scopes[owner_id, portfolio_id]
 
-    currencies = _collect(both, {"owner_id__in": ids}, since, using)
+    base_of = {
+        portfolio_id: users[owner_id].currency for portfolio_id, owner_id in owner_of.items()
+    }
+    currencies = _collect(both, base_of, {"owner_id__in": ids}, since, using)
     return users, scopes, _batch_rates(users, scopes, currencies, since, using)
 
 
@@ -162,10 +166,17 @@ _STREAM_SPEC = (
 )
 
 
-def _collect(scopes_of, portfolios: dict, since: date | None, using: str) -> set[str]:
+def _collect(
+    scopes_of, base_of: dict[int, str], portfolios: dict, since: date | None, using: str
+) -> set[str]:
     """Add the streams, entries and valuations of the portfolios matching the lookups
     ``portfolios`` to the scopes ``scopes_of(portfolio_id)`` names (three or four
-    queries); the currencies of their amounts."""
+    queries); the currencies of their amounts.
+
+    ``base_of`` maps a portfolio to the currency its scopes' figures are in: a stream
+    or entry in that currency gets none (``schedule``'s convention), so the calendar
+    adds its amounts without asking the converter for each payment.
+    """
 
     def on(prefix: str) -> dict:
         return {f"{prefix}{lookup}": value for lookup, value in portfolios.items()}
@@ -173,8 +184,11 @@ def _collect(scopes_of, portfolios: dict, since: date | None, using: str) -> set
     currencies: set[str] = set()
     # Plain tuples rather than model instances, in StreamSpec's order (as Stream.spec()).
     for row in Stream.objects.using(using).filter(**on("portfolio__")).values_list(*_STREAM_SPEC):
+        currency = row[-1]
+        currencies.add(currency)
+        if currency == base_of.get(row[-2]):
+            row = (*row[:-1], None)
         spec = schedule.StreamSpec(*row)
-        currencies.add(spec.currency)
         for scope in scopes_of(spec.portfolio_id):
             scope.streams.append(spec)
             scope.saw(spec.first_date)
@@ -197,8 +211,10 @@ def _collect(scopes_of, portfolios: dict, since: date | None, using: str) -> set
     for day, amount, category, stream_id, portfolio_id, currency in entries.values_list(
         "date", "amount", "category", "stream_id", "portfolio_id", "currency"
     ):
-        spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id, currency)
         currencies.add(currency)
+        if currency == base_of.get(portfolio_id):
+            currency = None
+        spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id, currency)
         for scope in scopes_of(portfolio_id):
             scope.entries.append(spec)
             scope.saw(day)
@@ -318,6 +334,8 @@ def _figures(
     # balances are at the month's end, or today for the current month.
     as_of_days = [_as_of(index, today, last) for index in range(first, last + 1)]
     balances = _balances(scope, as_of_days, convert)
+    # Only passive streams take hours: the others are left out once, not every month.
+    passive = [s for s in scope.streams if GROUP_OF[s.category] == PASSIVE]
     return [
         None
         if totals is None or balance is None
@@ -326,7 +344,7 @@ def _figures(
             totals=totals,
             liquid_assets=balance[0],
             net_worth=balance[1],
-            passive_hours=schedule.passive_hours(scope.streams, as_of),
+            passive_hours=schedule.passive_hours(passive, as_of),
         )
         for as_of, totals, balance in zip(as_of_days, series, balances, strict=True)
     ]
@@ -923,8 +941,14 @@ def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
         household_id = household_of.get(portfolio_id)
         return (scopes[household_id],) if household_id is not None else ()
 
+    base_of = {
+        portfolio_id: creators[household_id].currency
+        for portfolio_id, household_id in household_of.items()
+    }
     currencies = (
-        _collect(scopes_of, {"pk__in": list(household_of)}, None, using) if household_of else set()
+        _collect(scopes_of, base_of, {"pk__in": list(household_of)}, None, using)
+        if household_of
+        else set()
     )
     rates = _household_rates(creators, sharers, scopes, currencies, today_of, using)
     computed_at = timezone.now()

@@ -20,9 +20,11 @@ from portfolio.metrics import (
     passive_coverage,
     passive_income_per_hour,
     passive_needed,
+    per_month,
     runway_months,
     savings_rate,
     wealth_ratio,
+    window_metrics,
 )
 
 D = Decimal
@@ -258,3 +260,61 @@ def test_holding_class_by_cash_flow():
 def test_monthly_is_a_twelfth():
     assert monthly(D("36000")) == D("3000")
     assert monthly(D("-12")) == D("-1")
+
+
+# --- a window's figures at once ---------------------------------------------------
+
+
+@given(
+    earned=amounts,
+    passive=amounts,
+    spending=amounts,
+    months=st.integers(min_value=1, max_value=12),
+    liquid=st.none() | st.decimals(min_value=-(10**6), max_value=10**12, places=2),
+    hours=st.decimals(min_value=0, max_value=200, places=2),
+)
+def test_window_metrics_are_each_formula(earned, passive, spending, months, liquid, hours):
+    window = window_metrics(
+        earned=earned,
+        passive=passive,
+        spending=spending,
+        months=months,
+        liquid_assets=liquid,
+        passive_hours=hours,
+    )
+    monthly_spending = per_month(spending, months)
+    monthly_passive = per_month(passive, months)
+    assert window.wealth_ratio == wealth_ratio(passive, earned)
+    assert window.passive_coverage == passive_coverage(passive, spending)
+    assert window.savings_rate == savings_rate(earned, passive, spending)
+    assert window.passive_per_hour == passive_income_per_hour(monthly_passive, hours)
+    if liquid is None:
+        assert window.runway_months is window.runway_with_passive_months is None
+    else:
+        assert window.runway_months == runway_months(liquid, monthly_spending)
+        assert window.runway_with_passive_months == runway_months(
+            liquid, monthly_spending, monthly_passive
+        )
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("earned", D(-1)),
+        ("spending", D("NaN")),
+        ("passive_hours", 1.5),
+        ("liquid_assets", D("Inf")),
+    ],
+)
+def test_window_metrics_check_every_argument(name, value):
+    arguments = {
+        "earned": D(1),
+        "passive": D(1),
+        "spending": D(1),
+        "months": 12,
+        "liquid_assets": D(1),
+        "passive_hours": D(1),
+        name: value,
+    }
+    with pytest.raises((ValueError, TypeError), match=name):
+        window_metrics(**arguments)
