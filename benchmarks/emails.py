@@ -14,7 +14,8 @@ three templates, CSS inlined, a PNG chart, the goal card's projection. The batch
 are the ones the hourly job queues (``emails.send_month_start``, 50 users; a
 worker keeps its SMTP connection from batch to batch); the sink (aiosmtpd, in
 this process) accepts and counts. It prints e-mails per second for each number
-of workers (solo pool, one process each), the peak memory (VmHWM) of a worker,
+of workers (solo pool, one process each), the workers' CPU time per e-mail (on a
+shared machine, steadier than the rate), the peak memory (VmHWM) of a worker,
 and checks that every user got exactly one e-mail.
 
 Before the workers, one batch loop in this process sends ``--profile`` of the
@@ -164,7 +165,10 @@ def _profile_parts(ids: list[int], port: int) -> None:
     from notifications import chart_image, emails, jobs
     from portfolio.batches import batches
 
+    # Parts timed on the thread that delivers, and on the threads that send a chunk
+    # while it builds the next (when the code has them): those overlap the rest.
     spent: dict[str, float] = {}
+    beside: dict[str, float] = {}
 
     def timed(name, function):
         def wrapper(*args, **kwargs):
@@ -172,7 +176,8 @@ def _profile_parts(ids: list[int], port: int) -> None:
             try:
                 return function(*args, **kwargs)
             finally:
-                spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+                parts = spent if threading.current_thread() is threading.main_thread() else beside
+                parts[name] = parts.get(name, 0.0) + time.perf_counter() - started
 
         return wrapper
 
@@ -187,6 +192,7 @@ def _profile_parts(ids: list[int], port: int) -> None:
         (emails, "claim", "claim row"),
         (emails, "claim_chunk", "claim row"),
         (emails, "_settle", "settle row"),
+        (getattr(emails, "_Sending", None), "wait", "waiting for the sender"),
     ]
     patches = [(owner, attribute, name) for owner, attribute, name in patches
                if hasattr(owner, attribute)]  # fmt: skip
@@ -209,7 +215,9 @@ def _profile_parts(ids: list[int], port: int) -> None:
             setattr(owner, attribute, original)
         for name, value in mail.items():
             setattr(settings, name, value)
-    spent["SMTP"] -= spent["MIME"]
+    for parts in (spent, beside):
+        if "SMTP" in parts:
+            parts["SMTP"] -= parts.get("MIME", 0.0)
     spent["reading, context, headers"] = total - sum(spent.values())
     print(
         f"Profile, one process, {sent} e-mails: {sent / total:.0f} e-mails/s "
@@ -218,6 +226,10 @@ def _profile_parts(ids: list[int], port: int) -> None:
     for name, seconds in spent.items():
         print(f"  {name:<28}{seconds / sent * 1000:6.2f}")
     print(f"  {'total':<28}{total / sent * 1000:6.2f}")
+    if beside:
+        print("  meanwhile, on the sending threads:")
+        for name, seconds in beside.items():
+            print(f"    {name:<26}{seconds / sent * 1000:6.2f}")
     cache = getattr(getattr(chart_image, "_png", None), "cache_info", None)
     if cache is not None:
         print(f"  charts drawn {cache().misses}, reused {cache().hits}")
@@ -299,6 +311,12 @@ def _peak_memory_mib(process: subprocess.Popen) -> float:
     return float("nan")
 
 
+def _cpu_seconds(process: subprocess.Popen) -> float:
+    """User and system time of ``process`` so far, all its threads."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         process.send_signal(signal.SIGTERM)
@@ -368,6 +386,7 @@ def main() -> None:
             sink.reset()
             workers = _start_workers(count, env, temp)
             try:
+                cpu = sum(_cpu_seconds(w) for w in workers)
                 started = time.perf_counter()
                 group(
                     send_month_start_emails.si(batch, jobs.month_period(MONTH))
@@ -381,6 +400,7 @@ def main() -> None:
                         raise SystemExit("a worker died; see its log in " + str(temp))
                     time.sleep(0.05)
                 elapsed = time.perf_counter() - started
+                cpu = sum(_cpu_seconds(w) for w in workers) - cpu
                 peak = max(_peak_memory_mib(w) for w in workers)
             finally:
                 _stop(workers)
@@ -391,7 +411,8 @@ def main() -> None:
             ).count()
             print(
                 f"{count} worker(s): {len(ids)} e-mails in {elapsed:.1f} s = "
-                f"{len(ids) / elapsed:.0f} e-mails/s; peak worker memory {peak:.0f} MiB; "
+                f"{len(ids) / elapsed:.0f} e-mails/s; worker CPU {cpu / len(ids) * 1000:.1f} ms "
+                f"an e-mail; peak worker memory {peak:.0f} MiB; "
                 f"{duplicates} duplicates, {sent} rows marked sent; load average {_load()}"
             )
     finally:

@@ -30,6 +30,11 @@ TARGET = (184, 110, 0)
 MISSING = (200, 205, 208)
 BACKGROUND = (255, 255, 255)
 
+# zlib's effort writing the PNG, most of a chart's time at the default (6). At 3 the
+# same pixels take half the time for a file about a third larger (6 KB instead of
+# 4.7 KB, measured on the benchmark's charts); 1 and 2 are no faster here and larger.
+PNG_COMPRESS_LEVEL = 3
+
 
 # Text is antialiased: its edges blend its colour with what is under it (white, or
 # a bar under the goal's label). Seven steps of each blend are plenty at this size.
@@ -90,7 +95,7 @@ def _png(points: tuple[ChartPoint, ...], target: Decimal | None, target_text: st
     # background stays exactly white, to sit seamlessly on the e-mail.
     small_image = image.quantize(palette=_PALETTE, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    small_image.save(buffer, format="PNG")
+    small_image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
 
 

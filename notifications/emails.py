@@ -8,13 +8,14 @@ headers of RFC 8058 pointing at a signed, time-stamped token.
 Sending (``deliver``): ten e-mails at a time (``CLAIM_CHUNK``), render, then
 *claim* their ``SentEmail`` rows (one INSERT that skips the keys someone holds on
 the unique key user, kind, period; only one sender can win each), talk to the SMTP
-server over the worker's kept connection, then mark the sent rows with one
-conditional UPDATE. Rows left ``pending`` by a worker that died mid-chunk are never
-sent again automatically: this is the at-most-once side of the trade-off,
-explained in docs/emails.md. SMTP trouble that may pass (server away, 4xx)
-releases the row, and the chunk's untried ones, as ``deferred`` and raises
-``TransientSendError`` so the task retries later; a 5xx refusal of the recipient
-or the message marks the row ``failed`` with the server's reason.
+server over the worker's kept connection, on a thread of its own while the next ten
+are rendered, then mark the sent rows with one conditional UPDATE. Rows left
+``pending`` by a worker that died mid-chunk are never sent again automatically:
+this is the at-most-once side of the trade-off, explained in docs/emails.md. SMTP
+trouble that may pass (server away, 4xx) releases the row, and the chunk's untried
+ones, as ``deferred`` and raises ``TransientSendError`` so the task retries later;
+a 5xx refusal of the recipient or the message marks the row ``failed`` with the
+server's reason.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import itertools
 import logging
 import smtplib
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -410,36 +412,70 @@ SMTP_ERRORS = (smtplib.SMTPException, OSError)
 # where one claim at a time left one: the trade-off is in docs/emails.md.
 CLAIM_CHUNK = 10
 
+# How long a thread may hold the GIL while another waits for it (CPython's default is
+# 5 ms). The thread sending a chunk needs it for a moment after each reply of the
+# server (four a message) while this one renders, busy: at 5 ms each it fell behind
+# and the rendering waited for it; at 0.5 ms it keeps up (docs/emails.md).
+SENDING_SWITCH_INTERVAL = 0.0005
+
 
 def deliver(outgoings: Iterable[Outgoing], *, operator: bool = False) -> DeliveryReport:
     """Send each e-mail at most once, over one SMTP connection (kept for the next batch).
 
     E-mails are built, claimed and marked ``CLAIM_CHUNK`` at a time, after the
-    first one alone (which opens or checks the connection). An e-mail that
-    cannot be built is logged and counted in ``errors``; the others go. Raises
+    first one alone (which opens or checks the connection). A claimed chunk goes
+    out on a thread of its own (``_Sending``) while this one builds the next chunk;
+    the next chunk is claimed only once the server has answered for every e-mail
+    of the one before, and those rows are settled. An e-mail that cannot be built
+    is logged and counted in ``errors``; the others go. Raises
     ``TransientSendError`` at the first e-mail the server did not take for a reason
     that may pass; that e-mail and the ones claimed with it but not tried yet are
     ``deferred``, the ones after are not claimed, so running the same batch again
     later sends exactly what is missing.
     """
     report = DeliveryReport()
-    smtp = _KeptConnection()
+    smtp = _KeptConnection.of_this_thread()
     source = iter(outgoings)
     # The first e-mail goes alone: when the server is away, it alone is claimed
     # (then deferred) and the batch's others are left untouched for the retry.
     sizes = itertools.chain([1], itertools.repeat(CLAIM_CHUNK))
-    while chunk := list(itertools.islice(source, next(sizes))):
-        built = [(o, m) for o in chunk if (m := _build(o, report)) is not None]
-        claimed = []
-        for (outgoing, message), row in zip(
-            built, claim_chunk(built, operator=operator), strict=True
-        ):
-            if row is None:
-                report.skipped += 1
-                report.lines.append(f"skip {outgoing.to}: {outgoing.kind} {outgoing.period} taken")
-            else:
-                claimed.append((outgoing, message, row))
-        _send_claimed(claimed, report, smtp)
+    sending: _Sending | None = None
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch_interval, SENDING_SWITCH_INTERVAL))
+    try:
+        while chunk := list(itertools.islice(source, next(sizes))):
+            # Built while the chunk before is still being sent.
+            built = [(o, m) for o in chunk if (m := _build(o, report)) is not None]
+            if sending is not None and (stopped := sending.settle(report)) is not None:
+                raise stopped
+            claimed = []
+            for (outgoing, message), row in zip(
+                built, claim_chunk(built, operator=operator), strict=True
+            ):
+                if row is None:
+                    report.skipped += 1
+                    report.lines.append(
+                        f"skip {outgoing.to}: {outgoing.kind} {outgoing.period} taken"
+                    )
+                else:
+                    claimed.append((outgoing, message, row))
+            sending = _Sending(claimed, smtp) if claimed else None
+        if sending is not None and (stopped := sending.settle(report)) is not None:
+            raise stopped
+    except BaseException:
+        # Stopped here (a time limit, the database away, a bug): the chunk on its way
+        # ends after the e-mail in hand, and what went out is still recorded.
+        if sending is not None and not sending.settled:
+            sending.stop.set()
+            try:
+                sending.settle(report)
+            except Exception:
+                logger.exception(
+                    "The outcome of %s claimed e-mails could not be recorded", len(sending.claimed)
+                )
+        raise
+    finally:
+        sys.setswitchinterval(switch_interval)
     return report
 
 
@@ -460,53 +496,102 @@ def _build(outgoing: Outgoing, report: DeliveryReport) -> ProgressEmail | None:
         return None
 
 
-def _send_claimed(claimed: list, report: DeliveryReport, smtp: _KeptConnection) -> None:
-    """Send the claimed e-mails of a chunk, then mark the sent ones in one statement."""
-    sent: list[SentEmail] = []
-    tried = 0
-    try:
-        for outgoing, message, row in claimed:
-            tried += 1
+class _Sending:
+    """A chunk's claimed e-mails sent on a thread of their own, in order.
+
+    The thread only talks to the SMTP server, and the caller meanwhile builds the
+    next chunk: the GIL is released while a socket waits, so the server's replies
+    no longer hold up the rendering. What the server said is recorded by the caller
+    (``settle``, on its own database connection), so a row is marked ``sent`` only
+    after the server took its e-mail. ``stop`` ends the chunk after the e-mail in
+    hand.
+    """
+
+    def __init__(self, claimed: list, smtp: _KeptConnection) -> None:
+        self.claimed = claimed  # (outgoing, message, row)
+        # (status, reason) of each e-mail tried, in order; the last one may be
+        # ``deferred`` (the server said to try later), which ends the chunk.
+        self.outcomes: list[tuple[str, str]] = []
+        # What stopped the thread that is not a reply of the server (a bug, a time
+        # limit): whether the server took the e-mail in hand is unknown.
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self.settled = False
+        self.thread = threading.Thread(target=self._run, args=(smtp,), daemon=True)
+        self.thread.start()
+
+    def _run(self, smtp: _KeptConnection) -> None:
+        for _outgoing, message, _row in self.claimed:
+            if self.stop.is_set():
+                return
             try:
                 smtp.send(message)
             except SMTP_ERRORS as exc:
                 permanent, reason = classify_smtp_error(exc)
-                if permanent:
+                if not permanent:
+                    smtp.drop()
+                    self.outcomes.append((Status.DEFERRED, reason))
+                    return
+                self.outcomes.append((Status.FAILED, reason))
+            except BaseException as exc:
+                self.error = exc
+                return
+            else:
+                self.outcomes.append((Status.SENT, ""))
+
+    def wait(self) -> None:
+        self.thread.join()
+
+    def settle(self, report: DeliveryReport) -> BaseException | None:
+        """Wait for the chunk, record each outcome in its row and in ``report``; what
+        stopped the chunk early, for the caller to raise."""
+        self.wait()
+        self.settled = True
+        sent: list[SentEmail] = []
+        stopped: BaseException | None = self.error
+        try:
+            for (outgoing, message, row), (status, reason) in zip(
+                self.claimed, self.outcomes, strict=False
+            ):
+                if status == Status.SENT:
+                    sent.append(row)
+                    report.sent += 1
+                    report.lines.append(f"sent {outgoing.to}: {message.subject}")
+                elif status == Status.FAILED:
                     _settle(row, status=Status.FAILED, error=reason)
                     report.failed += 1
                     report.lines.append(f"failed {outgoing.to}: {reason}")
                     logger.warning("E-mail %s refused for good: %s", row, reason)
-                    continue
-                smtp.drop()
-                _settle(row, status=Status.DEFERRED, error=reason)
-                logger.warning("E-mail %s deferred: %s", row, reason)
-                raise TransientSendError(reason) from exc
-            sent.append(row)
-            report.sent += 1
-            report.lines.append(f"sent {outgoing.to}: {message.subject}")
-    except BaseException as exc:
+                else:
+                    _settle(row, status=Status.DEFERRED, error=reason)
+                    logger.warning("E-mail %s deferred: %s", row, reason)
+                    stopped = TransientSendError(reason)
+        finally:
+            # Whatever happens here, what went out is recorded.
+            if sent:
+                settled = _settle(*sent, status=Status.SENT, sent_at=timezone.now(), error="")
+                if settled != len(sent):
+                    logger.error(
+                        "%s of %s sent e-mails' rows were taken over",
+                        len(sent) - settled,
+                        len(sent),
+                    )
         # The claims after the e-mail in hand were never tried: free for the retry.
         # The one in hand is ``deferred`` already (the server said so), or stays
         # ``pending`` (a time limit, a bug: whether the server took it is unknown).
-        untried = [row for _, _, row in claimed[tried:]]
+        tried = len(self.outcomes) + (self.error is not None)
+        untried = [row for _, _, row in self.claimed[tried:]]
         if untried:
-            reason = f"not tried: {exc}" if isinstance(exc, TransientSendError) else "not tried"
+            transient = isinstance(stopped, TransientSendError)
+            reason = f"not tried: {stopped}" if transient else "not tried"
             try:
                 _settle(*untried, status=Status.DEFERRED, error=reason)
             except Exception:
                 logger.exception("%s claimed e-mails could not be released", len(untried))
-        raise
-    finally:
-        # Whatever stopped the chunk, what went out is recorded.
-        if sent:
-            settled = _settle(*sent, status=Status.SENT, sent_at=timezone.now(), error="")
-            if settled != len(sent):
-                logger.error(
-                    "%s of %s sent e-mails' rows were taken over", len(sent) - settled, len(sent)
-                )
+        return stopped
 
 
-_kept = threading.local()  # this thread's SMTP connection, between batches
+_kept = threading.local()  # .connection: the SMTP connection of the thread that delivers
 _CONNECTION_SETTINGS = (
     "EMAIL_BACKEND",
     "EMAIL_HOST",
@@ -519,38 +604,48 @@ _CONNECTION_SETTINGS = (
 
 
 class _KeptConnection:
-    """The mail backend's connection for one ``deliver``, kept open for the next one.
+    """The mail backend's connection of a thread that delivers, kept from one
+    ``deliver`` to the next.
 
     A worker sends batch after batch to the same server: the connection (TCP, the
     greeting, EHLO, and in production STARTTLS and the login) is opened once, and
     each later batch first checks with a NOOP that it still answers (servers close
-    idle connections), opening a new one if not.
+    idle connections), opening a new one if not. The chunks of a ``deliver`` use it
+    from their sending threads, one chunk after the other, never two at once.
     """
 
     def __init__(self) -> None:
+        self.backend = None
+        self.settings: tuple | None = None
         self.checked = False
+
+    @classmethod
+    def of_this_thread(cls) -> _KeptConnection:
+        """This thread's connection, to be checked again before its first e-mail."""
+        kept = getattr(_kept, "connection", None)
+        if kept is None:
+            kept = _kept.connection = cls()
+        kept.checked = False
+        return kept
 
     def send(self, message: EmailMultiAlternatives) -> None:
         if not self.checked:
             self._check()
             self.checked = True
-        _kept.backend.send_messages([message])
+        self.backend.send_messages([message])
 
     def _check(self) -> None:
         wanted = tuple(getattr(settings, name, None) for name in _CONNECTION_SETTINGS)
-        backend = getattr(_kept, "backend", None)
-        if backend is not None and (_kept.settings != wanted or not _answers(backend)):
+        if self.backend is not None and (self.settings != wanted or not _answers(self.backend)):
             self.drop()
-            backend = None
-        if backend is None:
+        if self.backend is None:
             backend = get_connection()
             backend.open()
-            _kept.backend, _kept.settings = backend, wanted
+            self.backend, self.settings = backend, wanted
 
     def drop(self) -> None:
         """Close it after an error: the next e-mail or batch opens a new one."""
-        backend = getattr(_kept, "backend", None)
-        _kept.backend = None
+        backend, self.backend = self.backend, None
         self.checked = False
         if backend is not None:
             _close_quietly(backend)

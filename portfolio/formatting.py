@@ -51,7 +51,7 @@ def _currency(value: Decimal, currency: str, format: str | None = None, **option
     if format is None and not options:
         affixes = _standard_affixes(settings.NUMBER_LOCALE, currency)
         if affixes is not None:
-            return _standard_currency(value, affixes)
+            return _standard_number(value, affixes)
     locale = _locale(settings.NUMBER_LOCALE)
     pattern = locale.currency_formats["standard"] if format is None else _pattern(format)
     return pattern.apply(value, locale, currency=currency, **options)
@@ -68,11 +68,26 @@ def _standard_affixes(locale_name: str, currency: str) -> tuple[int, tuple, tupl
     steps for a finite amount are: the sign of the amount, the absolute value
     rounded to the currency's digits in the current decimal context, the integer
     part grouped, the pattern's prefix and suffix around it with the currency
-    symbol. ``_standard_currency`` does the same with Python's own grouping, and the
+    symbol. ``_standard_number`` does the same with Python's own grouping, and the
     affixes come from Babel itself (the text around the number of one unit).
     """
     locale = _locale(locale_name)
     pattern = locale.currency_formats["standard"]
+    return _affixes(locale, pattern, get_currency_precision(currency), currency=currency)
+
+
+@functools.cache
+def _decimal_affixes(locale_name: str, format: str) -> tuple[int, tuple, tuple] | None:
+    """As ``_standard_affixes``, for a number ``format`` with a fixed number of
+    decimals ("#,##0.0"): the percentages, runways and numbers of pages and e-mails."""
+    pattern = _pattern(format)
+    digits = pattern.frac_prec[1]
+    if pattern.frac_prec[0] != digits:
+        return None
+    return _affixes(_locale(locale_name), pattern, digits)
+
+
+def _affixes(locale: Locale, pattern: NumberPattern, digits: int, **options):
     symbols = locale.number_symbols.get("latn", locale.number_symbols)
     if (
         symbols.get("group") != ","
@@ -84,11 +99,10 @@ def _standard_affixes(locale_name: str, currency: str) -> tuple[int, tuple, tupl
         or "@" in pattern.pattern
     ):
         return None
-    digits = get_currency_precision(currency)
     one = f"{Decimal(1):.{digits}f}"
     affixes = []
     for unit in (Decimal(1), Decimal(-1)):
-        text = pattern.apply(unit, locale, currency=currency)
+        text = pattern.apply(unit, locale, **options)
         prefix, found, suffix = text.partition(one)
         if not found:
             return None
@@ -96,7 +110,7 @@ def _standard_affixes(locale_name: str, currency: str) -> tuple[int, tuple, tupl
     return digits, affixes[0], affixes[1]
 
 
-def _standard_currency(value: Decimal, affixes: tuple[int, tuple, tuple]) -> str:
+def _standard_number(value: Decimal, affixes: tuple[int, tuple, tuple]) -> str:
     digits, positive, negative = affixes
     prefix, suffix = negative if value.is_signed() else positive
     rounded = abs(value).normalize().quantize(Decimal(1).scaleb(-digits))
@@ -104,6 +118,9 @@ def _standard_currency(value: Decimal, affixes: tuple[int, tuple, tuple]) -> str
 
 
 def _decimal(value: Decimal, format: str) -> str:
+    affixes = _decimal_affixes(settings.NUMBER_LOCALE, format)
+    if affixes is not None:
+        return _standard_number(value, affixes)
     return _pattern(format).apply(value, _locale(settings.NUMBER_LOCALE))
 
 

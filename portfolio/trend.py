@@ -65,7 +65,10 @@ def _fit(points: list[tuple[int, Decimal]]) -> _Line | None:
         return None
     with localcontext(_CTX):
         xs = [Decimal(t) for t, _ in points]
-        ys = [value.ln() for _, value in points]
+        # A figure often stays the same month after month (a steady salary): its
+        # logarithm, most of a fit's time, is taken once (equal values, equal results).
+        logs = {value: value.ln() for value in {value for _, value in points}}
+        ys = [logs[value] for _, value in points]
         x_mean = sum(xs, start=ZERO) / len(xs)
         y_mean = sum(ys, start=ZERO) / len(ys)
         spread = sum(((x - x_mean) ** 2 for x in xs), start=ZERO)

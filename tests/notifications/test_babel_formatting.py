@@ -18,6 +18,10 @@ VALUES = [
     Decimal("-98765.4321"),
     Decimal("1E+27") + Decimal("0.125"),
     7,
+    # Rounding that carries into a new group, and to a signed zero.
+    Decimal("999.995"),
+    Decimal("-0.0004"),
+    Decimal("5E+3"),
 ]
 # Display rounds half up with room for every digit (portfolio.formatting); Babel's
 # functions are called the same way here.

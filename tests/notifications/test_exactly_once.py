@@ -8,6 +8,7 @@ being away is in the fault suite (tests/faults/test_smtp_down.py).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -15,7 +16,7 @@ from django.urls import reverse
 
 from notifications import emails
 from notifications.emails import TransientSendError
-from notifications.jobs import emails_send_month_start
+from notifications.jobs import emails_send_month_start, month_start_outgoings
 from notifications.models import SentEmail
 from tests.factories import UserFactory
 from tests.notifications.helpers import WorkerKilled, add_snapshots, at, member
@@ -199,12 +200,100 @@ def test_a_4xx_frees_the_e_mails_claimed_with_it_and_the_retry_sends_each_once(m
 def test_the_smtp_connection_is_kept_for_the_next_batch_and_checked_first(mail):
     first, second = subscriber("keep1@example.com"), subscriber("keep2@example.com")
     assert send(first).sent == 1
-    kept = emails._kept.backend.connection
+    kept = emails._kept.connection.backend.connection
 
     assert send(second).sent == 1
-    assert emails._kept.backend.connection is kept  # the same session
+    assert emails._kept.connection.backend.connection is kept  # the same session
 
     kept.close()  # as a server closes an idle connection
     third = subscriber("keep3@example.com")
     assert send(third).sent == 1  # the NOOP found it closed: a new one
     assert [len(mail.to(u.email)) for u in (first, second, third)] == [1, 1, 1]
+
+
+# --- Chunks sent on their own thread while the next one is built ------------------------------
+# A batch's first e-mail goes alone, then ten at a time: with thirteen users the chunks
+# are [1], [2..11] and [12, 13]; chunk 3 is claimed only once chunk 2 is settled.
+
+
+def after_messages(mail, count: int, then) -> None:
+    """Run ``then()`` once the server has accepted ``count`` messages."""
+
+    def on_data(_message):
+        if len(mail.messages) == count:
+            then()
+
+    mail.on_data = on_data
+
+
+def test_a_refused_recipient_in_a_chunk_is_failed_and_the_rest_of_the_chunk_goes(mail):
+    users = [subscriber(f"refused{n}@example.com") for n in range(13)]
+    # The third e-mail (the second of the second chunk) is refused for good.
+    after_messages(mail, 2, lambda: mail.refuse_rcpt.append("550 5.1.1 No such user here"))
+
+    report = send(*users)
+
+    assert (report.sent, report.failed, report.skipped) == (12, 1, 0)
+    assert [row(u).status for u in users] == ["sent"] * 2 + ["failed"] + ["sent"] * 10
+    assert row(users[2]).error == "refused2@example.com: 550 5.1.1 No such user here"
+    assert all(row(u).sent_at is not None for u in users if u != users[2])
+    assert [m["X-Envelope-To"] for m in mail.messages] == [u.email for u in users if u != users[2]]
+    assert send(*users).sent == 0  # nothing left to send, nothing twice
+
+
+def test_a_connection_dropped_mid_chunk_defers_the_rest_of_it_and_claims_no_more(mail):
+    users = [subscriber(f"dropped{n}@example.com") for n in range(13)]
+    # After the third e-mail the server hangs up at the next RCPT (the fifth user).
+    after_messages(mail, 3, lambda: setattr(mail, "hang_up_at_rcpt", 1))
+
+    with pytest.raises(TransientSendError, match="SMTPServerDisconnected"):
+        send(*users)
+
+    mail.on_data = None
+    statuses = [row(u).status for u in users[:11]]
+    assert statuses == ["sent"] * 3 + ["deferred"] * 8
+    assert "SMTPServerDisconnected" in row(users[3]).error
+    assert all(row(u).error.startswith("not tried: ") for u in users[4:11])
+    # The chunk after was built while this one went out, but never claimed.
+    assert not SentEmail.objects.filter(user__in=users[11:]).exists()
+    assert [m["X-Envelope-To"] for m in mail.messages] == [u.email for u in users[:3]]
+
+    retry = send(*users)  # on a new connection
+
+    assert retry.sent == 10
+    assert [len(mail.to(u.email)) for u in users] == [1] * 13
+    assert {row(u).status for u in users} == {"sent"}
+
+
+def test_stopping_while_a_chunk_is_on_its_way_records_what_went_out(mail):
+    """A time limit or the database away while a chunk is on its way: what the server
+    took is marked sent, what was not tried is deferred, nothing is left pending."""
+    users = [subscriber(f"stopped{n}@example.com") for n in range(13)]
+    building_stopped = threading.Event()
+    # The server answers the second chunk's first e-mail once building has failed.
+    after_messages(mail, 2, lambda: building_stopped.wait(10))
+
+    def outgoings():
+        for number, outgoing in enumerate(
+            month_start_outgoings(user_ids=[u.pk for u in users], month=JANUARY)
+        ):
+            if number == 11:
+                building_stopped.set()
+                raise RuntimeError("time limit while building the third chunk")
+            yield outgoing
+
+    with at(FEB_1), pytest.raises(RuntimeError, match="time limit"):
+        emails.deliver(outgoings())
+
+    mail.on_data = None
+    chunk = users[1:11]
+    statuses = {u.email: row(u).status for u in chunk}
+    assert statuses[users[1].email] == "sent"
+    assert set(statuses.values()) <= {"sent", "deferred"}  # nothing left pending
+    received = [m["X-Envelope-To"] for m in mail.messages]
+    assert received == [users[0].email] + [u.email for u in chunk if statuses[u.email] == "sent"]
+    assert all(row(u).error == "not tried" for u in chunk if statuses[u.email] == "deferred")
+    assert not SentEmail.objects.filter(user__in=users[11:]).exists()
+
+    send(*users)
+    assert [len(mail.to(u.email)) for u in users] == [1] * 13

@@ -32,7 +32,9 @@ class SMTPServer:
 
     A test can ``stop()`` it and ``start()`` it again on the same port, make it
     answer the next RCPT with ``refuse_rcpt`` replies such as "451 4.3.0 Try later",
-    and run ``on_data(message)`` before a message is accepted. ``url`` is the
+    hang up instead of answering the next ``hang_up_at_rcpt`` RCPTs (the connection
+    dropped mid-conversation), and run ``on_data(message)`` before a message is
+    accepted. ``url`` is the
     ``EMAIL_URL`` for a worker.
     """
 
@@ -40,6 +42,7 @@ class SMTPServer:
     port: int = 0
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     refuse_rcpt: list[str] = field(default_factory=list)
+    hang_up_at_rcpt: int = 0
     on_data: Callable[[email.message.EmailMessage], object] | None = None
     controller: object = None
     _arrived: threading.Condition = field(default_factory=threading.Condition)
@@ -60,6 +63,10 @@ class SMTPServer:
             self.controller = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.hang_up_at_rcpt:
+            self.hang_up_at_rcpt -= 1
+            server.transport.abort()
+            return "421 4.4.2 Closing the connection"  # never reaches the client
         if self.refuse_rcpt:
             return self.refuse_rcpt.pop(0)
         envelope.rcpt_tos.append(address)
