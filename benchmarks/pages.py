@@ -503,26 +503,15 @@ def main() -> None:
                 _get(port, BARE, sessions["demo"])
             for page in wanted:
                 log(f"{page}: single requests")
-                times = {
-                    name: single_ms(
-                        port,
-                        pages[name].get(page, pages["demo"][page]),
-                        sessions[name],
-                        args.single,
-                    )
-                    for name in users
-                    if page in pages[name]
-                }
-                rendered = {
-                    name: single_ms(
-                        port,
-                        pages[name].get(page, pages["demo"][page]),
-                        first_visits[name],
-                        args.single,
-                    )
-                    for name in users
-                    if page in pages[name]
-                }
+
+                def each_account(cookies, page=page):
+                    return {
+                        name: single_ms(port, pages[name][page], cookies[name], args.single)
+                        for name in users
+                        if page in pages[name]
+                    }
+
+                times, rendered = each_account(sessions), each_account(first_visits)
                 bare_ms = single_ms(port, BARE, sessions["demo"], args.single)
                 log(f"{page}: wrk, {args.rounds} rounds of page and bare")
                 pairs = alternate(

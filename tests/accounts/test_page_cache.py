@@ -35,6 +35,18 @@ D = Decimal
 DASHBOARD = reverse("dashboard:dashboard")
 
 
+def _url(page: str, portfolio) -> str:
+    return {
+        "dashboard": DASHBOARD,
+        "holdings": reverse("portfolio:holding_list", args=[portfolio.pk]),
+        "streams": reverse("portfolio:stream_list", args=[portfolio.pk]),
+        "entries": reverse("portfolio:entry_list", args=[portfolio.pk]),
+        "goals": reverse("goals:goal_list"),
+        "projection": reverse("portfolio:projection"),
+        "portfolios": reverse("portfolio:portfolio_list"),
+    }[page]
+
+
 def _queries(client, url: str) -> tuple[int, str]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
@@ -56,15 +68,7 @@ def test_a_page_is_served_again_without_its_queries(client_owner, portfolio):
     ["dashboard", "holdings", "streams", "entries", "goals", "projection", "portfolios"],
 )
 def test_every_kept_page_shows_a_new_entry_of_its_portfolio(client_owner, owner, portfolio, page):
-    url = {
-        "dashboard": DASHBOARD,
-        "holdings": reverse("portfolio:holding_list", args=[portfolio.pk]),
-        "streams": reverse("portfolio:stream_list", args=[portfolio.pk]),
-        "entries": reverse("portfolio:entry_list", args=[portfolio.pk]),
-        "goals": reverse("goals:goal_list"),
-        "projection": reverse("portfolio:projection"),
-        "portfolios": reverse("portfolio:portfolio_list"),
-    }[page]
+    url = _url(page, portfolio)
     before = client_owner.get(url).content
     EntryFactory(portfolio=portfolio, date=date(2026, 3, 1), amount=D("1234.56"), category="salary")
     assert client_owner.get(url).content != before
@@ -107,13 +111,7 @@ def test_the_next_page_after_any_change_is_rendered_afresh(
     StreamFactory(portfolio=portfolio, name="Salary")
     HoldingFactory(portfolio=portfolio, name="Savings")
     EntryFactory(portfolio=portfolio, date=date(2026, 2, 10), amount=D("50.00"))
-    url = {
-        "dashboard": DASHBOARD,
-        "holdings": reverse("portfolio:holding_list", args=[portfolio.pk]),
-        "streams": reverse("portfolio:stream_list", args=[portfolio.pk]),
-        "entries": reverse("portfolio:entry_list", args=[portfolio.pk]),
-        "goals": reverse("goals:goal_list"),
-    }[page]
+    url = _url(page, portfolio)
     client_owner.get(url)
     assert _queries(client_owner, url)[0] == 2
 
