@@ -1,4 +1,4 @@
-"""What the benchmarks that run the app under gunicorn share: their scratch database.
+"""What the benchmarks on PostgreSQL share: their scratch database (and a free port).
 
 A benchmark that needs PostgreSQL takes the server from ``DATABASE_URL``, makes a
 database of its own there (``recreate``), drops it at the end, and refuses to run
@@ -11,7 +11,7 @@ import socket
 import sys
 from urllib.parse import urlsplit, urlunsplit
 
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "psql"}
 
 
 def log(message: str) -> None:
@@ -24,7 +24,10 @@ def server_urls(url: str, db_name: str) -> tuple[str, str]:
     if parts.scheme not in POSTGRES_SCHEMES:
         raise SystemExit("This benchmark measures PostgreSQL only: set DATABASE_URL.")
     if parts.path.lstrip("/") == db_name:
-        raise SystemExit(f"DATABASE_URL names {db_name!r}, the database this benchmark drops.")
+        raise SystemExit(
+            f"DATABASE_URL names {db_name!r}, the database this benchmark drops: point it "
+            "at another database of the server, or pass another --db-name."
+        )
     maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
     return maintenance, urlunsplit(parts._replace(path=f"/{db_name}"))
 

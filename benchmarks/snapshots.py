@@ -78,10 +78,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "psql"}
+sys.path.insert(0, str(BASE_DIR))
+
+from benchmarks.postgres_run import recreate, server_urls  # noqa: E402
+
 CREATED_AT = "2026-01-01 00:00:00+00"
 NULL = "\\N"
 
@@ -97,42 +99,10 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-# --- The database of the benchmark -----------------------------------------------
-
-
-def _server_urls(url: str, db_name: str) -> tuple[str, str]:
-    """(the server's maintenance database, the benchmark's database) from ``url``."""
-    parts = urlsplit(url)
-    if parts.scheme not in POSTGRES_SCHEMES:
-        raise SystemExit(
-            "benchmarks/snapshots.py measures PostgreSQL only: set DATABASE_URL to "
-            "postgres://USER[:PASSWORD]@HOST:PORT/ANY (the benchmark creates its own "
-            f"database there); got {parts.scheme or 'nothing'!r}."
-        )
-    if parts.path.lstrip("/") == db_name:
-        raise SystemExit(
-            f"DATABASE_URL names {db_name!r}, the database this benchmark drops: "
-            "point it at another database of the server, or pass another --db-name."
-        )
-    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    bench = urlunsplit(parts._replace(path=f"/{db_name}"))
-    return maintenance, bench
-
-
-def _recreate(maintenance: str, db_name: str, *, create: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name))
-        )
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db_name)))
+# --- The database of the benchmark (made and dropped by ``postgres_run``) -----------
 
 
 def _setup_django(bench_url: str, local_dir: str) -> None:
-    sys.path.insert(0, str(BASE_DIR))
     os.environ["DATABASE_URL"] = bench_url
     os.environ["LOCAL_DIR"] = local_dir
     os.environ.pop("REDIS_URL", None)  # the milestone e-mails queued go to files
@@ -748,28 +718,20 @@ short AS (
     -- are its first step - 1 months; k runs over the window's months the stream is
     -- active in, each counting the monthly equivalent instead of the payment.
     SELECT o.owner_id, w.m,
-           SUM(s.amount / s.step - CASE
-               WHEN (k.k - s.f) %% s.step = 0 AND (s.end_date IS NULL
-                    OR make_date(k.k / 12, k.k %% 12 + 1, 1)
-                       + (LEAST(s.d, date_part('day', make_date(k.k / 12, k.k %% 12 + 1, 1)
-                                + interval '1 month - 1 day')::int) - 1) <= s.end_date)
-               THEN s.amount ELSE 0 END) FILTER (WHERE s.category IN ({earned})) AS earned,
-           SUM(s.amount / s.step - CASE
-               WHEN (k.k - s.f) %% s.step = 0 AND (s.end_date IS NULL
-                    OR make_date(k.k / 12, k.k %% 12 + 1, 1)
-                       + (LEAST(s.d, date_part('day', make_date(k.k / 12, k.k %% 12 + 1, 1)
-                                + interval '1 month - 1 day')::int) - 1) <= s.end_date)
-               THEN s.amount ELSE 0 END) FILTER (WHERE s.category IN ({passive})) AS passive,
-           SUM(s.amount / s.step - CASE
-               WHEN (k.k - s.f) %% s.step = 0 AND (s.end_date IS NULL
-                    OR make_date(k.k / 12, k.k %% 12 + 1, 1)
-                       + (LEAST(s.d, date_part('day', make_date(k.k / 12, k.k %% 12 + 1, 1)
-                                + interval '1 month - 1 day')::int) - 1) <= s.end_date)
-               THEN s.amount ELSE 0 END) FILTER (WHERE s.category IN ({outgoing})) AS spending
+           SUM(e.amount) FILTER (WHERE s.category IN ({earned})) AS earned,
+           SUM(e.amount) FILTER (WHERE s.category IN ({passive})) AS passive,
+           SUM(e.amount) FILTER (WHERE s.category IN ({outgoing})) AS spending
     FROM s JOIN {portfolio} p ON p.id = s.portfolio_id
     JOIN first_flows o ON o.owner_id = p.owner_id
     CROSS JOIN LATERAL generate_series(o.first, LEAST(o.first + s.step - 2, %(cur)s)) AS w(m)
     CROSS JOIN LATERAL generate_series(GREATEST(o.first, s.f), LEAST(w.m, s.l)) AS k(k)
+    -- The month's equivalent less the payment the month has, if any.
+    CROSS JOIN LATERAL (SELECT s.amount / s.step - CASE
+               WHEN (k.k - s.f) %% s.step = 0 AND (s.end_date IS NULL
+                    OR make_date(k.k / 12, k.k %% 12 + 1, 1)
+                       + (LEAST(s.d, date_part('day', make_date(k.k / 12, k.k %% 12 + 1, 1)
+                                + interval '1 month - 1 day')::int) - 1) <= s.end_date)
+               THEN s.amount ELSE 0 END AS amount) AS e
     WHERE s.frequency IN ('quarterly', 'half_yearly', 'yearly')
       AND NOT EXISTS (SELECT 1 FROM linked k2
                       WHERE k2.stream_id = s.id AND k2.m BETWEEN o.first AND w.m)
@@ -1034,11 +996,11 @@ def main() -> None:
             "Set DATABASE_URL to a PostgreSQL server (postgres://USER@HOST:5432/ANY): "
             "this benchmark measures PostgreSQL and creates its own database there."
         )
-    maintenance, bench_url = _server_urls(url, args.db_name)
+    maintenance, bench_url = server_urls(url, args.db_name)
     local_dir = tempfile.mkdtemp(prefix="wr-bench-snapshots-")
     began = time.perf_counter()
     log(f"creating database {args.db_name}")
-    _recreate(maintenance, args.db_name, create=True)
+    recreate(maintenance, args.db_name, create=True)
     try:
         _setup_django(bench_url, local_dir)
         run(args, workers, nightly_workers, compare, began)
@@ -1049,7 +1011,7 @@ def main() -> None:
         if args.keep:
             log(f"kept database {args.db_name}")
         else:
-            _recreate(maintenance, args.db_name, create=False)
+            recreate(maintenance, args.db_name, create=False)
         shutil.rmtree(local_dir, ignore_errors=True)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -34,9 +35,9 @@ def pages_changed(
     if not ids and not households:
         return
     theirs = Membership.objects.using(using).filter(user_id__in=ids).values("household_id")
-    members = Membership.objects.using(using).filter(household_id__in=theirs)
-    if households:
-        members = members | Membership.objects.using(using).filter(household_id__in=households)
+    members = Membership.objects.using(using).filter(
+        Q(household_id__in=theirs) | Q(household_id__in=households)
+    )
     ids.update(members.values_list("user_id", flat=True))
     versions_raise(ids, using=using)
 
