@@ -8,6 +8,7 @@ from decimal import Context, Decimal
 from rest_framework import serializers
 
 from goals.models import Goal
+from portfolio.figures import SPENDING_FIGURES
 from portfolio.models import Entry, Holding, Portfolio, Snapshot, Stream, Valuation
 
 
@@ -123,6 +124,10 @@ FIGURE_NAMES = [
 
 
 NULLABLE = "A decimal string; null when undefined or unknown."
+SPENDING_RECORDED = (
+    "Whether the window holds any spending. Without it, the figures that rest on"
+    " spending (runway, coverage, savings rate) are null, not unbounded."
+)
 
 
 class FiguresSerializer(serializers.Serializer):
@@ -144,6 +149,7 @@ class FiguresSerializer(serializers.Serializer):
     passive_coverage = serializers.CharField(allow_null=True, help_text=NULLABLE)
     savings_rate = serializers.CharField(allow_null=True, help_text=NULLABLE)
     passive_per_hour = serializers.CharField(allow_null=True, help_text=NULLABLE)
+    spending_recorded = serializers.BooleanField(help_text=SPENDING_RECORDED)
 
     def to_representation(self, figures) -> dict:
         row = {
@@ -151,14 +157,17 @@ class FiguresSerializer(serializers.Serializer):
             "currency": self.context["currency"],
             "window_months": figures.window_months,
             "no_rate": figures.no_rate,
+            "spending_recorded": figures.spending_recorded,
         }
         for name in ("earned", "passive", "spending", *FIGURE_NAMES):
-            value = getattr(figures, name)
-            row[name] = None if value is None else str(value)
+            value = None if figures.rests_on_no_spending(name) else getattr(figures, name)
+            row[name] = _text(value)
         return row
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
+    spending_recorded = serializers.BooleanField(read_only=True, help_text=SPENDING_RECORDED)
+
     class Meta:
         model = Snapshot
         fields = [
@@ -176,13 +185,28 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "passive_coverage",
             "passive_coverage_infinite",
             "savings_rate",
+            "spending_recorded",
             "computed_at",
         ]
         read_only_fields = fields
 
+    def to_representation(self, snapshot) -> dict:
+        row = super().to_representation(snapshot)
+        for name in SPENDING_FIGURES & row.keys():
+            if snapshot.rests_on_no_spending(name):
+                row[name] = None
+                if f"{name}_infinite" in row:
+                    row[f"{name}_infinite"] = False
+        return row
 
-def _text(value) -> str | None:
-    return None if value is None else str(value)
+
+def _text(value: Decimal | None) -> str | None:
+    """A decimal string; a zero quotient such as 0 / 36000.00 reads "0", not "0E+2"."""
+    if value is None:
+        return None
+    if not value and value.as_tuple().exponent > 0:
+        return "0"
+    return str(value)
 
 
 # Wide enough to round any projected amount to cents (50 years at 100% from 10^12).

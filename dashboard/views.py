@@ -38,6 +38,16 @@ def render_dashboard(request, *, portfolios, portfolio=None):
             portfolios=portfolios, as_of=today, currency=request.user.currency, with_pace=True
         )
     cards = goal_cards(user=request.user, today=today, portfolio=portfolio, data=data)
+    # In December the user plans next year: the goals already set for it are listed
+    # (they start on 1 January), and the invitation stands while there is none.
+    next_year = progress.goal_year(today)
+    coming_goals = []
+    if portfolio is None and next_year != today.year:
+        coming_goals = list(
+            Goal.objects.filter(owner=request.user, household=None, year=next_year)
+            .select_related("portfolio")
+            .order_by("portfolio__name", "metric")
+        )
     suggestion = None
     if portfolio is None and figures.flows_known:
         # The user-level dashboard invites a goal for the year (next year's, in
@@ -45,12 +55,8 @@ def render_dashboard(request, *, portfolios, portfolio=None):
         suggestion = progress.suggest_goal(
             ratio=figures.wealth_ratio, monthly_earned=figures.monthly_earned, today=today
         )
-        if (
-            suggestion
-            and Goal.objects.filter(
-                owner=request.user, household=None, year=suggestion.year
-            ).exists()
-        ):
+        goals_set = coming_goals if next_year != today.year else cards
+        if goals_set:
             suggestion = None
     # Where the guided first step adds things: this portfolio, or the first one.
     start_portfolio = portfolio or portfolios.first()
@@ -60,6 +66,7 @@ def render_dashboard(request, *, portfolios, portfolio=None):
     context = {
         "figures": figures,
         "goal_cards": cards,
+        "coming_goals": coming_goals,
         "goal_suggestion": suggestion,
         "portfolio": portfolio,
         "start_portfolio": start_portfolio,

@@ -136,6 +136,37 @@ def test_figures_at_a_date(api, portfolio):
     assert portfolio_figures["earned"] == "36000.00"
 
 
+def test_figures_without_spending_are_unknown_not_unbounded(api, portfolio):
+    # A salary and cash but no spending yet: the pages say "no spending recorded
+    # yet", and the API gives null rather than a free runway or a 100% savings rate.
+    StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("3000.00"))
+    cash = HoldingFactory(portfolio=portfolio, kind="cash")
+    ValuationFactory(holding=cash, date=date(2025, 1, 1), value=Decimal("9000.00"))
+    body = api.get(f"{V1}/figures/", {"date": "2025-12-31"}).json()
+    assert body["spending_recorded"] is False
+    assert body["liquid_assets"] == "9000.00" and body["wealth_ratio"] == "0"
+    for name in ("runway_months", "runway_with_passive_months", "passive_coverage"):
+        assert body[name] is None, name
+    assert body["savings_rate"] is None
+
+    StreamFactory(portfolio=portfolio, category="living_expenses", amount=Decimal("1500.00"))
+    body = api.get(f"{V1}/figures/", {"date": "2025-12-31"}).json()
+    assert body["spending_recorded"] is True
+    assert body["runway_months"] == "6" and body["savings_rate"] == "0.5"
+
+
+def test_snapshots_without_spending_are_unknown_not_unbounded(api, owner):
+    SnapshotFactory(owner=owner, month=date(2026, 1, 1), spending=Decimal("0"))
+    SnapshotFactory(owner=owner, month=date(2026, 2, 1))
+    empty, spent = api.get(f"{V1}/snapshots/").json()
+    assert empty["spending_recorded"] is False
+    assert (empty["runway_months"], empty["runway_months_infinite"]) == (None, False)
+    assert (empty["passive_coverage"], empty["passive_coverage_infinite"]) == (None, False)
+    assert empty["savings_rate"] is None and empty["wealth_ratio"] == "0.050000"
+    assert spent["spending_recorded"] is True
+    assert spent["runway_months"] == "10.000000" and spent["savings_rate"] == "0.428571"  # 27,000 / 63,000
+
+
 def test_snapshots_history_within_a_month_range(api, owner):
     for month in (1, 2, 3):
         SnapshotFactory(owner=owner, month=date(2026, month, 1))

@@ -251,6 +251,29 @@ def test_in_december_the_invitation_is_for_next_year(client_owner, owner, stream
     assert "raise it to" in content and "by 31 December 2026" not in content
 
 
+def test_in_december_next_years_goals_show_once_set(client_owner, owner, streams):
+    GoalFactory(owner=owner, year=2026, baseline=Decimal("0.04"), target=Decimal("0.08"))
+    GoalFactory(owner=owner, year=2027, baseline=Decimal("0.05"), target=Decimal("0.10"))
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC), tick=False):
+        client_owner.force_login(owner)
+        response = client_owner.get(reverse(DASHBOARD))
+    content = response.content.decode()
+    # This year's card still runs to 31 December; next year's goal is listed beside it
+    # instead of the invitation to set it.
+    assert [card.goal.year for card in response.context["goal_cards"]] == [2026]
+    assert "Your goals for 2027" in content
+    (coming,) = re.findall(r'<li data-goal="coming">(.*?)</li>', content, flags=re.S)
+    assert "from 5.0% to 10.0%, starting 1 January" in " ".join(coming.split())
+    assert "Set your goal for 2027" not in content
+
+
+def test_next_years_goals_are_not_listed_before_december(client_owner, owner, streams):
+    GoalFactory(owner=owner, year=2027)
+    content = client_owner.get(reverse(DASHBOARD)).content.decode()  # 15 October 2026
+    assert "Your goals for 2027" not in content
+    assert "Set your goal for 2026" in content
+
+
 def test_without_earned_income_the_invitation_asks_for_it(client_owner, portfolio):
     StreamFactory(portfolio=portfolio, category="living_expenses", amount=Decimal("900"))
     response = client_owner.get(reverse(DASHBOARD))
