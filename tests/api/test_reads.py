@@ -164,7 +164,8 @@ def test_snapshots_without_spending_are_unknown_not_unbounded(api, owner):
     assert (empty["passive_coverage"], empty["passive_coverage_infinite"]) == (None, False)
     assert empty["savings_rate"] is None and empty["wealth_ratio"] == "0.050000"
     assert spent["spending_recorded"] is True
-    assert spent["runway_months"] == "10.000000" and spent["savings_rate"] == "0.428571"  # 27,000 / 63,000
+    assert spent["runway_months"] == "10.000000"  # 30,000 / 3,000 a month
+    assert spent["savings_rate"] == "0.428571"  # (63,000 - 36,000) / 63,000
 
 
 def test_snapshots_history_within_a_month_range(api, owner):
