@@ -221,7 +221,7 @@ def test_the_active_portfolio_tab_is_in_view(live_server, portfolio, account, cl
         "Entries": reverse("portfolio:entry_list", args=[portfolio.pk]),
         "Calendar": reverse("dashboard:portfolio_calendar", args=[portfolio.pk]),
     }
-    hidden = {}
+    hidden, off_rule = {}, {}
     for name, path in tabs.items():
         phone.goto(live_server.url + path)
         active = phone.locator("nav.tabs ul a[aria-current=page]")
@@ -237,6 +237,18 @@ def test_the_active_portfolio_tab_is_in_view(live_server, portfolio, account, cl
         )
         if not inside:
             hidden[name] = active.bounding_box()
+        # Its underline lies on its own row's rule, also on a row above the last.
+        on_rule = active.evaluate(
+            """(link) => {
+              const item = link.closest("li");
+              const rule = parseFloat(getComputedStyle(item).borderBottomWidth);
+              const gap = link.getBoundingClientRect().bottom - item.getBoundingClientRect().bottom;
+              return rule >= 1 && Math.abs(gap) <= 1;
+            }"""
+        )
+        if not on_rule:
+            off_rule[name] = active.bounding_box()
     phone.goto(live_server.url + tabs["Calendar"])
     phone.screenshot(path=str(artifacts_dir() / "narrow-tabs-calendar.png"))
     assert hidden == {}
+    assert off_rule == {}
