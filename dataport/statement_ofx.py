@@ -14,6 +14,12 @@ file, any number of statements of these kinds, their lines one after the other:
   file's list of securities, and its memo. Buys, sells, transfers and the rest are
   not income or spending: they are left out and counted in ``Statement.left_out``.
 
+A bank corrects a transaction it sent with a later one naming it (CORRECTFITID):
+CORRECTACTION REPLACE is its new version, DELETE cancels it. Within a file only
+what the corrections leave is a line. A correction of a transaction of an earlier
+file is kept (REPLACE) or left out (DELETE), and ``left_out`` tells the user to
+delete the earlier entry by hand: an imported row keeps no link to its entry.
+
 Dates are the calendar day the bank wrote, whatever time zone follows it (ofxtools
 would move "20250131 22:00 [-8]" to 1 February in UTC). A row's ``currency`` is set
 when the transaction names a currency other than the statement's (``CURDEF``).
@@ -141,6 +147,7 @@ def read_ofx(data: bytes) -> Statement:
         )
 
     lines: list[StatementLine] = []
+    corrections: dict[int, tuple[str, str]] = {}  # a line's position: (FITID it corrects, action)
     left_out: Counter[str] = Counter()
     accounts: list[str] = []
     currencies: list[str] = []
@@ -163,15 +170,17 @@ def read_ofx(data: bytes) -> Statement:
                     left_out[line] += 1
                 else:
                     lines.append(line)
+                    _note_correction(corrections, position, getattr(transaction, "stmttrn", None))
         else:
             transactions = statement.banktranlist or []
             check_count(position + len(transactions))
             for transaction in transactions:
                 position += 1
                 lines.append(_bank_line(transaction, position, own, currency))
+                _note_correction(corrections, position, transaction)
     return Statement(
         format="ofx",
-        lines=lines,
+        lines=_corrected(lines, corrections, left_out),
         account=", ".join(accounts),
         currency=currencies[0],
         left_out=tuple(_left_out_sentences(left_out)),
@@ -270,6 +279,33 @@ def _investment_line(transaction, position: int, securities: dict, own: str, cur
     return "other"
 
 
+def _note_correction(corrections: dict, position: int, stmttrn) -> None:
+    """Remember that the transaction at ``position`` corrects another, if it does."""
+    if stmttrn is not None and stmttrn.correctaction:
+        corrections[position] = (stmttrn.correctfitid or "", stmttrn.correctaction)
+
+
+def _corrected(
+    lines: list[StatementLine], corrections: dict[int, tuple[str, str]], left_out: Counter[str]
+) -> list[StatementLine]:
+    """The lines as the bank's corrections leave them, what was dropped counted in ``left_out``."""
+    if not corrections:
+        return lines
+    in_file = {line.bank_id for line in lines if line.bank_id}
+    named = {fitid for fitid, _ in corrections.values() if fitid}
+    kept = []
+    for line in lines:
+        if line.bank_id in named:  # replaced or cancelled by a later line of this file
+            left_out["corrected"] += 1
+            continue
+        fitid, action = corrections.get(line.line, ("", ""))
+        if action and fitid not in in_file:
+            left_out["replaces earlier" if action == "REPLACE" else "cancels earlier"] += 1
+        if action != "DELETE":
+            kept.append(line)
+    return kept
+
+
 def _line(position, when, amount: Decimal, description, fitid, currency) -> StatementLine:
     day = when.date() if when is not None else None
     errors = []
@@ -310,6 +346,24 @@ def _left_out_sentences(counts: Counter[str]) -> list[str]:
         sentences.append(
             f"{n} {what} (splits, fees charged to a security, margin interest…) {_were(n)} "
             "left out."
+        )
+    if n := counts["corrected"]:
+        what = "transaction was" if n == 1 else "transactions were"
+        sentences.append(
+            f"{n} {what} corrected or cancelled by the bank later in the file: "
+            "only the correction is imported."
+        )
+    if n := counts["replaces earlier"]:
+        what = "correction replaces a transaction" if n == 1 else "corrections replace transactions"
+        sentences.append(
+            f"{n} {what} of an earlier statement: the corrected version is imported. "
+            "If you imported that statement, delete the entry it replaces."
+        )
+    if n := counts["cancels earlier"]:
+        what = "correction cancels a transaction" if n == 1 else "corrections cancel transactions"
+        sentences.append(
+            f"{n} {what} of an earlier statement and {_were(n)} left out. "
+            "If you imported that statement, delete the cancelled entry."
         )
     return sentences
 

@@ -218,6 +218,64 @@ def test_what_banks_leave_out_and_the_lines_do_not_need_is_not_required(left_out
     assert statement.lines == read_ofx(raw).lines
 
 
+def _with_corrections(*transactions: bytes) -> bytes:
+    """The checking statement with ``transactions`` appended to its list."""
+    raw = data("ofx102-checking.ofx")
+    end = b"</BANKTRANLIST>"
+    return raw.replace(end, b"".join(transactions) + end)
+
+
+def _correction(fitid: bytes, corrects: bytes, action: bytes, amount: bytes = b"-46.37") -> bytes:
+    return (
+        b"<STMTTRN>\r\n<TRNTYPE>POS\r\n<DTPOSTED>20250130\r\n<TRNAMT>"
+        + amount
+        + b"\r\n<FITID>"
+        + fitid
+        + b"\r\n<CORRECTFITID>"
+        + corrects
+        + b"\r\n<CORRECTACTION>"
+        + action
+        + b"\r\n<NAME>FRESHMART #0412\r\n</STMTTRN>\r\n"
+    )
+
+
+def test_a_correction_in_the_file_replaces_or_cancels_the_transaction_it_names():
+    plain = read_ofx(data("ofx102-checking.ofx")).lines
+    statement = read_ofx(
+        _with_corrections(
+            _correction(b"FIX1", b"FIT20250104001", b"REPLACE"),  # the 64.37 was 46.37
+            _correction(b"FIX2", b"FIT20250108001", b"DELETE", b"0"),  # no ATM withdrawal
+        )
+    )
+    by_id = {line.bank_id: line for line in statement.lines}
+    assert "FIT20250104001" not in by_id and "FIT20250108001" not in by_id
+    assert "FIX2" not in by_id
+    assert by_id["FIX1"] == L(16, "2025-01-30", "-46.37", "FRESHMART #0412", "FIX1")
+    assert len(statement.lines) == len(plain) - 1  # two gone, one new version
+    assert statement.left_out == (
+        "2 transactions were corrected or cancelled by the bank later in the file: "
+        "only the correction is imported.",
+    )
+
+
+def test_a_correction_of_an_earlier_statement_says_what_to_delete():
+    statement = read_ofx(
+        _with_corrections(
+            _correction(b"FIX1", b"FIT20241230001", b"REPLACE"),
+            _correction(b"FIX2", b"FIT20241231001", b"DELETE"),
+        )
+    )
+    ids = [line.bank_id for line in statement.lines]
+    assert "FIX1" in ids and "FIX2" not in ids
+    assert len(ids) == 16  # the fifteen transactions and the replacement
+    assert statement.left_out == (
+        "1 correction replaces a transaction of an earlier statement: the corrected version "
+        "is imported. If you imported that statement, delete the entry it replaces.",
+        "1 correction cancels a transaction of an earlier statement and was left out. "
+        "If you imported that statement, delete the cancelled entry.",
+    )
+
+
 def test_an_ofx_header_missing_a_line_is_named():
     raw = data("ofx102-checking.ofx").replace(b"NEWFILEUID:NONE\r\n", b"")
     with pytest.raises(StatementFileError, match="header is incomplete"):
