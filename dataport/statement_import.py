@@ -220,6 +220,30 @@ def rules_apply(job: ImportJob) -> None:
             _rules_update_rows(job, pairs)
 
 
+def open_previews_decide(portfolio_id: int) -> None:
+    """Decide the portfolio's statements waiting in their preview again, with its rules
+    as they are now: a rule added, edited, moved or deleted on the rules page shows
+    in an open preview at once. In the caller's transaction; each job is locked, so
+    a confirmation waits for its rows to be decided."""
+    jobs = ImportJob.objects.select_for_update().filter(
+        portfolio_id=portfolio_id, kind=ImportJob.Kind.STATEMENT, state=ImportJob.State.READY
+    )
+    for job in jobs:
+        rules_apply(job)
+
+
+def rule_delete(rule: ImportRule) -> None:
+    """Delete ``rule``; the rows it decided in open previews are decided again by the
+    other rules (kept as they were, with its reference gone, they would read as
+    decided by hand)."""
+    with transaction.atomic():
+        StagedEntry.objects.filter(rule=rule).update(
+            rule=None, category="", stream=None, stream_name="", ignored=False
+        )
+        rule.delete()
+        open_previews_decide(rule.portfolio_id)
+
+
 def _rules_update(job: ImportJob, pairs: list[tuple[str, int]]) -> None:
     """One UPDATE: each undecided row takes the first of its candidate rules that fits it."""
     staged, rule, stream = (

@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from dataport import statement_import
 from dataport.models import ImportRule
 from dataport.rule_forms import RuleForm, prefill
-from dataport.statement_import import rules_apply
 from portfolio.access import get_portfolio
 from portfolio.models import Portfolio
 
@@ -55,10 +55,10 @@ def rule_new(request, pk: int):
         with transaction.atomic():
             _locked(portfolio)
             rule = form.save()
+            statement_import.open_previews_decide(portfolio.pk)
         messages.success(request, f"Rule for “{rule.pattern}” added.")
         job = form.statement_job(request.user)
         if job is not None:
-            rules_apply(job)
             return redirect(reverse("dataport:statement_preview", args=[portfolio.pk, job.pk]))
         return redirect("dataport:rules", portfolio.pk)
     return render(
@@ -76,7 +76,9 @@ def rule_edit(request, pk: int, rule_id: int):
     pattern = rule.pattern  # the form changes the instance, even when it refuses the rest
     form = RuleForm(request.POST or None, instance=rule, portfolio=rule.portfolio)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            statement_import.open_previews_decide(rule.portfolio_id)
         messages.success(request, f"Rule for “{rule.pattern}” saved.")
         return redirect("dataport:rules", rule.portfolio_id)
     return render(
@@ -97,7 +99,7 @@ def rule_edit(request, pk: int, rule_id: int):
 def rule_delete(request, pk: int, rule_id: int):
     rule = _get_rule(request, pk, rule_id, change=True)
     if request.method == "POST":
-        rule.delete()
+        statement_import.rule_delete(rule)
         messages.success(request, f"Rule for “{rule.pattern}” deleted.")
         return redirect("dataport:rules", rule.portfolio_id)
     return render(
@@ -132,5 +134,6 @@ def rule_move(request, pk: int, rule_id: int):
         for position, other in enumerate(rules):
             other.position = position
         ImportRule.objects.bulk_update(rules, ["position"])
+        statement_import.open_previews_decide(rule.portfolio_id)
     messages.success(request, f"Rule for “{rule.pattern}” moved {request.POST['direction']}.")
     return back

@@ -363,6 +363,54 @@ def test_rule_with_another_portfolios_job_leaves_that_job_alone(client_owner, ow
     assert not job.staged_entries.filter(rule__isnull=False).exists()
 
 
+def test_a_rule_added_on_the_rules_page_decides_an_open_preview(client_owner, portfolio):
+    job = statement_job(portfolio)
+    response = client_owner.post(
+        new_url(portfolio), form_data(pattern="rewe", direction="out", category="living_expenses")
+    )
+    assert response["Location"] == rules_url(portfolio)
+    assert decisions(job)[1:3] == [("living_expenses", None, "rewe")] * 2
+
+
+def test_a_rule_edited_deleted_or_moved_decides_open_previews_again(client_owner, portfolio):
+    job = statement_job(portfolio)
+    done = statement_job(portfolio, state="done")
+    groceries = ImportRuleFactory(
+        portfolio=portfolio, position=0, pattern="rewe", direction="out", category="living_expenses"
+    )
+    taxes = ImportRuleFactory(
+        portfolio=portfolio, position=1, pattern="sagt danke", direction="out", category="taxes"
+    )
+    client_owner.post(rule_url("rule_move", taxes), {"direction": "up"})
+    # The rule above now wins the REWE rows of the open preview; a finished job is left.
+    assert decisions(job)[1:3] == [("taxes", None, "sagt danke")] * 2
+    assert decisions(done)[1:3] == [("", None, None)] * 2
+
+    client_owner.post(
+        rule_url("rule_edit", taxes),
+        form_data(pattern="sagt danke", direction="out", category="fees"),
+    )
+    assert decisions(job)[1:3] == [("fees", None, "sagt danke")] * 2
+
+    client_owner.post(rule_url("rule_delete", taxes))
+    # Not left as if filed by hand: the remaining rule decides them.
+    assert decisions(job)[1:3] == [("living_expenses", None, "rewe")] * 2
+    client_owner.post(rule_url("rule_delete", groceries))
+    assert decisions(job)[1:3] == [("", None, None)] * 2
+
+
+def test_a_decision_by_hand_outlives_a_rule_change(client_owner, portfolio):
+    job = statement_job(portfolio)
+    job.staged_entries.filter(line=3).update(category="taxes")  # filed in the preview
+    rule = ImportRuleFactory(
+        portfolio=portfolio, pattern="rewe", direction="out", category="living_expenses"
+    )
+    client_owner.post(
+        rule_url("rule_edit", rule), form_data(pattern="rewe", direction="out", category="fees")
+    )
+    assert decisions(job)[1:3] == [("taxes", None, None), ("fees", None, "rewe")]
+
+
 # --- rule_edit ---------------------------------------------------------------------
 
 
