@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.page_cache import cached_page
 from dashboard.charts import history_section
-from goals.services import household_goal_cards
+from goals.services import coming_goals, household_goal_cards, household_goals
 from households.models import Membership
 from portfolio.access import household_portfolios
 from portfolio.income_calendar import income_calendar
@@ -73,6 +73,7 @@ def household_dashboard(request):
         "has_shared": bool(shared),
         "charts_section": history_section(user=request.user, today=today, household=household).html,
         "goal_cards": household_goal_cards(user=request.user, today=today),
+        "coming_goals": coming_goals(household_goals(request.user), today),
     }
     return render(request, "dashboard/household.html", context)
 

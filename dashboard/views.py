@@ -17,7 +17,7 @@ from accounts.page_cache import cached_page
 from dashboard.charts import history_section, recompute_pending
 from goals import progress
 from goals.models import Goal
-from goals.services import cards_data, goal_cards
+from goals.services import cards_data, coming_goals, goal_cards
 from portfolio.access import get_portfolio, may_change, owned_portfolios
 from portfolio.models import Portfolio
 from portfolio.months import month_end, user_today
@@ -38,16 +38,9 @@ def render_dashboard(request, *, portfolios, portfolio=None):
             portfolios=portfolios, as_of=today, currency=request.user.currency, with_pace=True
         )
     cards = goal_cards(user=request.user, today=today, portfolio=portfolio, data=data)
-    # In December the user plans next year: the goals already set for it are listed
-    # (they start on 1 January), and the invitation stands while there is none.
-    next_year = progress.goal_year(today)
-    coming_goals = []
-    if portfolio is None and next_year != today.year:
-        coming_goals = list(
-            Goal.objects.filter(owner=request.user, household=None, year=next_year)
-            .select_related("portfolio")
-            .order_by("portfolio__name", "metric")
-        )
+    coming = []
+    if portfolio is None:
+        coming = coming_goals(Goal.objects.filter(owner=request.user, household=None), today)
     suggestion = None
     if portfolio is None and figures.flows_known:
         # The user-level dashboard invites a goal for the year (next year's, in
@@ -55,8 +48,8 @@ def render_dashboard(request, *, portfolios, portfolio=None):
         suggestion = progress.suggest_goal(
             ratio=figures.wealth_ratio, monthly_earned=figures.monthly_earned, today=today
         )
-        goals_set = coming_goals if next_year != today.year else cards
-        if goals_set:
+        # None once a goal is set for the year it is for: this one, or next in December.
+        if suggestion is not None and (coming if suggestion.year != today.year else cards):
             suggestion = None
     # Where the guided first step adds things: this portfolio, or the first one.
     start_portfolio = portfolio or portfolios.first()
@@ -66,7 +59,7 @@ def render_dashboard(request, *, portfolios, portfolio=None):
     context = {
         "figures": figures,
         "goal_cards": cards,
-        "coming_goals": coming_goals,
+        "coming_goals": coming,
         "goal_suggestion": suggestion,
         "portfolio": portfolio,
         "start_portfolio": start_portfolio,

@@ -108,6 +108,18 @@ def cards_data(*, user, today: date) -> OwnerData:
     )
 
 
+def coming_goals(goals, today: date) -> list[Goal]:
+    """In December, the goals of ``goals`` (a queryset) set for next year, which start
+    on 1 January: listed beside this year's cards, since the goal form sets next
+    year's in December (``progress.goal_year``). None before December."""
+    year = progress.goal_year(today)
+    if year == today.year:
+        return []
+    return list(
+        goals.filter(year=year).select_related("portfolio").order_by("portfolio__name", "metric")
+    )
+
+
 def household_goals(user):
     """The goals of ``user``'s household (none without one): every member's to see and change."""
     return Goal.objects.filter(household__memberships__user=user)

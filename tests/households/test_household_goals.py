@@ -74,6 +74,23 @@ def test_a_member_sets_a_household_goal_every_member_sees_and_changes(
     assert goal.target == Decimal("0.4") and goal.owner == bob
 
 
+def test_in_december_next_years_household_goal_shows_on_the_household_page(
+    client, alice, bob, sharing
+):
+    with at(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)):
+        client.force_login(bob)
+        # The form's year in December is next year's: the goal set is 2027's.
+        response = household_goal(client, year="2027")
+        assert response.status_code == 302, response.content
+        client.force_login(alice)
+        page = client.get(reverse("dashboard:household"))
+    content = " ".join(page.content.decode().split())
+    assert page.context["goal_cards"] == []  # none for 2026
+    assert [goal.year for goal in page.context["coming_goals"]] == [2027]
+    assert "The household\u2019s goals for 2027" in content
+    assert "from 20.0% to 30.0%, starting 1 January." in content
+
+
 def test_one_household_goal_per_figure_and_year_and_none_on_a_portfolio(
     client, alice, bob, sharing, at_2026
 ):
