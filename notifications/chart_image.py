@@ -122,6 +122,35 @@ def _encode_png(image: Image.Image) -> bytes:
     )
 
 
+# Under the axis (drawn from PAD_BOTTOM up), a strip that holds only the months' labels.
+_LABELS_TOP = _s(HEIGHT - PAD_BOTTOM + 1)
+
+
+def _centre(index: int, count: int) -> float:
+    """Where the bar and label of point ``index`` of ``count`` are centred."""
+    return PAD_LEFT + (WIDTH - PAD_LEFT - PAD_RIGHT) / max(count, 1) * (index + 0.5)
+
+
+@functools.lru_cache(maxsize=64)
+def _labels(labels: tuple[str, ...]) -> Image.Image:
+    """The strip of the months' labels, the newest in dark, drawn once per process
+    for each run of months: every chart of a batch has the same ones, and they are
+    most of a chart's texts."""
+    strip = Image.new("P", (_s(WIDTH), _s(HEIGHT) - _LABELS_TOP), _INDEX[BACKGROUND])
+    strip.putpalette(_PALETTE_BYTES)
+    draw = ImageDraw.Draw(strip)
+    for index, label in enumerate(labels):
+        _text(
+            draw,
+            (_s(_centre(index, len(labels))), _s(HEIGHT - PAD_BOTTOM + 5) - _LABELS_TOP),
+            label,
+            fill=BAR_LAST if index == len(labels) - 1 else TEXT,
+            font=_font(11),
+            anchor="ma",
+        )
+    return strip
+
+
 def draw_ratio_chart(
     points: Sequence[ChartPoint], *, target: Decimal | None = None, target_text: str = ""
 ) -> Image.Image:
@@ -151,11 +180,10 @@ def draw_ratio_chart(
         [(_s(plot_left), _s(plot_bottom)), (_s(plot_right), _s(plot_bottom))], _INDEX[GRID], _s(1)
     )
 
-    count = max(len(points), 1)
-    slot = (plot_right - plot_left) / count
-    bar_width = slot * 0.62
+    image.paste(_labels(tuple(point.label for point in points)), (0, _LABELS_TOP))
+    bar_width = (plot_right - plot_left) / max(len(points), 1) * 0.62
     for index, point in enumerate(points):
-        centre = plot_left + slot * (index + 0.5)
+        centre = _centre(index, len(points))
         left, right = centre - bar_width / 2, centre + bar_width / 2
         newest = index == len(points) - 1
         if point.value is None:
@@ -182,14 +210,6 @@ def draw_ratio_chart(
                     font=label_font,
                     anchor="md",
                 )
-        _text(
-            draw,
-            (_s(centre), _s(plot_bottom + 5)),
-            point.label,
-            fill=BAR_LAST if newest else TEXT,
-            font=small,
-            anchor="ma",
-        )
 
     if target is not None and target.is_finite():
         y = y_of(target)
