@@ -34,7 +34,7 @@ BACKGROUND = (255, 255, 255)
 # How the PNG's pixels are compressed (zlib level, memory level). Most of a chart's
 # time went to zlib at Pillow's settings: at level 3 with a small hash table (memory
 # level 4, the hash is cleared as the window slides) the same pixels take about half
-# the time of level 3 in Pillow and a third of the default 6, for 6.0 KB instead of
+# the time of level 3 in Pillow and a third of the default 6, for 6.2 KB instead of
 # 4.8 KB (measured on the benchmark's charts); lower levels, zlib's run-length
 # strategy or PNG's row filters are no faster here and larger.
 PNG_ZLIB_LEVEL, PNG_ZLIB_MEMORY = 3, 4
