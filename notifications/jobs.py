@@ -23,6 +23,7 @@ costs nothing. With beat running, it goes in the hourly run between 08:00 and
 
 from __future__ import annotations
 
+import functools
 import logging
 import zoneinfo
 from collections import defaultdict
@@ -48,7 +49,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Concat
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 
 from config.tasks import TRANSIENT
 from goals import progress
@@ -109,7 +110,19 @@ def due_month(now: datetime, time_zone: str) -> date | None:
 
 def month_name(month: date) -> str:
     """ "January 2026": in the language of the pages (numbers follow NUMBER_LOCALE)."""
-    return dateformat.format(month, "F Y")
+    return month_format(month, "F Y")
+
+
+def month_format(month: date, format_string: str) -> str:
+    """``dateformat.format`` of a month, in the active language, formatted once per
+    process: every e-mail of a batch names the same dozen months (the chart's labels,
+    "January 2026"), and Django's date formatting is a good part of building one."""
+    return _month_format(month, format_string, translation.get_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_format(month: date, format_string: str, language: str | None) -> str:
+    return dateformat.format(month, format_string)
 
 
 # --- Who gets what (one definition, used by the hourly job and by the batches) -------------
@@ -308,7 +321,7 @@ def _chart(
         value = None if snapshot is None else snapshot.figure("wealth_ratio")
         points.append(
             ChartPoint(
-                label=dateformat.format(day, "M"),
+                label=month_format(day, "M"),
                 value=value,
                 text=formatting.ratio(value),
             )
@@ -371,7 +384,7 @@ def monthly_outgoing(
         "month": month,
         "month_name": month_name(month),
         "month_before_name": month_name(add_months(month, -1)),
-        "month_only": dateformat.format(month, "F"),
+        "month_only": month_format(month, "F"),
         "snapshot": current,
         "ratio": current.figure("wealth_ratio"),
         "runway": current.figure("runway_months"),
@@ -412,7 +425,7 @@ def reminder_outgoing(user, month: date, portfolio: Portfolio | None) -> Outgoin
     context = {
         "month": month,
         "month_name": month_name(month),
-        "month_only": dateformat.format(month, "F"),
+        "month_only": month_format(month, "F"),
         "entries_url": absolute_url(entries_url),
         "import_url": absolute_url(reverse("dataport:statement_import", args=[portfolio.pk]))
         if portfolio is not None
