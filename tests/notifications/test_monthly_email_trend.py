@@ -34,6 +34,9 @@ def test_the_monthly_email_has_the_trend_sentence_and_link_in_both_parts(mail):
     assert "http://localhost:8000/projection/?wage_growth=0.0500&passive_growth=0.1000" in text
     body = message.get_body(preferencelist=("html",)).get_content()
     assert "your ratio reaches 100% in 2055." in body
+    # As on the dashboard: the trend is the user's own, the projection has its own years.
+    note = "That is your own trend; the projection works from its own assumptions."
+    assert note in " ".join(text.split()) and note in " ".join(body.split())
     assert "wage_growth=0.0500&amp;passive_growth=0.1000" in body
 
 
