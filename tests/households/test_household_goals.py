@@ -115,6 +115,7 @@ def test_in_december_next_years_household_goal_is_on_the_goals_page_in_its_curre
     assert "The household “Home”" in row and "$900" in row and "€" not in row
     coming = " ".join(household_page.content.decode().split())
     assert "to $900" in coming and "to €900" not in coming
+    assert "{#" not in coming  # no template comment shows
 
 
 def test_without_a_household_goal_this_year_the_link_sets_one_for_this_year(client, alice, sharing):
