@@ -74,6 +74,7 @@ def household_dashboard(request):
         "charts_section": history_section(user=request.user, today=today, household=household).html,
         "goal_cards": household_goal_cards(user=request.user, today=today),
         "coming_goals": coming_goals(household_goals(request.user), today),
+        "today": today,
     }
     return render(request, "dashboard/household.html", context)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -13,16 +13,22 @@ from accounts.page_cache import cached_page
 from goals.forms import GoalForm
 from goals.models import Goal
 from goals.services import goal_cards, household_goal_cards
+from portfolio.access import household_currency
 from portfolio.months import user_today
 from portfolio.saving import save_unique
 
 DUPLICATE = "You already have a goal on this figure for this year and scope; edit that one."
 
 
+def _goals_of(user):
+    """The user's own goals and their household's: the goals they may see and change."""
+    mine = Q(owner=user, household=None) | Q(household__memberships__user=user)
+    return Goal.objects.filter(mine)
+
+
 def _get_goal(request, pk: int) -> Goal:
     """The user's own goal, or one of their household's; 404 for any other."""
-    mine = Q(owner=request.user, household=None) | Q(household__memberships__user=request.user)
-    return get_object_or_404(Goal.objects.select_related("portfolio").filter(mine), pk=pk)
+    return get_object_or_404(_goals_of(request.user).select_related("portfolio"), pk=pk)
 
 
 def _save(form: GoalForm) -> Goal | None:
@@ -35,13 +41,20 @@ def _save(form: GoalForm) -> Goal | None:
 @cached_page
 def goal_list(request):
     today = user_today(request.user)
-    history = (
-        Goal.objects.filter(owner=request.user, household=None)
+    history = list(
+        # The household's goals too: in December its goals for next year are set
+        # here, and the household page's "All goals" link leads here.
+        _goals_of(request.user)
         .exclude(year=today.year)
-        .select_related("portfolio")
-        # Later years first: the years ahead, then history with final values.
-        .order_by("-year", "portfolio__name", "metric")
+        .select_related("portfolio", "household")
+        # Later years first: the years ahead, then history with final values; in a
+        # year, the user's own goals before the household's.
+        .order_by("-year", F("household").asc(nulls_first=True), "portfolio__name", "metric")
     )
+    # A household's goals are in the currency of its figures, its creator's.
+    theirs = household_currency(request.user)
+    for goal in history:
+        goal.currency = theirs if goal.household_id else request.user.currency
     context = {
         "cards": goal_cards(user=request.user, today=today),
         "household_cards": household_goal_cards(user=request.user, today=today),

@@ -304,13 +304,17 @@ def statement_decide(request, pk: int, job_id: int):
             request, f"Rule saved: rows with “{normalized}” are filed this way from now on."
         )
     else:
-        statement_import.group_decide(
+        count = statement_import.group_decide(
             job,
             normalized=normalized,
             category=data["category"],
             stream=data["stream"],
             ignore=ignore,
         )
+        # The group leaves the list of those to decide: say where its rows went.
+        rows = f"{count} row{'' if count == 1 else 's'} with “{normalized}”"
+        filed_as = "ignored" if ignore else f"filed as {categories.LABEL_OF[data['category']]}"
+        messages.success(request, f"{rows} {filed_as}, in this statement only.")
     return _back(portfolio, job)
 
 

@@ -293,7 +293,7 @@ class TestGroups:
         job = upload(client_owner, portfolio, JANUARY)
         client_owner.post(job_url(portfolio, job, "map"), MAPPING)
         import_jobs.statement_stage(job.pk)
-        decide(
+        response = decide(
             client_owner,
             portfolio,
             job,
@@ -303,6 +303,11 @@ class TestGroups:
         )
         assert not ImportRule.objects.exists()
         assert job.staged_entries.filter(category="living_expenses").count() == 2
+        # The group leaves the list to decide; the message says where its rows went.
+        assert [str(m) for m in response.wsgi_request._messages] == [
+            "2 rows with “rewe karte rewe sagt danke” filed as Living expenses,"
+            " in this statement only."
+        ]
         # Undo: the rows are undecided again.
         client_owner.post(job_url(portfolio, job, "undo"))
         assert not job.staged_entries.filter(category="living_expenses").exists()

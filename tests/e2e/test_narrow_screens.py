@@ -73,6 +73,7 @@ def account(owner, portfolio):
         note="Groceries, the plumber and a birthday present for a friend",
     )
     GoalFactory(owner=owner, year=today.year)
+    GoalFactory(owner=owner, year=today.year + 1, note="Double it again, then once more")
     salary = StreamFactory(portfolio=portfolio, name="Salary from the employer's payroll office")
     rule = ImportRuleFactory(
         portfolio=portfolio,

@@ -13,13 +13,14 @@ and needs 0.25 x 5,000 - 800 = 450 a month more.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from portfolio.months import user_today
-from tests.e2e.helpers import artifacts_dir, page_errors
-from tests.factories import PASSWORD
+from tests.e2e.helpers import artifacts_dir, log_in, page_errors
+from tests.factories import PASSWORD, StreamFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -126,3 +127,25 @@ def test_a_newcomers_household_reads_back_the_hand_computed_figures(
         print()
         for path in shots:
             print(f"screenshot: {path}")
+
+
+@pytest.fixture
+def earning(portfolio):
+    """Salary and dividends, no goal: the dashboard invites to set one."""
+    StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("5000"))
+    StreamFactory(portfolio=portfolio, category="dividends", amount=Decimal("150"))
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_goal_invitations_link_stands_apart_from_its_button(
+    live_server, earning, client_owner, page, width
+):
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, live_server, client_owner)
+    page.goto(f"{live_server.url}/dashboard/")
+    button = page.locator(".goal-invite a.button").bounding_box()
+    link = page.get_by_role("link", name="or choose your own").bounding_box()
+    if link["y"] < button["y"] + button["height"]:  # on the button's line
+        assert link["x"] - (button["x"] + button["width"]) >= 8
+    else:  # wrapped below it
+        assert link["y"] - (button["y"] + button["height"]) >= 4

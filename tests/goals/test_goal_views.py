@@ -130,10 +130,13 @@ def test_list_shows_this_years_cards_then_other_years(client_owner, owner, goal,
     assert reverse("goals:goal_edit", args=[strangers_goal.pk]) not in content
 
 
-def test_list_without_goals_invites_one(client_owner):
+def test_list_without_goals_invites_one_for_this_year(client_owner):
     response = client_owner.get(reverse("goals:goal_list"))
     assert response.status_code == 200
-    assert "No goal for 2026 yet" in response.content.decode()
+    content = response.content.decode()
+    assert "No goal for 2026 yet" in content
+    # The link says which year: in December the goal form's own default is next year.
+    assert f'href="{reverse("goals:goal_create")}?year=2026">Set a goal' in content
 
 
 def test_list_queries_do_not_grow_with_goals(client_owner, owner):

@@ -3,10 +3,12 @@ member's beside them, the combined history; private portfolios count nowhere."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -157,3 +159,16 @@ def test_with_no_spending_shared_the_runways_say_so(client, alice, shared):
     for row in ("Runway", "Runway with passive income", "Passive coverage", "Savings rate"):
         assert rows[row] == "no spending recorded yet", row
     assert ">free<" not in response.text
+
+
+def test_a_short_window_is_named_apart_from_what_the_figures_are_of(client, alice, couple):
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC), tick=False):
+        portfolio = Portfolio.objects.create(owner=alice, name="Joint")
+        StreamFactory(portfolio=portfolio, category="salary", first_date=dt.date(2026, 12, 1))
+        portfolio_share(portfolio=portfolio, sharing=Sharing.VIEW)
+        client.force_login(alice)
+        response = client.get(reverse("dashboard:household"))
+    (subtitle,) = re.findall(r"<p [^>]*data-window>(.*?)</p>", response.text, flags=re.S)
+    assert " ".join(subtitle.split()) == (
+        "Figures over 1 month, since December 2026, of every portfolio shared with the household."
+    )

@@ -4,6 +4,7 @@ the household's figures in the monthly e-mail, for the members who ask for them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from households import services as households
 from notifications.jobs import emails_send_month_start
 from portfolio.models import Portfolio
 from portfolio.services import portfolio_share
-from tests.factories import StreamFactory, UserFactory
+from tests.factories import GoalFactory, StreamFactory, UserFactory
 from tests.notifications.helpers import FEB_1_0830, at, investor, recompute
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +90,41 @@ def test_in_december_next_years_household_goal_shows_on_the_household_page(
     assert [goal.year for goal in page.context["coming_goals"]] == [2027]
     assert "The household\u2019s goals for 2027" in content
     assert "from 20.0% to 30.0%, starting 1 January." in content
+
+
+def test_in_december_next_years_household_goal_is_on_the_goals_page_in_its_currency(
+    client, alice, bob, sharing
+):
+    bob.currency = "EUR"  # the household's figures are in Alice's, its creator's: USD
+    bob.save()
+    with at(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)):
+        client.force_login(bob)
+        response = household_goal(client, year="2027", metric="monthly_passive", target="900")
+        assert response.status_code == 302, response.content
+        goal = Goal.objects.get()
+        mine = GoalFactory(owner=bob, year=2027, metric="monthly_passive", target=Decimal("50"))
+        goals_page = client.get(reverse("goals:goal_list"))
+        household_page = client.get(reverse("dashboard:household"))
+    # The household page's "All goals" leads to the goals page: the goal is there.
+    assert [g.pk for g in goals_page.context["other_goals"]] == [mine.pk, goal.pk]
+    (row,) = [
+        " ".join(row.split())
+        for row in re.findall(r"<tr>(.*?)</tr>", goals_page.content.decode(), flags=re.S)
+        if reverse("goals:goal_edit", args=[goal.pk]) in row
+    ]
+    assert "The household “Home”" in row and "$900" in row and "€" not in row
+    coming = " ".join(household_page.content.decode().split())
+    assert "to $900" in coming and "to €900" not in coming
+    assert "{#" not in coming  # no template comment shows
+
+
+def test_without_a_household_goal_this_year_the_link_sets_one_for_this_year(client, alice, sharing):
+    with at(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)):
+        client.force_login(alice)
+        page = client.get(reverse("dashboard:household"))
+    content = " ".join(page.content.decode().split())
+    assert "No goal for the household this year." in content
+    assert f'href="{reverse("goals:goal_create")}?year=2026"' in content
 
 
 def test_one_household_goal_per_figure_and_year_and_none_on_a_portfolio(
