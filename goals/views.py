@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.page_cache import cached_page
+from goals import progress
 from goals.forms import GoalForm
 from goals.models import Goal
 from goals.services import goal_cards, household_goal_cards
@@ -60,6 +61,8 @@ def goal_list(request):
         "household_cards": household_goal_cards(user=request.user, today=today),
         "other_goals": history,
         "today": today,
+        # The year a new goal is for: next year's in December (this one ends).
+        "plan_year": progress.goal_year(today),
     }
     return render(request, "goals/list.html", context)
 

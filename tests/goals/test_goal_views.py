@@ -139,6 +139,14 @@ def test_list_without_goals_invites_one_for_this_year(client_owner):
     assert f'href="{reverse("goals:goal_create")}?year=2026">Set a goal' in content
 
 
+def test_list_without_goals_in_december_invites_one_for_next_year(client_owner, owner):
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC), tick=False):
+        client_owner.force_login(owner)
+        content = client_owner.get(reverse("goals:goal_list")).content.decode()
+    assert "No goal for 2026, which ends this month. Plan 2027 instead" in content
+    assert f'href="{reverse("goals:goal_create")}?year=2027">Set a goal for 2027' in content
+
+
 def test_list_queries_do_not_grow_with_goals(client_owner, owner):
     GoalFactory(owner=owner, year=2026)
     with CaptureQueriesContext(connection) as one:
