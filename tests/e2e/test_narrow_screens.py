@@ -222,7 +222,7 @@ def test_the_active_portfolio_tab_is_in_view(live_server, portfolio, account, cl
         "Entries": reverse("portfolio:entry_list", args=[portfolio.pk]),
         "Calendar": reverse("dashboard:portfolio_calendar", args=[portfolio.pk]),
     }
-    hidden, off_rule = {}, {}
+    hidden, off_rule, layouts = {}, {}, {}
     for name, path in tabs.items():
         phone.goto(live_server.url + path)
         active = phone.locator("nav.tabs ul a[aria-current=page]")
@@ -249,7 +249,13 @@ def test_the_active_portfolio_tab_is_in_view(live_server, portfolio, account, cl
         )
         if not on_rule:
             off_rule[name] = active.bounding_box()
+        # Where each tab sits: the same on every tab's page, so the rows never jump.
+        layouts[name] = phone.locator("nav.tabs ul a").evaluate_all(
+            "(links) => links.map((link) => { const box = link.getBoundingClientRect();"
+            " return [Math.round(box.x), Math.round(box.y), Math.round(box.width)]; })"
+        )
     phone.goto(live_server.url + tabs["Calendar"])
     phone.screenshot(path=str(artifacts_dir() / "narrow-tabs-calendar.png"))
     assert hidden == {}
     assert off_rule == {}
+    assert all(layout == layouts["Overview"] for layout in layouts.values()), layouts
