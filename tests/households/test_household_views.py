@@ -6,6 +6,9 @@ the one a person clicks.
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -93,6 +96,10 @@ def test_an_invitee_without_an_account_signs_up_and_lands_back(
     path = invitations.invitation_path(invitation)
     page = client.get(path)
     assert "Log in, or sign up with that address" in page.text
+    # The sign-up link brings the invited address, so the form starts with it.
+    (signup_link,) = re.findall(r'href="([^"]*next=[^"]*)">Sign up<', page.text)
+    form = client.get(html.unescape(signup_link)).context["form"]
+    assert form["email"].value() == "carol@example.com"
     signup = client.post(
         reverse("account_signup") + f"?next={path}",
         {
