@@ -28,9 +28,11 @@ docstring for how a burst of edits becomes one recompute.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -207,16 +209,29 @@ def _collect(
             for scope in scopes_of(portfolio_id):
                 scope.saw(first)
         entries = entries.filter(date__gte=months.window_start(since))
-    # The bulk of the rows: plain tuples rather than model instances (as Entry.spec()).
+    # The bulk of the rows: plain tuples rather than model instances (as Entry.spec()),
+    # each appended to its scopes' lists, looked up once per portfolio, in the query's
+    # order; each portfolio's earliest date noted once, after the loop.
+    targets: dict[int, tuple[str | None, tuple[list[schedule.EntrySpec], ...]]] = {}
+    earliest: dict[int, date] = {}
     for day, amount, category, stream_id, portfolio_id, currency in entries.values_list(
         "date", "amount", "category", "stream_id", "portfolio_id", "currency"
     ):
+        target = targets.get(portfolio_id)
+        if target is None:
+            lists = tuple(scope.entries for scope in scopes_of(portfolio_id))
+            target = targets[portfolio_id] = (base_of.get(portfolio_id), lists)
         currencies.add(currency)
-        if currency == base_of.get(portfolio_id):
+        if currency == target[0]:
             currency = None
         spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id, currency)
+        for into in target[1]:
+            into.append(spec)
+        first = earliest.get(portfolio_id)
+        if first is None or day < first:
+            earliest[portfolio_id] = day
+    for portfolio_id, day in earliest.items():
         for scope in scopes_of(portfolio_id):
-            scope.entries.append(spec)
             scope.saw(day)
 
     valuations = (
@@ -668,62 +683,67 @@ def _recompute_locked(
     # the version, so its marker survives the delete below and its own task runs.
     if markers is None:
         markers = {m.user_id: m for m in SnapshotQueue.objects.using(using).filter(user_id__in=ids)}
-    users, scopes, rates = _load(ids, since, using)
-    computed_at = timezone.now()
+    with _cycle_collector_paused():
+        users, scopes, rates = _load(ids, since, using)
+        computed_at = timezone.now()
 
-    # A user whose data sits in one portfolio (most users) has the same figures
-    # for that portfolio and for all portfolios together: compute them once, and
-    # build the row once (``mirror``: the portfolio a user's rows are also those of).
-    with_data: dict[int, list[_Scope]] = {}
-    for scope in scopes.values():
-        if scope.portfolio_id is not None and scope.first is not None:
-            with_data.setdefault(scope.user_id, []).append(scope)
-    mirror = {user_id: own[0].portfolio_id for user_id, own in with_data.items() if len(own) == 1}
-    computed: dict[tuple, list[Figures]] = {}
+        # A user whose data sits in one portfolio (most users) has the same figures
+        # for that portfolio and for all portfolios together: compute them once, and
+        # build the row once (``mirror``: the portfolio a user's rows are also those of).
+        with_data: dict[int, list[_Scope]] = {}
+        for scope in scopes.values():
+            if scope.portfolio_id is not None and scope.first is not None:
+                with_data.setdefault(scope.user_id, []).append(scope)
+        mirror = {
+            user_id: own[0].portfolio_id for user_id, own in with_data.items() if len(own) == 1
+        }
+        computed: dict[tuple, list[Figures]] = {}
 
-    rows: list[list] = []  # ``_values`` and the mirrored portfolio, for ``_write``
-    written = 0
-    keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
-    unknown: set[tuple[int, int | None, int]] = set()  # (scope, month index) lacking a rate
-    for key, scope in scopes.items():
-        today = months.user_today(users[scope.user_id])
-        last = month_index(today)
-        if scope.first is None:
-            continue
-        first = max(month_index(scope.first), last - MAX_HISTORY_MONTHS + 1)
-        if first > last:
-            continue
-        keep[key] = (first, last)
-        start = first if since_index is None else max(first, since_index)
-        if start > last:
-            continue
-        mirrored = mirror.get(scope.user_id)
-        if scope.portfolio_id is not None and scope.portfolio_id == mirrored:
-            continue  # written with the user's rows, its months lacking a rate noted there
-        source = scope
-        if scope.portfolio_id is None and mirrored is not None:
-            source = scopes[scope.user_id, mirrored]
-        else:
-            mirrored = None
-        memo = (source.user_id, source.portfolio_id)
-        if memo not in computed:
-            convert = to_base(rates.get(scope.user_id, RateTable()), users[scope.user_id].currency)
-            computed[memo] = _figures(source, start, last, today, convert)
-        for offset, figures in enumerate(computed[memo]):
-            index = start + offset
-            if figures is None:
-                unknown.add((*key, index))
-                if mirrored is not None:
-                    unknown.add((scope.user_id, mirrored, index))
+        rows: list[list] = []  # ``_values`` and the mirrored portfolio, for ``_write``
+        written = 0
+        keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
+        unknown: set[tuple[int, int | None, int]] = set()  # (scope, month index) lacking a rate
+        for key, scope in scopes.items():
+            today = months.user_today(users[scope.user_id])
+            last = month_index(today)
+            if scope.first is None:
                 continue
-            row = _values(
-                scope.user_id, scope.portfolio_id, None, from_index(index), figures, computed_at
-            )
-            row.append(mirrored)
-            rows.append(row)
-            written += 1 if mirrored is None else 2
+            first = max(month_index(scope.first), last - MAX_HISTORY_MONTHS + 1)
+            if first > last:
+                continue
+            keep[key] = (first, last)
+            start = first if since_index is None else max(first, since_index)
+            if start > last:
+                continue
+            mirrored = mirror.get(scope.user_id)
+            if scope.portfolio_id is not None and scope.portfolio_id == mirrored:
+                continue  # written with the user's rows, its months lacking a rate noted there
+            source = scope
+            if scope.portfolio_id is None and mirrored is not None:
+                source = scopes[scope.user_id, mirrored]
+            else:
+                mirrored = None
+            memo = (source.user_id, source.portfolio_id)
+            if memo not in computed:
+                convert = to_base(
+                    rates.get(scope.user_id, RateTable()), users[scope.user_id].currency
+                )
+                computed[memo] = _figures(source, start, last, today, convert)
+            for offset, figures in enumerate(computed[memo]):
+                index = start + offset
+                if figures is None:
+                    unknown.add((*key, index))
+                    if mirrored is not None:
+                        unknown.add((scope.user_id, mirrored, index))
+                    continue
+                row = _values(
+                    scope.user_id, scope.portfolio_id, None, from_index(index), figures, computed_at
+                )
+                row.append(mirrored)
+                rows.append(row)
+                written += 1 if mirrored is None else 2
 
-    _write(rows, using=using)
+        _write(rows, using=using)
     deleted = _delete_stale(ids, {key: keep.get(key) for key in scopes}, unknown, using=using)
 
     # The new rows, and a recompute no longer pending, are on the pages (theirs and
@@ -749,6 +769,26 @@ def _recompute_locked(
         lambda: recomputed.send_robust(sender=Snapshot, user_ids=list(ids)), using=using
     )
     return RecomputeResult(len(users), written, deleted)
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a batch is loaded, computed and written.
+
+    A batch allocates some hundred thousand objects (specs, month sums, rows) that
+    hold no reference cycles and are freed by reference counting; meanwhile the
+    collector would walk the whole heap of the process (Django's included) several
+    times per batch, for nothing: about a tenth of the recompute's CPU (see
+    docs/scaling.md). Whatever cycles do form are collected once it runs again.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _write(rows: list[list], *, using: str) -> None:
