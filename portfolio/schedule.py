@@ -355,22 +355,33 @@ def _month_sums(
             first = month_index(stream.first_date)
             start = max(lo, first)
             stop = hi
-            if stream.end_date is not None:
-                stop = min(stop, month_index(stream.end_date))
+            end = None if stream.end_date is None else month_index(stream.end_date)
+            if end is not None:
+                stop = min(stop, end)
             if stream.frequency == ONCE:
                 stop = min(stop, first)
             step = _STEP_MONTHS.get(stream.frequency, 1)
             start += -(start - first) % step  # first month on the stream's cycle
             category = stream.category
+            # A monthly to yearly stream in the figures' currency pays its amount once
+            # in every month of its cycle (on its first date's day, clamped to the
+            # month's end); only in the month of its end date can that day be too
+            # late. Every other month and stream asks the calendar for its days.
+            once_a_cycle = stream.currency is None and stream.frequency in _STEP_MONTHS
             for index in range(start, stop + 1, step):
                 if (stream.id, index) in replaced:
                     continue
-                year, number = divmod(index, 12)
-                number += 1
-                days = _payment_dates(stream, year, number, days_in_month(year, number))
-                if days:
-                    month = sums[index - lo]
-                    month[category] = month.get(category, ZERO) + _paid(stream, days, to_base)
+                if once_a_cycle and index != end:
+                    paid = stream.amount
+                else:
+                    year, number = divmod(index, 12)
+                    number += 1
+                    days = _payment_dates(stream, year, number, days_in_month(year, number))
+                    if not days:
+                        continue
+                    paid = _paid(stream, days, to_base)
+                month = sums[index - lo]
+                month[category] = month.get(category, ZERO) + paid
     return sums
 
 
