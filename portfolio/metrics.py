@@ -103,9 +103,13 @@ def monthly(yearly: Decimal) -> Decimal:
 def per_month(total: Decimal, months: int) -> Decimal:
     """A monthly figure from the total of a window of ``months`` months. May be negative."""
     total = checked_decimal("total", total, non_negative=False)
+    _check_months(months)
+    return _in_context(_per_month, total, months)
+
+
+def _check_months(months: int) -> None:
     if isinstance(months, bool) or not isinstance(months, int) or months < 1:
         raise ValueError("months must be a whole number of months, at least 1")
-    return _in_context(_per_month, total, months)
 
 
 def _per_month(total: Decimal, months: int) -> Decimal:
@@ -213,8 +217,9 @@ def window_metrics(
     passive_hours = checked_decimal("passive_hours", passive_hours)
     if liquid_assets is not None:
         liquid_assets = checked_decimal("liquid_assets", liquid_assets, non_negative=False)
-    monthly_spending = per_month(spending, months)
+    _check_months(months)
     with localcontext(_CTX):
+        monthly_spending = _per_month(spending, months)
         monthly_passive = _per_month(passive, months)
         runway = runway_with_passive = None
         if liquid_assets is not None:

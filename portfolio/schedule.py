@@ -50,7 +50,7 @@ from portfolio.categories import (
     YEARLY,
 )
 from portfolio.metrics import checked_decimal
-from portfolio.months import days_in_month, from_index, month_bounds, month_index
+from portfolio.months import days_in_month, month_bounds, month_index
 
 __all__ = [
     "EntrySpec",
@@ -194,8 +194,9 @@ def _month_index(month: Month | date, name: str) -> int:
 
 
 def _from_index(index: int) -> Month:
-    first = from_index(index)
-    return first.year, first.month
+    """(year, month) of a month index known to be valid (checked by ``_month_index``)."""
+    year, number = divmod(index, 12)
+    return year, number + 1
 
 
 def payment_dates(stream: StreamSpec, year: int, month: int) -> list[date]:
@@ -319,16 +320,34 @@ def month_totals(
     hi = _month_index(last_month, "last_month")
     if hi < lo:
         raise ValueError("last_month must not be before first_month")
-    sums: list[dict[str, Decimal]] = [defaultdict(lambda: ZERO) for _ in range(hi - lo + 1)]
+    return [
+        MonthTotals(*_from_index(lo + offset), by_category=by_category)
+        for offset, by_category in enumerate(_month_sums(streams, entries, lo, hi, to_base))
+    ]
+
+
+def _month_sums(
+    streams: Iterable[StreamSpec],
+    entries: Iterable[EntrySpec],
+    lo: int,
+    hi: int,
+    to_base: ToBase,
+) -> list[dict[str, Decimal]]:
+    """``month_totals``' sums by category of the months ``lo``..``hi`` (month indexes)."""
+    sums: list[dict[str, Decimal]] = [{} for _ in range(hi - lo + 1)]
     replaced: set[tuple[int, int]] = set()  # (stream id, month index) with actual entries
 
     with localcontext(_CTX):
         for entry in entries:
             index = month_index(entry.date)
             if lo <= index <= hi:
-                sums[index - lo][entry.category] += to_base(
-                    entry.amount, entry.currency, entry.date
-                )
+                # An amount in the figures' currency (None) needs no converter call:
+                # most of a history's entries.
+                amount = entry.amount
+                if entry.currency is not None:
+                    amount = to_base(amount, entry.currency, entry.date)
+                month = sums[index - lo]
+                month[entry.category] = month.get(entry.category, ZERO) + amount
                 if entry.stream_id is not None:
                     replaced.add((entry.stream_id, index))
 
@@ -336,25 +355,34 @@ def month_totals(
             first = month_index(stream.first_date)
             start = max(lo, first)
             stop = hi
-            if stream.end_date is not None:
-                stop = min(stop, month_index(stream.end_date))
+            end = None if stream.end_date is None else month_index(stream.end_date)
+            if end is not None:
+                stop = min(stop, end)
             if stream.frequency == ONCE:
                 stop = min(stop, first)
             step = _STEP_MONTHS.get(stream.frequency, 1)
             start += -(start - first) % step  # first month on the stream's cycle
+            category = stream.category
+            # A monthly to yearly stream in the figures' currency pays its amount once
+            # in every month of its cycle (on its first date's day, clamped to the
+            # month's end); only in the month of its end date can that day be too
+            # late. Every other month and stream asks the calendar for its days.
+            once_a_cycle = stream.currency is None and stream.frequency in _STEP_MONTHS
             for index in range(start, stop + 1, step):
                 if (stream.id, index) in replaced:
                     continue
-                year, number = divmod(index, 12)
-                number += 1
-                days = _payment_dates(stream, year, number, days_in_month(year, number))
-                if days:
-                    sums[index - lo][stream.category] += _paid(stream, days, to_base)
-
-    return [
-        MonthTotals(*_from_index(lo + offset), by_category=dict(by_category))
-        for offset, by_category in enumerate(sums)
-    ]
+                if once_a_cycle and index != end:
+                    paid = stream.amount
+                else:
+                    year, number = divmod(index, 12)
+                    number += 1
+                    days = _payment_dates(stream, year, number, days_in_month(year, number))
+                    if not days:
+                        continue
+                    paid = _paid(stream, days, to_base)
+                month = sums[index - lo]
+                month[category] = month.get(category, ZERO) + paid
+    return sums
 
 
 def linked_months(entries: Iterable[EntrySpec]) -> set[tuple[int, int]]:
@@ -387,10 +415,16 @@ def window_bounds(as_of: date, flows_from: date | None) -> tuple[int, int]:
     to the month of ``flows_from`` (the owner's first flow) when that is later. An
     owner with no flow up to ``as_of``'s month has the full twelve (all of it zero).
     """
-    last = month_index(as_of)
+    return _window_bounds(
+        month_index(as_of), None if flows_from is None else month_index(flows_from)
+    )
+
+
+def _window_bounds(last: int, flows_from: int | None) -> tuple[int, int]:
+    """``window_bounds`` in month indexes."""
     start = last - 11
-    if flows_from is not None and month_index(flows_from) <= last:
-        start = max(start, month_index(flows_from))
+    if flows_from is not None and flows_from <= last:
+        start = max(start, flows_from)
     return start, last - start + 1
 
 
@@ -425,19 +459,17 @@ def window_series(
     if lo - 11 < _month_index((1, 1), "first_month"):
         raise ValueError("first_month must be on or after 0001-12")
     base = lo - 11  # the month index of months[0]
-    months = [
-        m.by_category
-        for m in month_totals(streams, entries, _from_index(base), _from_index(hi), to_base=to_base)
-    ]
+    months = _month_sums(streams, entries, base, hi, to_base)
     slides = _slides(months)
     lumpy = _Lumpy.of(streams, entries, to_base)
     series = []
     window: dict[str, Decimal] = {}  # months ``summed_from``..``last`` by category
     present: dict[str, int] = {}  # how many of those months have each category
     summed_from = None
+    flows_index = None if flows_from is None else month_index(flows_from)
     with localcontext(_CTX):
         for last in range(lo, hi + 1):
-            start, length = window_bounds(from_index(last), flows_from)
+            start, length = _window_bounds(last, flows_index)
             if slides and summed_from is not None and (start == summed_from or length == 12):
                 _add_month(window, present, months[last - base])
                 for index in range(summed_from, start):

@@ -28,9 +28,11 @@ docstring for how a burst of edits becomes one recompute.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -207,16 +209,29 @@ def _collect(
             for scope in scopes_of(portfolio_id):
                 scope.saw(first)
         entries = entries.filter(date__gte=months.window_start(since))
-    # The bulk of the rows: plain tuples rather than model instances (as Entry.spec()).
+    # The bulk of the rows: plain tuples rather than model instances (as Entry.spec()),
+    # each appended to its scopes' lists, looked up once per portfolio, in the query's
+    # order; each portfolio's earliest date noted once, after the loop.
+    targets: dict[int, tuple[str | None, tuple[list[schedule.EntrySpec], ...]]] = {}
+    earliest: dict[int, date] = {}
     for day, amount, category, stream_id, portfolio_id, currency in entries.values_list(
         "date", "amount", "category", "stream_id", "portfolio_id", "currency"
     ):
+        target = targets.get(portfolio_id)
+        if target is None:
+            lists = tuple(scope.entries for scope in scopes_of(portfolio_id))
+            target = targets[portfolio_id] = (base_of.get(portfolio_id), lists)
         currencies.add(currency)
-        if currency == base_of.get(portfolio_id):
+        if currency == target[0]:
             currency = None
         spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id, currency)
+        for into in target[1]:
+            into.append(spec)
+        first = earliest.get(portfolio_id)
+        if first is None or day < first:
+            earliest[portfolio_id] = day
+    for portfolio_id, day in earliest.items():
         for scope in scopes_of(portfolio_id):
-            scope.entries.append(spec)
             scope.saw(day)
 
     valuations = (
@@ -358,7 +373,7 @@ def _as_of(index: int, today: date, last: int) -> date:
 
 
 # Metrics are stored rounded half-even to METRIC_PLACES; 60 digits hold any of them.
-_QUANTIZE = Context(prec=60)
+_QUANTIZE = Context(prec=60, rounding=ROUND_HALF_EVEN)
 
 
 def _metric(value: Decimal | None) -> tuple[Decimal | None, bool]:
@@ -367,10 +382,11 @@ def _metric(value: Decimal | None) -> tuple[Decimal | None, bool]:
         return None, False
     if value.is_infinite():
         return None, True
-    return value.quantize(METRIC_PLACES, rounding=ROUND_HALF_EVEN, context=_QUANTIZE), False
+    return _QUANTIZE.quantize(value, METRIC_PLACES), False
 
 
-# A row's columns, in the order ``_values`` gives them.
+# A row's columns: those ``_values`` gives, in its order, then computed_at (one
+# for the whole recompute, so the writes add it rather than every row).
 _COLUMNS = (
     "owner_id",
     "portfolio_id",
@@ -384,7 +400,6 @@ _COLUMNS = (
     "liquid_assets",
     "net_worth",
     "passive_hours",
-    "computed_at",
     *(
         column
         for name in Snapshot.METRICS
@@ -392,10 +407,13 @@ _COLUMNS = (
             (name, f"{name}_infinite") if name in Snapshot.UNBOUNDED_METRICS else (name,)
         )
     ),
+    "computed_at",
 )
 if set(_COLUMNS) != {f.attname for f in Snapshot._meta.concrete_fields if not f.primary_key}:
     raise ImproperlyConfigured("portfolio.snapshots._COLUMNS must list every Snapshot column")
 _KEY_COLUMNS = ("owner_id", "portfolio_id", "household_id", "month")
+# (name, whether it has an ``_infinite`` column) of each metric, in ``_COLUMNS``' order.
+_METRIC_COLUMNS = tuple((name, name in Snapshot.UNBOUNDED_METRICS) for name in Snapshot.METRICS)
 
 
 def _values(
@@ -404,9 +422,8 @@ def _values(
     household_id: int | None,
     month: date,
     figures: Figures,
-    computed_at: datetime,
 ) -> list:
-    """A snapshot row: its values in the order of ``_COLUMNS``."""
+    """A snapshot row: its values in the order of ``_COLUMNS``, all but computed_at."""
     row = [
         owner_id,
         portfolio_id,
@@ -424,12 +441,11 @@ def _values(
         figures.liquid_assets,
         figures.net_worth,
         figures.passive_hours,
-        computed_at,
     ]
-    for name in Snapshot.METRICS:
+    for name, unbounded in _METRIC_COLUMNS:
         value, infinite = _metric(getattr(figures, name))
         row.append(value)
-        if name in Snapshot.UNBOUNDED_METRICS:
+        if unbounded:
             row.append(infinite)
         elif infinite:
             raise ValueError(f"{name} cannot be unbounded")
@@ -438,8 +454,8 @@ def _values(
 
 def _row(scope: _Scope, month: date, figures: Figures, computed_at: datetime) -> dict:
     """A snapshot row of ``scope`` as ``{attname: value}``."""
-    values = _values(scope.user_id, scope.portfolio_id, None, month, figures, computed_at)
-    return dict(zip(_COLUMNS, values, strict=True))
+    values = _values(scope.user_id, scope.portfolio_id, None, month, figures)
+    return dict(zip(_COLUMNS, [*values, computed_at], strict=True))
 
 
 # --- Writing ---------------------------------------------------------------------
@@ -472,7 +488,7 @@ def _update_set(quote) -> str:
     )
 
 
-def _upsert(rows: list[list], *, scope: str, using: str) -> None:
+def _upsert(rows: list[list], *, scope: str, computed_at: datetime, using: str) -> None:
     """INSERT ... ON CONFLICT DO UPDATE of ``rows`` (``_values``), in chunks.
 
     Raw SQL because the natural keys are partial unique indexes (a NULL portfolio
@@ -484,6 +500,7 @@ def _upsert(rows: list[list], *, scope: str, using: str) -> None:
     """
     if not rows:
         return
+    rows = [[*row, computed_at] for row in rows]
     connection = connections[using]
     quote = connection.ops.quote_name
     fields = _fields()
@@ -517,7 +534,7 @@ def _upsert(rows: list[list], *, scope: str, using: str) -> None:
             cursor.execute(insert + source + conflict, params)
 
 
-def _copy_upsert(rows: list[list], *, using: str) -> None:
+def _copy_upsert(rows: list[list], *, computed_at: datetime, using: str) -> None:
     """Write the rows of users and portfolios (``_values``, each followed by a
     portfolio id or None) on PostgreSQL: COPY into a temporary table, then one
     INSERT ... ON CONFLICT DO UPDATE for the users' rows and one for the portfolios'.
@@ -526,17 +543,19 @@ def _copy_upsert(rows: list[list], *, using: str) -> None:
     (a user with one portfolio): the database writes it twice, Python builds it once.
     COPY formats the rows in psycopg's C code; the arrays of ``_upsert`` are built
     element by element in Python, which made writing most of a full recompute.
+    ``computed_at``, the same for every row, is a parameter of the INSERTs: dumping
+    a timestamp in every row of the COPY was a third of its cost.
     """
     if not rows:
         return
     connection = connections[using]
     quote = connection.ops.quote_name
     table = quote(Snapshot._meta.db_table)
-    columns = [quote(column) for column in _COLUMNS]
-    listed = ", ".join(columns)
+    listed = ", ".join(quote(column) for column in _COLUMNS)
+    copied = ", ".join(quote(column) for column in _COLUMNS[:-1])
     as_portfolio = ", ".join(
         "COALESCE(mirror, portfolio_id)" if column == "portfolio_id" else quote(column)
-        for column in _COLUMNS
+        for column in _COLUMNS[:-1]
     )
     update = _update_set(quote)
     with connection.cursor() as cursor:
@@ -544,21 +563,23 @@ def _copy_upsert(rows: list[list], *, using: str) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {_STAGE} ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT {listed}, NULL::bigint AS mirror FROM {table} WITH NO DATA"
+            f"SELECT {copied}, NULL::bigint AS mirror FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY {_STAGE} ({listed}, mirror) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {_STAGE} ({copied}, mirror) FROM STDIN") as copy:
             for row in rows:
                 row[_BY_CATEGORY] = json.dumps(row[_BY_CATEGORY])
                 copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {_STAGE} "  # noqa: S608
+            f"INSERT INTO {table} ({listed}) SELECT {copied}, %s FROM {_STAGE} "  # noqa: S608
             f"WHERE portfolio_id IS NULL "
-            f"ON CONFLICT {_CONFLICT_TARGET['user']} DO UPDATE SET {update}"
+            f"ON CONFLICT {_CONFLICT_TARGET['user']} DO UPDATE SET {update}",
+            [computed_at],
         )
         cursor.execute(
-            f"INSERT INTO {table} ({listed}) SELECT {as_portfolio} FROM {_STAGE} "  # noqa: S608
+            f"INSERT INTO {table} ({listed}) SELECT {as_portfolio}, %s FROM {_STAGE} "  # noqa: S608
             f"WHERE portfolio_id IS NOT NULL OR mirror IS NOT NULL "
-            f"ON CONFLICT {_CONFLICT_TARGET['portfolio']} DO UPDATE SET {update}"
+            f"ON CONFLICT {_CONFLICT_TARGET['portfolio']} DO UPDATE SET {update}",
+            [computed_at],
         )
 
 
@@ -668,62 +689,65 @@ def _recompute_locked(
     # the version, so its marker survives the delete below and its own task runs.
     if markers is None:
         markers = {m.user_id: m for m in SnapshotQueue.objects.using(using).filter(user_id__in=ids)}
-    users, scopes, rates = _load(ids, since, using)
-    computed_at = timezone.now()
+    with _cycle_collector_paused():
+        users, scopes, rates = _load(ids, since, using)
+        computed_at = timezone.now()
 
-    # A user whose data sits in one portfolio (most users) has the same figures
-    # for that portfolio and for all portfolios together: compute them once, and
-    # build the row once (``mirror``: the portfolio a user's rows are also those of).
-    with_data: dict[int, list[_Scope]] = {}
-    for scope in scopes.values():
-        if scope.portfolio_id is not None and scope.first is not None:
-            with_data.setdefault(scope.user_id, []).append(scope)
-    mirror = {user_id: own[0].portfolio_id for user_id, own in with_data.items() if len(own) == 1}
-    computed: dict[tuple, list[Figures]] = {}
+        # A user whose data sits in one portfolio (most users) has the same figures
+        # for that portfolio and for all portfolios together: compute them once, and
+        # build the row once (``mirror``: the portfolio a user's rows are also those of).
+        with_data: dict[int, list[_Scope]] = {}
+        for scope in scopes.values():
+            if scope.portfolio_id is not None and scope.first is not None:
+                with_data.setdefault(scope.user_id, []).append(scope)
+        mirror = {
+            user_id: own[0].portfolio_id for user_id, own in with_data.items() if len(own) == 1
+        }
+        computed: dict[tuple, list[Figures]] = {}
 
-    rows: list[list] = []  # ``_values`` and the mirrored portfolio, for ``_write``
-    written = 0
-    keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
-    unknown: set[tuple[int, int | None, int]] = set()  # (scope, month index) lacking a rate
-    for key, scope in scopes.items():
-        today = months.user_today(users[scope.user_id])
-        last = month_index(today)
-        if scope.first is None:
-            continue
-        first = max(month_index(scope.first), last - MAX_HISTORY_MONTHS + 1)
-        if first > last:
-            continue
-        keep[key] = (first, last)
-        start = first if since_index is None else max(first, since_index)
-        if start > last:
-            continue
-        mirrored = mirror.get(scope.user_id)
-        if scope.portfolio_id is not None and scope.portfolio_id == mirrored:
-            continue  # written with the user's rows, its months lacking a rate noted there
-        source = scope
-        if scope.portfolio_id is None and mirrored is not None:
-            source = scopes[scope.user_id, mirrored]
-        else:
-            mirrored = None
-        memo = (source.user_id, source.portfolio_id)
-        if memo not in computed:
-            convert = to_base(rates.get(scope.user_id, RateTable()), users[scope.user_id].currency)
-            computed[memo] = _figures(source, start, last, today, convert)
-        for offset, figures in enumerate(computed[memo]):
-            index = start + offset
-            if figures is None:
-                unknown.add((*key, index))
-                if mirrored is not None:
-                    unknown.add((scope.user_id, mirrored, index))
+        rows: list[list] = []  # ``_values`` and the mirrored portfolio, for ``_write``
+        written = 0
+        keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
+        unknown: set[tuple[int, int | None, int]] = set()  # (scope, month index) lacking a rate
+        for key, scope in scopes.items():
+            today = months.user_today(users[scope.user_id])
+            last = month_index(today)
+            if scope.first is None:
                 continue
-            row = _values(
-                scope.user_id, scope.portfolio_id, None, from_index(index), figures, computed_at
-            )
-            row.append(mirrored)
-            rows.append(row)
-            written += 1 if mirrored is None else 2
+            first = max(month_index(scope.first), last - MAX_HISTORY_MONTHS + 1)
+            if first > last:
+                continue
+            keep[key] = (first, last)
+            start = first if since_index is None else max(first, since_index)
+            if start > last:
+                continue
+            mirrored = mirror.get(scope.user_id)
+            if scope.portfolio_id is not None and scope.portfolio_id == mirrored:
+                continue  # written with the user's rows, its months lacking a rate noted there
+            source = scope
+            if scope.portfolio_id is None and mirrored is not None:
+                source = scopes[scope.user_id, mirrored]
+            else:
+                mirrored = None
+            memo = (source.user_id, source.portfolio_id)
+            if memo not in computed:
+                convert = to_base(
+                    rates.get(scope.user_id, RateTable()), users[scope.user_id].currency
+                )
+                computed[memo] = _figures(source, start, last, today, convert)
+            for offset, figures in enumerate(computed[memo]):
+                index = start + offset
+                if figures is None:
+                    unknown.add((*key, index))
+                    if mirrored is not None:
+                        unknown.add((scope.user_id, mirrored, index))
+                    continue
+                row = _values(scope.user_id, scope.portfolio_id, None, from_index(index), figures)
+                row.append(mirrored)
+                rows.append(row)
+                written += 1 if mirrored is None else 2
 
-    _write(rows, using=using)
+        _write(rows, computed_at=computed_at, using=using)
     deleted = _delete_stale(ids, {key: keep.get(key) for key in scopes}, unknown, using=using)
 
     # The new rows, and a recompute no longer pending, are on the pages (theirs and
@@ -751,11 +775,31 @@ def _recompute_locked(
     return RecomputeResult(len(users), written, deleted)
 
 
-def _write(rows: list[list], *, using: str) -> None:
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a batch is loaded, computed and written.
+
+    A batch allocates some hundred thousand objects (specs, month sums, rows) that
+    hold no reference cycles and are freed by reference counting; meanwhile the
+    collector would walk the whole heap of the process (Django's included) several
+    times per batch, for nothing: about a tenth of the recompute's CPU (see
+    docs/scaling.md). Whatever cycles do form are collected once it runs again.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _write(rows: list[list], *, computed_at: datetime, using: str) -> None:
     """Upsert the rows of users and portfolios, each ``_values`` followed by the
-    portfolio whose row it also is (or None)."""
+    portfolio whose row it also is (or None), all computed at ``computed_at``."""
     if connections[using].vendor == "postgresql":
-        _copy_upsert(rows, using=using)
+        _copy_upsert(rows, computed_at=computed_at, using=using)
         return
     user_rows, portfolio_rows = [], []
     for row in rows:
@@ -763,8 +807,8 @@ def _write(rows: list[list], *, using: str) -> None:
         (portfolio_rows if values[_PORTFOLIO] is not None else user_rows).append(values)
         if mirrored is not None:
             portfolio_rows.append([*values[:_PORTFOLIO], mirrored, *values[_PORTFOLIO + 1 :]])
-    _upsert(user_rows, scope="user", using=using)
-    _upsert(portfolio_rows, scope="portfolio", using=using)
+    _upsert(user_rows, scope="user", computed_at=computed_at, using=using)
+    _upsert(portfolio_rows, scope="portfolio", computed_at=computed_at, using=using)
 
 
 # Each part probes one of the natural keys' indexes: a user's own rows by (owner_id,
@@ -969,8 +1013,8 @@ def _recompute_households_locked(ids: Sequence[int], using: str) -> int:
             if figures is None:
                 continue  # a month that needs a missing rate has no row (a gap)
             month = from_index(first + offset)
-            rows.append(_values(None, None, household_id, month, figures, computed_at))
-    _upsert(rows, scope="household", using=using)
+            rows.append(_values(None, None, household_id, month, figures))
+    _upsert(rows, scope="household", computed_at=computed_at, using=using)
     stale = [
         pk
         for pk, household_id, month in Snapshot.objects.using(using)

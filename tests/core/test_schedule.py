@@ -216,6 +216,25 @@ def test_entries_linked_to_an_unknown_stream_still_count():
     assert january.passive == D("40")
 
 
+def test_a_stream_ending_before_its_day_pays_nothing_in_its_last_month():
+    # Paid on the 31st (clamped): ending on 15 April leaves April without its payment,
+    # ending on 30 April (the clamped day) keeps it.
+    rent = stream(first=date(2024, 1, 31), end=date(2024, 4, 15), category="living_expenses")
+    kept = stream(first=date(2024, 1, 31), end=date(2024, 4, 30), category="living_expenses")
+    quarterly = stream("quarterly", first=date(2024, 1, 31), end=date(2024, 7, 30))
+    months = month_totals([rent], [], (2024, 1), (2024, 5))
+    assert [m.spending for m in months] == [D(100), D(100), D(100), 0, 0]
+    assert [m.spending for m in month_totals([kept], [], (2024, 1), (2024, 5))] == [
+        D(100),
+        D(100),
+        D(100),
+        D(100),
+        0,
+    ]
+    months = month_totals([quarterly], [], (2024, 1), (2024, 12))
+    assert [m.month for m in months if m.earned] == [1, 4]
+
+
 def test_month_totals_refuse_a_reversed_range():
     with pytest.raises(ValueError, match="last_month must not be before first_month"):
         month_totals([], [], (2024, 2), (2024, 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 from datetime import date
 from decimal import Decimal
@@ -72,6 +73,17 @@ def test_the_others_get_their_snapshots_and_the_failing_user_is_logged(three_use
     assert batch.getMessage() == "A batch of 3 users failed; recomputing them one by one"
     assert record.getMessage() == f"The snapshots of user {middle.pk} could not be recomputed"
     assert "fortnightly" in str(record.exc_info[1])
+
+
+def test_a_failing_recompute_leaves_the_cycle_collector_running(three_users):
+    # The collector is paused while a batch computes; a worker process whose batch
+    # raised must not go on without it (its memory would only grow).
+    middle = three_users[1]
+    with pytest.raises(ValueError, match="fortnightly"):
+        snapshots.snapshots_recompute(user_ids=[middle.pk])
+    assert gc.isenabled()
+    snapshots.snapshots_recompute_batch(user_ids=[u.pk for u in three_users])
+    assert gc.isenabled()
 
 
 def test_the_failing_users_marker_stays_for_the_next_run(three_users):
