@@ -161,6 +161,37 @@ def test_with_no_spending_shared_the_runways_say_so(client, alice, shared):
     assert ">free<" not in response.text
 
 
+def test_a_member_who_shares_nothing_has_no_figures_but_says_so(client, alice, bob, couple):
+    portfolio_share(
+        portfolio=earning(alice, "Alice joint", salary="3000", dividends="300"),
+        sharing=Sharing.VIEW,
+    )
+    earning(bob, "Bob private", salary="2000", dividends="700")
+    client.force_login(alice)
+    page = client.get(reverse("dashboard:household")).text
+    bob_header = re.search(
+        r'<th scope="col" class="num member-email">bob@example.com(.*?)</th>', page
+    )
+    assert bob_header and "shares nothing" in bob_header.group(1)
+    # Each row: the figure label, together, Alice's, Bob's cell.
+    rows = re.findall(
+        r'<tr><th scope="row">([^<]+)</th>'
+        r'<td class="num"[^>]*>(.*?)</td><td class="num">(.*?)</td><td class="num">(.*?)</td>',
+        page,
+    )
+    assert {label: bobs for label, _, _, bobs in rows} == {
+        "Wealth ratio": "—",
+        "Runway": "—",
+        "Runway with passive income": "—",
+        "Passive income a month": "—",
+        "Passive coverage": "—",
+        "Savings rate": "—",
+        "Net worth": "—",
+        "Shared portfolios": "none",
+    }
+    assert dict((label, alices) for label, _, alices, _ in rows)["Wealth ratio"] == "10.0%"
+
+
 def test_a_short_window_is_named_apart_from_what_the_figures_are_of(client, alice, couple):
     with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC), tick=False):
         portfolio = Portfolio.objects.create(owner=alice, name="Joint")
