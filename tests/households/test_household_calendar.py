@@ -104,7 +104,7 @@ def test_a_shared_portfolios_calendar_has_a_tab_and_its_owners_pace(client, alic
     response = client.get(url)
     assert "15 Jun Bob fund — $700.00" in payments(response)
     page = response.content.decode()
-    assert f'<a href="{url}" aria-current="page">Calendar</a>' in page
+    assert f'<a data-label="Calendar" href="{url}" aria-current="page">Calendar</a>' in page
     # The portfolio's own history, its owner's rows: 30% now, 50% in June 2038.
     assert "50% in June 2038" in page
 
