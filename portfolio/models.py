@@ -417,8 +417,16 @@ class Snapshot(WindowFlows, models.Model):
         related_name="snapshots",
         db_index=False,  # led by the (owner, month) index of Meta.indexes
     )
+    # The portfolio's and household's lookups (their cascades among them) use the
+    # partial unique indexes below, led by the same column, which hold every row
+    # naming one: an index of their own would only cost the recompute its upkeep.
     portfolio = models.ForeignKey(
-        Portfolio, on_delete=models.CASCADE, null=True, blank=True, related_name="snapshots"
+        Portfolio,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="snapshots",
+        db_index=False,
     )
     household = models.ForeignKey(
         "households.Household",
@@ -426,6 +434,7 @@ class Snapshot(WindowFlows, models.Model):
         null=True,
         blank=True,
         related_name="snapshots",
+        db_index=False,
     )
     month = models.DateField(help_text="The first day of the month the figures close.")
     # The window's length: 12, or fewer in the owner's first months (docs/metrics.md).
@@ -468,8 +477,7 @@ class Snapshot(WindowFlows, models.Model):
             # A user's rows of some months, their portfolios' included: the milestones'
             # "this month's rows of these users" stays an index scan however stale the
             # planner's statistics. It replaces the owner column's own index (the
-            # foreign key's lookups and cascades use its first column), so the
-            # recompute maintains no more indexes than before.
+            # foreign key's lookups and cascades use its first column).
             models.Index(fields=["owner", "month"], name="snapshot_owner_month"),
         ]
         constraints = [
