@@ -124,6 +124,8 @@ FIGURE_NAMES = [
 
 
 NULLABLE = "A decimal string; null when undefined or unknown."
+# The figures that are amounts of money (the others are ratios, months and hours).
+_AMOUNTS = frozenset({"earned", "passive", "spending", "liquid_assets", "net_worth"})
 SPENDING_RECORDED = (
     "Whether the window holds any spending. Without it, the figures that rest on"
     " spending (runway, coverage, savings rate) are null, not unbounded."
@@ -161,7 +163,9 @@ class FiguresSerializer(serializers.Serializer):
         }
         for name in ("earned", "passive", "spending", *FIGURE_NAMES):
             value = None if figures.rests_on_no_spending(name) else getattr(figures, name)
-            row[name] = _text(value)
+            # Amounts in cents whatever the database: SQLite's sums and balances come
+            # back without their trailing zeros ("9000" for 9,000.00).
+            row[name] = _cents(value) if name in _AMOUNTS and value is not None else _text(value)
         return row
 
 
