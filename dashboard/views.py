@@ -16,8 +16,7 @@ from django.views.decorators.http import require_GET
 from accounts.page_cache import cached_page
 from dashboard.charts import history_section, recompute_pending
 from goals import progress
-from goals.models import Goal
-from goals.services import cards_data, coming_goals, goal_cards
+from goals.services import cards_data, coming_goals, goal_cards, own_goals
 from portfolio.access import get_portfolio, may_change, owned_portfolios
 from portfolio.models import Portfolio
 from portfolio.months import month_end, user_today
@@ -40,7 +39,7 @@ def render_dashboard(request, *, portfolios, portfolio=None):
     cards = goal_cards(user=request.user, today=today, portfolio=portfolio, data=data)
     coming = []
     if portfolio is None:
-        coming = coming_goals(Goal.objects.filter(owner=request.user, household=None), today)
+        coming = coming_goals(own_goals(request.user), today)
     suggestion = None
     if portfolio is None and figures.flows_known:
         # The user-level dashboard invites a goal for the year (next year's, in

@@ -88,9 +88,7 @@ def goal_cards(
     only the goals' when ``data`` is given (``cards_data``: the dashboard loads once
     for its figures and its cards).
     """
-    goals = Goal.objects.filter(owner=user, household=None, year=today.year).select_related(
-        "portfolio"
-    )
+    goals = own_goals(user).filter(year=today.year).select_related("portfolio")
     if portfolio is not None:
         goals = goals.filter(portfolio=portfolio)
     return _cards(user, list(goals.order_by("portfolio__name", "metric")), today, data=data)
@@ -118,6 +116,11 @@ def coming_goals(goals, today: date) -> list[Goal]:
     return list(
         goals.filter(year=year).select_related("portfolio").order_by("portfolio__name", "metric")
     )
+
+
+def own_goals(user):
+    """The goals ``user`` set for themselves (not their household's)."""
+    return Goal.objects.filter(owner=user, household=None)
 
 
 def household_goals(user):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -13,7 +13,7 @@ from accounts.page_cache import cached_page
 from goals import progress
 from goals.forms import GoalForm
 from goals.models import Goal
-from goals.services import goal_cards, household_goal_cards
+from goals.services import goal_cards, household_goal_cards, household_goals, own_goals
 from portfolio.access import household_currency
 from portfolio.months import user_today
 from portfolio.saving import save_unique
@@ -23,8 +23,7 @@ DUPLICATE = "You already have a goal on this figure for this year and scope; edi
 
 def _goals_of(user):
     """The user's own goals and their household's: the goals they may see and change."""
-    mine = Q(owner=user, household=None) | Q(household__memberships__user=user)
-    return Goal.objects.filter(mine)
+    return own_goals(user) | household_goals(user)
 
 
 def _get_goal(request, pk: int) -> Goal:
