@@ -78,6 +78,11 @@ class Sink:
         count, duplicates = self._count, self._duplicates
 
         class Handler:
+            # It offers PIPELINING, as production mail servers do (and the app uses).
+            async def handle_EHLO(self, server, session, envelope, hostname, responses):
+                session.host_name = hostname
+                return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
             async def handle_DATA(self, server, session, envelope):
                 with duplicates.get_lock():
                     duplicates.value += sum(address in seen for address in envelope.rcpt_tos)
@@ -240,7 +245,7 @@ def _profile_parts(ids: list[int], warm_up: list[int]) -> None:
         setattr(owner, attribute, timed(name, getattr(owner, attribute)))
     mail = {"EMAIL_BACKEND": settings.EMAIL_BACKEND, "EMAIL_HOST": settings.EMAIL_HOST}
     mail |= {"EMAIL_PORT": settings.EMAIL_PORT, "EMAIL_USE_TLS": settings.EMAIL_USE_TLS}
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "notifications.smtp.EmailBackend"
     sink = Sink()
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
     settings.EMAIL_USE_TLS = False

@@ -294,10 +294,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Wealth Ratio <noreply@localh
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = env.str("EMAIL_URL")
 EMAIL_HOST = env.str("EMAIL_HOST")
+# Django's SMTP backend, pipelining where the server offers it (notifications.smtp).
+SMTP_BACKEND = "notifications.smtp.EmailBackend"
 if EMAIL_URL:
-    vars().update(environ.Env.email_url_config(EMAIL_URL))
+    email_config = environ.Env.email_url_config(EMAIL_URL)
+    if email_config["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+        email_config["EMAIL_BACKEND"] = SMTP_BACKEND  # smtp://, smtps://, smtp+tls://
+    vars().update(email_config)
 elif EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_BACKEND = SMTP_BACKEND
     EMAIL_PORT = env.int("EMAIL_PORT", 587)
     EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", "")

@@ -20,6 +20,7 @@ server's reason.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import random
@@ -43,7 +44,7 @@ from django.core.mail.message import SafeMIMEMultipart
 from django.db import OperationalError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from config.tasks import TRANSIENT
@@ -127,6 +128,17 @@ def read_unsubscribe_token(token: str) -> tuple[int, str, int]:
 def absolute_url(path: str) -> str:
     """A link for an e-mail: e-mails are made outside any request, hence SITE_URL."""
     return settings.SITE_URL + path
+
+
+def page_url(name: str) -> str:
+    """``absolute_url`` of a page whose URL takes no arguments (the dashboard, the
+    settings): the same in every e-mail, so reversed once per process and site."""
+    return _page_url(name, settings.SITE_URL, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=64)
+def _page_url(name: str, site_url: str, prefix: str) -> str:
+    return absolute_url(reverse(name))
 
 
 def unsubscribe_url(user, kind: str) -> str:
@@ -268,8 +280,8 @@ def email_context(outgoing: Outgoing) -> dict:
         "user": user,
         "currency": user.currency,
         "site_url": settings.SITE_URL,
-        "settings_url": absolute_url(reverse("accounts:settings")),
-        "dashboard_url": absolute_url(reverse("dashboard:dashboard")),
+        "settings_url": page_url("accounts:settings"),
+        "dashboard_url": page_url("dashboard:dashboard"),
         "unsubscribe_url": unsubscribe_url(user, outgoing.kind) if optional else "",
         "kind_name": KIND_NAMES.get(outgoing.kind, ""),
         **outgoing.context,

@@ -63,6 +63,7 @@ from notifications.emails import (
     Outgoing,
     absolute_url,
     deliver,
+    page_url,
     site_host,
 )
 from notifications.models import SentEmail
@@ -403,11 +404,11 @@ def monthly_outgoing(
         "chart_cid": image.cid,
         "chart_alt": chart_alt,
         "chart_numbers": chart_numbers,
-        "goals_url": absolute_url(reverse("goals:goal_list")),
+        "goals_url": page_url("goals:goal_list"),
         "household": household,
         "household_ratio": household and household.figure("wealth_ratio"),
         "household_runway": household and household.figure("runway_months"),
-        "household_url": absolute_url(reverse("dashboard:household")),
+        "household_url": page_url("dashboard:household"),
         "trend": trend,
         "trend_url": absolute_url(trend.projection_url) if trend else None,
     }
@@ -479,7 +480,7 @@ def milestone_outgoing(user, milestone: Milestone) -> Outgoing:
         "achieved": milestone.kind == Milestone.Kind.GOAL_ACHIEVED,
         "ratio_100": milestone.kind == Milestone.Kind.RATIO_100,
         "covers_spending": milestone.kind == Milestone.Kind.PASSIVE_COVERS_SPENDING,
-        "goals_url": absolute_url(reverse("goals:goal_list")),
+        "goals_url": page_url("goals:goal_list"),
     }
     period = milestone_period(milestone.kind, milestone.key)
     return Outgoing(user, user.address, Kind.MILESTONE, period, "milestone", context)
@@ -536,7 +537,9 @@ def month_start_outgoings(
             )
             | Q(portfolio__isnull=False, month=month)
         )
-        for row in rows:
+        # The e-mails show metrics and monthly figures, never the categories: their
+        # JSON is left in the database rather than decoded for two dozen rows a user.
+        for row in rows.defer("by_category"):
             snapshots[row.owner_id][(row.portfolio_id, row.month)] = row
     if monthly_ids:
         for goal in (

@@ -13,8 +13,8 @@ import datetime as dt
 from decimal import Decimal
 
 import time_machine
-from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
+from notifications.smtp import EmailBackend as SMTPBackend
 from portfolio.snapshots import snapshots_recompute
 from tests.factories import (
     EntryFactory,
@@ -99,7 +99,7 @@ class WorkerKilled(BaseException):
 
 
 class DiesAfterSendingBackend(SMTPBackend):
-    """Django's SMTP backend in a worker killed the moment the server took the e-mail,
+    """The app's SMTP backend in a worker killed the moment the server took the e-mail,
     before anything could record that it was sent (``EMAIL_BACKEND`` of a test)."""
 
     def send_messages(self, email_messages):

@@ -108,7 +108,7 @@ def test_a_worker_dying_after_sending_but_before_marking_sends_at_most_once(mail
     settings.EMAIL_BACKEND = "tests.notifications.helpers.DiesAfterSendingBackend"
     with pytest.raises(WorkerKilled):
         send(user)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "notifications.smtp.EmailBackend"
 
     assert len(mail.to("crash@example.com")) == 1
     assert row(user).status == "pending"

@@ -31,19 +31,22 @@ class SMTPServer:
     """Messages received by a real aiosmtpd server, as ``email.message`` objects.
 
     A test can ``stop()`` it and ``start()`` it again on the same port, make it
-    answer the next RCPT with ``refuse_rcpt`` replies such as "451 4.3.0 Try later",
-    hang up instead of answering the next ``hang_up_at_rcpt`` RCPTs (the connection
+    answer the next MAILs with ``refuse_mail`` replies and the next RCPTs with
+    ``refuse_rcpt`` replies such as "451 4.3.0 Try later", hang up instead of
+    answering the next ``hang_up_at_rcpt`` RCPTs (the connection
     dropped mid-conversation), and run ``on_data(message)`` before a message is
-    accepted. ``url`` is the
-    ``EMAIL_URL`` for a worker.
+    accepted. It offers PIPELINING, as common mail servers do, unless ``pipelining``
+    is turned off. ``url`` is the ``EMAIL_URL`` for a worker.
     """
 
     host: str = "127.0.0.1"
     port: int = 0
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     refuse_rcpt: list[str] = field(default_factory=list)
+    refuse_mail: list[str] = field(default_factory=list)
     hang_up_at_rcpt: int = 0
     on_data: Callable[[email.message.EmailMessage], object] | None = None
+    pipelining: bool = True
     controller: object = None
     _arrived: threading.Condition = field(default_factory=threading.Condition)
 
@@ -61,6 +64,19 @@ class SMTPServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_mail:
+            return self.refuse_mail.pop(0)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.hang_up_at_rcpt:
@@ -133,7 +149,7 @@ def smtp_server(settings):
         except (OSError, RuntimeError):
             server.controller = None
     assert server.controller is not None, "could not start the SMTP server"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "notifications.smtp.EmailBackend"
     settings.EMAIL_HOST = server.host
     settings.EMAIL_PORT = server.port
     settings.EMAIL_HOST_USER = ""
