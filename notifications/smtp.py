@@ -27,14 +27,14 @@ class _Pipelining:
 
     def sendmail(self, from_addr, to_addrs, msg, mail_options=(), rcpt_options=()):
         self.ehlo_or_helo_if_needed()
-        if not self.has_extn("pipelining") or not isinstance(msg, bytes) or rcpt_options:
+        # Django sends bytes and no options; anything else goes smtplib's way.
+        plain = not isinstance(msg, bytes) or mail_options or rcpt_options
+        if plain or not self.has_extn("pipelining"):
             return super().sendmail(from_addr, to_addrs, msg, mail_options, rcpt_options)
         to_addrs = [to_addrs] if isinstance(to_addrs, str) else list(to_addrs)
-        options = [f"size={len(msg)}"] if self.has_extn("size") else []
-        options.extend(mail_options)
-        option_list = "".join(f" {option}" for option in options)
+        size = f" size={len(msg)}" if self.has_extn("size") else ""
         commands = [
-            f"mail FROM:{smtplib.quoteaddr(from_addr)}{option_list}",
+            f"mail FROM:{smtplib.quoteaddr(from_addr)}{size}",
             *(f"rcpt TO:{smtplib.quoteaddr(address)}" for address in to_addrs),
             "data",
         ]
