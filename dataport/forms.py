@@ -297,8 +297,12 @@ class GroupDecisionForm(forms.Form):
     stream = forms.ModelChoiceField(
         label="Stream", queryset=Stream.objects.none(), required=False, empty_label="—"
     )
+    # Unticked by default: a rule outlives the statement and files every later import,
+    # which someone filing one odd row by hand does not expect.
     make_rule = forms.BooleanField(
-        label="Always file it this way (a rule)", required=False, initial=True
+        label="Always file it this way (a rule)",
+        required=False,
+        help_text="Also files rows like these in every later statement.",
     )
     action = forms.ChoiceField(choices=[("file", "File"), ("ignore", "Ignore")])
 

@@ -157,7 +157,7 @@ def statement_preview(request, pk: int, job_id: int):
 
 def _group_form(portfolio: Portfolio, group: dict, number: int) -> GroupDecisionForm:
     """One group's form; ids of its own, as a page holds many of them."""
-    initial = {"normalized": group["normalized"], "make_rule": bool(group["normalized"])}
+    initial = {"normalized": group["normalized"]}
     return GroupDecisionForm(portfolio=portfolio, initial=initial, auto_id=f"id_group{number}_%s")
 
 
@@ -301,7 +301,9 @@ def statement_decide(request, pk: int, job_id: int):
         _rule_from_group(job, portfolio, data, ignore=ignore)
         statement_import.rules_apply(job)
         messages.success(
-            request, f"Rule saved: rows with “{normalized}” are filed this way from now on."
+            request,
+            f"Rule saved: rows with “{normalized}” are filed this way in this statement and"
+            " every later one. Rules, on the entries page, lists it to change or delete.",
         )
     else:
         count = statement_import.group_decide(

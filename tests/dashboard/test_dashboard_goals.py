@@ -286,8 +286,10 @@ def test_without_earned_income_the_invitation_asks_for_it(client_owner, portfoli
 def test_at_a_ratio_of_zero_the_invitation_is_a_first_income_in_money(client_owner, portfolio):
     StreamFactory(portfolio=portfolio, category="salary", amount=Decimal("5000"))
     content = client_owner.get(reverse(DASHBOARD)).content.decode()
-    assert "A first goal: a first 1%" in content
-    assert "about <strong>$50 a month</strong>" in content  # 1% of 5,000
+    assert (
+        "Your first goal could be a wealth ratio of 1%: about <strong>$50 a month</strong>"
+        " of passive income by 31 December 2026."  # 1% of 5,000
+    ) in content
     assert "doubles it" not in content
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -82,10 +83,12 @@ def upload(client, portfolio, text: str, name: str = "giro-2026-01.csv") -> Impo
     return job
 
 
-def decide(client, portfolio, job, normalized, **fields):
-    data = {"normalized": normalized, "action": "file", "make_rule": "on", **fields}
-    if data.get("make_rule") is None:
-        del data["make_rule"]
+def decide(client, portfolio, job, normalized, *, rule: bool = False, **fields):
+    """File a group (or ignore it, with action="ignore"); with ``rule``, the rule box
+    ticked, as the page leaves it unticked."""
+    data = {"normalized": normalized, "action": "file", **fields}
+    if rule:
+        data["make_rule"] = "on"
     response = client.post(job_url(portfolio, job, "decide"), data)
     assert response.status_code == 302
     return response
@@ -110,7 +113,7 @@ def entries(portfolio) -> list[tuple]:
 
 
 def first_import(client, portfolio, salary_stream) -> ImportJob:
-    """January from a new bank: map its columns, decide the groups (three as rules)."""
+    """January from a new bank: map its columns, decide the groups, each as a rule."""
     job = upload(client, portfolio, JANUARY)
     assert job.state == ImportJob.State.MAPPING
     response = client.post(job_url(portfolio, job, "map"), MAPPING)
@@ -118,10 +121,12 @@ def first_import(client, portfolio, salary_stream) -> ImportJob:
     import_jobs.statement_stage(job.pk)
     job.refresh_from_db()
     assert job.state == ImportJob.State.READY
-    decide(client, portfolio, job, "acme gmbh gehalt", category="", stream=salary_stream.pk)
-    decide(client, portfolio, job, "hausverwaltung koch miete", category="living_expenses")
-    decide(client, portfolio, job, "rewe karte rewe sagt danke", category="living_expenses")
-    decide(client, portfolio, job, "eigenes sparkonto umbuchung", action="ignore")
+    salary = {"category": "", "stream": salary_stream.pk}
+    decide(client, portfolio, job, "acme gmbh gehalt", rule=True, **salary)
+    living = {"category": "living_expenses"}
+    decide(client, portfolio, job, "hausverwaltung koch miete", rule=True, **living)
+    decide(client, portfolio, job, "rewe karte rewe sagt danke", rule=True, **living)
+    decide(client, portfolio, job, "eigenes sparkonto umbuchung", rule=True, action="ignore")
     return job
 
 
@@ -275,6 +280,48 @@ class TestRules:
 
 
 class TestGroups:
+    def test_the_rule_box_starts_unticked_and_says_what_a_rule_does(self, client_owner, portfolio):
+        # Filing one odd row by hand must not quietly re-file every later statement.
+        job = upload(client_owner, portfolio, JANUARY)
+        client_owner.post(job_url(portfolio, job, "map"), MAPPING)
+        import_jobs.statement_stage(job.pk)
+        html = client_owner.get(job_url(portfolio, job)).content.decode()
+        boxes = re.findall(r'<input type="checkbox" name="make_rule"[^>]*>', html)
+        assert len(boxes) == 4  # one a group
+        assert not [box for box in boxes if "checked" in box]
+        assert 'aria-describedby="id_group1_make_rule_helptext"' in boxes[0]
+        assert (
+            '<div class="help" id="id_group1_make_rule_helptext">'
+            "Also files rows like these in every later statement.</div>"
+        ) in html
+        rules_url = reverse("dataport:rules", args=[portfolio.pk])
+        assert f'<a href="{rules_url}">Rules</a>, on the entries page' in html
+
+    def test_a_ticked_rule_box_saves_a_rule_and_says_where_rules_are(self, client_owner, portfolio):
+        job = upload(client_owner, portfolio, JANUARY)
+        client_owner.post(job_url(portfolio, job, "map"), MAPPING)
+        import_jobs.statement_stage(job.pk)
+        response = decide(
+            client_owner,
+            portfolio,
+            job,
+            "rewe karte rewe sagt danke",
+            rule=True,
+            category="living_expenses",
+        )
+        rule = ImportRule.objects.get(portfolio=portfolio)
+        assert (rule.pattern, rule.direction, rule.category) == (
+            "rewe karte rewe sagt danke",
+            "out",
+            "living_expenses",
+        )
+        assert job.staged_entries.filter(rule=rule).count() == 2
+        assert [str(m) for m in response.wsgi_request._messages] == [
+            "Rule saved: rows with “rewe karte rewe sagt danke” are filed this way in this"
+            " statement and every later one. Rules, on the entries page, lists it to change"
+            " or delete."
+        ]
+
     def test_a_long_description_makes_a_rule_of_its_first_words(self, client_owner, portfolio):
         words = " ".join(f"word{chr(97 + n % 26)}{chr(97 + n // 26)}" for n in range(120))
         text = JANUARY.replace("Karte 4411 REWE SAGT DANKE", words)
@@ -283,7 +330,7 @@ class TestGroups:
         import_jobs.statement_stage(job.pk)
         long_group = job.staged_entries.get(line=7).normalized
         assert len(long_group) > 200
-        decide(client_owner, portfolio, job, long_group, category="living_expenses")
+        decide(client_owner, portfolio, job, long_group, rule=True, category="living_expenses")
         rule = ImportRule.objects.get(portfolio=portfolio)
         assert len(rule.pattern) <= 200
         assert long_group.startswith(rule.pattern + " ")
@@ -294,12 +341,7 @@ class TestGroups:
         client_owner.post(job_url(portfolio, job, "map"), MAPPING)
         import_jobs.statement_stage(job.pk)
         response = decide(
-            client_owner,
-            portfolio,
-            job,
-            "rewe karte rewe sagt danke",
-            category="living_expenses",
-            make_rule=None,
+            client_owner, portfolio, job, "rewe karte rewe sagt danke", category="living_expenses"
         )
         assert not ImportRule.objects.exists()
         assert job.staged_entries.filter(category="living_expenses").count() == 2

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from households.models import Household, Membership
 from tests.e2e.helpers import artifacts_dir, log_in, page_errors
 from tests.factories import (
     EntryFactory,
@@ -19,6 +20,7 @@ from tests.factories import (
     ImportProfileFactory,
     ImportRuleFactory,
     StreamFactory,
+    UserFactory,
     ValuationFactory,
 )
 
@@ -259,3 +261,74 @@ def test_the_active_portfolio_tab_is_in_view(live_server, portfolio, account, cl
     assert hidden == {}
     assert off_rule == {}
     assert all(layout == layouts["Overview"] for layout in layouts.values()), layouts
+
+
+@pytest.fixture
+def household(owner, portfolio):
+    """The owner and two partners with long addresses in one household: the owner and
+    one partner share a portfolio, the other partner shares nothing."""
+    home = Household.objects.create(name="The Harrington-Whitfield household")
+    Membership.objects.create(household=home, user=owner, is_creator=True)
+    partner = UserFactory(email="alexandra.harrington-whitfield@example.com")
+    quiet = UserFactory(email="bartholomew.quartermaine@example.com")
+    for user in (partner, quiet):
+        Membership.objects.create(household=home, user=user)
+    for shared, salary, rent in (
+        (portfolio, "4200.00", "1350.00"),
+        (partner.portfolios.get(), "123456.78", "98765.43"),
+    ):
+        shared.sharing = "view"
+        shared.save()
+        StreamFactory(portfolio=shared, name="Salary", amount=Decimal(salary))
+        StreamFactory(portfolio=shared, name="Rent", category="rent", amount=Decimal(rent))
+        StreamFactory(
+            portfolio=shared, name="Living", category="living_expenses", amount=Decimal("2500")
+        )
+        savings = HoldingFactory(portfolio=shared, name="Savings", kind="cash")
+        ValuationFactory(
+            holding=savings, date=date.today() - timedelta(days=30), value=Decimal("1234567.89")
+        )
+    return home
+
+
+def test_the_household_table_fits_a_phone_and_stays_a_table_on_a_screen(
+    live_server, household, client_owner, browser
+):
+    url = live_server.url + reverse("dashboard:household")
+    # Wider than the screen, or than its own scrolling box (which hides it from the
+    # page's width but still scrolls sideways).
+    widths = """() => {
+      const wrap = document.querySelector("[data-household-figures]").closest(".table-wrap");
+      return {page: document.documentElement.scrollWidth, screen: window.innerWidth,
+              table: wrap.scrollWidth, box: wrap.clientWidth};
+    }"""
+    for width in (WIDTH, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        log_in(page, live_server, client_owner)
+        problems = page_errors(page)
+        page.goto(url)
+        page.screenshot(path=str(artifacts_dir() / f"household-{width}.png"), full_page=True)
+        sizes = page.evaluate(widths)
+        assert sizes["page"] <= sizes["screen"], (width, sizes)
+        assert sizes["table"] <= sizes["box"], (width, sizes)
+        table = page.locator("[data-household-figures]")
+        header = table.locator("thead").bounding_box()["height"]
+        if width == WIDTH:
+            # A card a figure: each member's value led by their address.
+            assert header <= 1
+            cell = table.locator("tbody tr").first.locator("td").nth(2)
+            label = cell.get_attribute("data-label")
+            assert label == "alexandra.harrington-whitfield@example.com"
+            assert cell.evaluate("(td) => getComputedStyle(td, '::before').content") == f'"{label}"'
+            # The address breaks beside its value, which stays on the label's first line.
+            offset = cell.evaluate(
+                """(td) => { const range = document.createRange(); range.selectNode(td.firstChild);
+                  return range.getBoundingClientRect().top - td.getBoundingClientRect().top; }"""
+            )
+            assert offset < 10, offset
+        else:
+            assert header > 20  # the members side by side, under their addresses
+        context.close()
+        assert problems == []

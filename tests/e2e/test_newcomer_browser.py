@@ -18,6 +18,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
+from goals.models import Goal
+from goals.progress import goal_year
 from portfolio.months import user_today
 from tests.e2e.helpers import artifacts_dir, log_in, page_errors
 from tests.factories import PASSWORD, StreamFactory
@@ -25,6 +27,38 @@ from tests.factories import PASSWORD, StreamFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EMAIL = "newcomer@example.com"
+
+
+def _submit(page) -> None:
+    with page.expect_navigation():
+        page.locator("main form [type=submit]").last.click()
+
+
+def _sign_up(page, url: str, smtp_server) -> None:
+    """Sign up, verify from the real e-mail, log in: the newcomer lands on the dashboard."""
+    page.goto(f"{url}/accounts/signup/")
+    page.fill("main [name=email]", EMAIL)
+    page.fill("main [name=password1]", PASSWORD)
+    page.fill("main [name=password2]", PASSWORD)
+    _submit(page)
+    link = smtp_server.link(smtp_server.wait_for(EMAIL), "/accounts/confirm-email/")
+    page.goto(link)
+    _submit(page)
+    page.goto(f"{url}/accounts/login/")
+    page.fill("main [name=login]", EMAIL)
+    page.fill("main [name=password]", PASSWORD)
+    _submit(page)
+    assert page.url == f"{url}/dashboard/"
+
+
+def _add_stream(page, url: str, portfolio, name: str, category: str, amount: str, holding=None):
+    page.goto(f"{url}/portfolios/{portfolio.pk}/streams/new/")
+    page.fill("main [name=name]", name)
+    page.select_option("main [name=category]", category)
+    page.fill("main [name=amount]", amount)
+    if holding:
+        page.select_option("main [name=holding]", label=holding)
+    _submit(page)  # frequency and first payment: the form's defaults (monthly, today)
 
 
 def test_a_newcomers_household_reads_back_the_hand_computed_figures(
@@ -35,36 +69,16 @@ def test_a_newcomers_household_reads_back_the_hand_computed_figures(
     url = live_server.url
 
     def submit():
-        with page.expect_navigation():
-            page.locator("main form [type=submit]").last.click()
+        _submit(page)
 
     def figure(name: str) -> str:
         return page.locator(f'[data-figure="{name}"]').first.inner_text().strip()
 
-    # Sign up, verify from the real e-mail, log in.
-    page.goto(f"{url}/accounts/signup/")
-    page.fill("main [name=email]", EMAIL)
-    page.fill("main [name=password1]", PASSWORD)
-    page.fill("main [name=password2]", PASSWORD)
-    submit()
-    link = smtp_server.link(smtp_server.wait_for(EMAIL), "/accounts/confirm-email/")
-    page.goto(link)
-    submit()
-    page.goto(f"{url}/accounts/login/")
-    page.fill("main [name=login]", EMAIL)
-    page.fill("main [name=password]", PASSWORD)
-    submit()
-    assert page.url == f"{url}/dashboard/"
+    _sign_up(page, url, smtp_server)
     portfolio = get_user_model().objects.get(email=EMAIL).portfolios.get()
 
     def add_stream(name: str, category: str, amount: str, holding: str | None = None):
-        page.goto(f"{url}/portfolios/{portfolio.pk}/streams/new/")
-        page.fill("main [name=name]", name)
-        page.select_option("main [name=category]", category)
-        page.fill("main [name=amount]", amount)
-        if holding:
-            page.select_option("main [name=holding]", label=holding)
-        submit()  # frequency and first payment: the form's defaults (monthly, today)
+        _add_stream(page, url, portfolio, name, category, amount, holding)
 
     def add_holding(name: str, kind: str, value: str, secured_against: str | None = None):
         page.goto(f"{url}/portfolios/{portfolio.pk}/holdings/new/")
@@ -127,6 +141,37 @@ def test_a_newcomers_household_reads_back_the_hand_computed_figures(
         print()
         for path in shots:
             print(f"screenshot: {path}")
+
+
+def test_a_newcomer_with_a_salary_only_is_offered_a_first_goal_in_money(
+    live_server, smtp_server, settings, page
+):
+    # No passive income: "double the ratio" would still be 0, so the dashboard
+    # proposes a first 1% of the salary, in money, and sets it in one click.
+    settings.SITE_URL = live_server.url
+    problems = page_errors(page)
+    url = live_server.url
+    _sign_up(page, url, smtp_server)
+    owner = get_user_model().objects.get(email=EMAIL)
+    _add_stream(page, url, owner.portfolios.get(), "Salary", "salary", "5000")
+    year = goal_year(user_today(owner))
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{url}/dashboard/")
+        invite = page.locator('.goal-invite[data-suggestion="first_income"]')
+        assert (
+            "Your first goal could be a wealth ratio of 1%: about $50 a month of passive"
+            f" income by 31 December {year}."
+        ) in " ".join(invite.inner_text().split())
+        invite.screenshot(path=str(artifacts_dir() / f"newcomer-first-goal-{width}.png"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    with page.expect_navigation():
+        invite.get_by_role("link", name="Set this goal").click()
+    assert page.input_value("main [name=target]") == "1%"
+    _submit(page)
+    goal = Goal.objects.get(owner=owner)
+    assert (goal.year, goal.metric, goal.target) == (year, "wealth_ratio", Decimal("0.01"))
+    assert problems == []
 
 
 @pytest.fixture

@@ -173,10 +173,13 @@ def test_a_member_who_shares_nothing_has_no_figures_but_says_so(client, alice, b
         r'<th scope="col" class="num member-email">bob@example.com(.*?)</th>', page
     )
     assert bob_header and "shares nothing" in bob_header.group(1)
-    # Each row: the figure label, together, Alice's, Bob's cell.
+    # Each row: the figure label, together, Alice's, Bob's cell, each cell labelled
+    # with whose it is for the phone's stacked rows, where the header is out of sight.
     rows = re.findall(
         r'<tr><th scope="row">([^<]+)</th>'
-        r'<td class="num"[^>]*>(.*?)</td><td class="num">(.*?)</td><td class="num">(.*?)</td>',
+        r'<td class="num" data-label="Together"[^>]*>(.*?)</td>'
+        r'<td class="num" data-label="alice@example.com">(.*?)</td>'
+        r'<td class="num" data-label="bob@example.com">(.*?)</td>',
         page,
     )
     assert {label: bobs for label, _, _, bobs in rows} == {

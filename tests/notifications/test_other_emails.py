@@ -94,6 +94,21 @@ def test_new_year_invitation_with_the_suggested_ratio(mail):
     assert "target=" not in parts(plain)[0]
 
 
+def test_new_year_invitation_at_a_ratio_of_zero_is_a_first_income_in_money(mail):
+    user = member(email="max@example.com")
+    add_snapshots(user, [DECEMBER], passive=Decimal("0"))  # earned 5,000 a month
+    with at(NEW_YEAR_0830):
+        emails_send_month_start(user_ids=[user.pk], month=DECEMBER)
+    message = next(m for m in mail.to("max@example.com") if "goal" in m["Subject"])
+    text, html = parts(message)
+    assert (
+        "Your first goal for 2027 could be a wealth ratio of 1%: about $50 a month of passive"
+        " income by 31 December 2027."  # 1% of 5,000
+    ) in " ".join(text.split())
+    assert "Your first goal for 2027 could be a wealth ratio of 1%: about <strong>$50" in html
+    assert "target=1%25" in text
+
+
 def test_no_invitation_outside_january(mail):
     user = member(email="jo@example.com")
     add_snapshots(user, [JANUARY])
