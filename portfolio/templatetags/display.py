@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 
 from portfolio import formatting
 
@@ -19,3 +20,11 @@ register.filter("number", formatting.number)
 register.filter("window", formatting.window)
 register.filter("runway", formatting.runway)
 register.filter("spending_figure", formatting.spending_figure)
+
+
+@register.filter
+def address(value) -> str:
+    """An e-mail address that a narrow column breaks after its "@" (``<wbr>``) rather
+    than in the middle of the domain."""
+    local, at, domain = str(value).partition("@")
+    return format_html("{}{}<wbr>{}", local, at, domain)
