@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from typing import NamedTuple
 
 from portfolio.categories import (
     EARNED,
@@ -123,10 +124,7 @@ class StreamSpec:
         _check_amount(self, "hours_per_month", self.hours_per_month, non_negative=True)
 
 
-@dataclass(frozen=True)
-class EntrySpec:
-    """An actual dated cash flow, optionally linked to the stream it confirms."""
-
+class _EntryFields(NamedTuple):
     date: date
     amount: Decimal
     category: str
@@ -134,9 +132,32 @@ class EntrySpec:
     portfolio_id: int | None = None
     currency: str | None = None
 
-    def __post_init__(self) -> None:
-        _check_category(self.category)
-        _check_amount(self, "amount", self.amount, non_negative=False)
+
+class EntrySpec(_EntryFields):
+    """An actual dated cash flow, optionally linked to the stream it confirms.
+
+    A named tuple rather than a data class: a history holds thousands of entries,
+    built, read and freed by every recompute, and a tuple is the cheapest object
+    for all three. ``EntrySpec(...)`` checks its fields; ``EntrySpec._make(row)``
+    takes a row as it is, for rows the database has already checked (a
+    ``values_list`` of ``Entry`` in this order: its constraints hold the category
+    and the amount).
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        date: date,
+        amount: Decimal,
+        category: str,
+        stream_id: int | None = None,
+        portfolio_id: int | None = None,
+        currency: str | None = None,
+    ) -> EntrySpec:
+        _check_category(category)
+        amount = checked_decimal("amount", amount, non_negative=False)
+        return super().__new__(cls, date, amount, category, stream_id, portfolio_id, currency)
 
 
 class _Grouped:
@@ -338,18 +359,19 @@ def _month_sums(
     replaced: set[tuple[int, int]] = set()  # (stream id, month index) with actual entries
 
     with localcontext(_CTX):
-        for entry in entries:
-            index = month_index(entry.date)
+        # Unpacked, and the month index written out: the loop runs for every entry
+        # of a history, the hottest of a recompute.
+        for day, amount, category, stream_id, _portfolio_id, currency in entries:
+            index = day.year * 12 + day.month - 1  # month_index(day)
             if lo <= index <= hi:
                 # An amount in the figures' currency (None) needs no converter call:
                 # most of a history's entries.
-                amount = entry.amount
-                if entry.currency is not None:
-                    amount = to_base(amount, entry.currency, entry.date)
+                if currency is not None:
+                    amount = to_base(amount, currency, day)
                 month = sums[index - lo]
-                month[entry.category] = month.get(entry.category, ZERO) + amount
-                if entry.stream_id is not None:
-                    replaced.add((entry.stream_id, index))
+                month[category] = month.get(category, ZERO) + amount
+                if stream_id is not None:
+                    replaced.add((stream_id, index))
 
         for stream in streams:
             first = month_index(stream.first_date)
