@@ -457,12 +457,20 @@ def _by_category_json(by_category: dict[str, Decimal]) -> str:
     return (
         "{"
         + ", ".join(
-            f'"{category}": "{amount:f}"'
+            f'"{category}": "{_plain(amount)}"'
             for category, amount in sorted(by_category.items())
             if amount
         )
         + "}"
     )
+
+
+def _plain(amount: Decimal) -> str:
+    """``format(amount, "f")``: the digits without an exponent. ``str`` gives the same
+    three times faster, but writes one for amounts below a millionth (1E-7) and for
+    a positive exponent (1E+3)."""
+    text = str(amount)
+    return format(amount, "f") if "E" in text else text
 
 
 # The categories go into that JSON unescaped: they must need no escaping.
