@@ -166,11 +166,17 @@ class _Grouped:
     def group_sums(self) -> tuple[Decimal, Decimal, Decimal]:
         """(earned, passive, spending) in one pass over the categories, each group
         summed in the categories' order."""
-        sums = {EARNED: ZERO, PASSIVE: ZERO, OUTGOING: ZERO}
+        earned = passive = spending = ZERO
         with localcontext(_CTX):
             for category, amount in self.by_category.items():
-                sums[GROUP_OF[category]] += amount
-        return sums[EARNED], sums[PASSIVE], sums[OUTGOING]
+                group = GROUP_OF[category]
+                if group == EARNED:
+                    earned += amount
+                elif group == PASSIVE:
+                    passive += amount
+                else:
+                    spending += amount
+        return earned, passive, spending
 
     @property
     def earned(self) -> Decimal:
@@ -502,8 +508,9 @@ def window_series(
                     _add_month(window, present, month)
             summed_from = start
             totals = dict(window)
-            for stream in lumpy:
-                stream.adjust(totals, start, last, length)
+            if length < 12:  # no period is longer: a full window counts payments as paid
+                for stream in lumpy:
+                    stream.adjust(totals, start, last, length)
             year, number = _from_index(last)
             series.append(Totals(year, number, by_category=totals, months=length))
     return series

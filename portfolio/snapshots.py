@@ -350,8 +350,9 @@ def _figures(
     # balances are at the month's end, or today for the current month.
     as_of_days = [_as_of(index, today, last) for index in range(first, last + 1)]
     balances = _balances(scope, as_of_days, convert)
-    # Only passive streams take hours: the others are left out once, not every month.
-    passive = [s for s in scope.streams if GROUP_OF[s.category] == PASSIVE]
+    # Only passive streams take hours, and only those with hours add any: the others
+    # are left out once, not every month, and most histories have none left.
+    passive = [s for s in scope.streams if GROUP_OF[s.category] == PASSIVE and s.hours_per_month]
     return [
         None
         if totals is None or balance is None
@@ -360,10 +361,14 @@ def _figures(
             totals=totals,
             liquid_assets=balance[0],
             net_worth=balance[1],
-            passive_hours=schedule.passive_hours(passive, as_of),
+            passive_hours=schedule.passive_hours(passive, as_of) if passive else _NO_HOURS,
         )
         for as_of, totals, balance in zip(as_of_days, series, balances, strict=True)
     ]
+
+
+# ``schedule.passive_hours`` of no stream.
+_NO_HOURS = Decimal(0)
 
 
 def _as_of(index: int, today: date, last: int) -> date:
