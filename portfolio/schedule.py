@@ -239,19 +239,26 @@ def _payment_dates(stream: StreamSpec, year: int, month: int, last_day: int) -> 
         in_month = (first.year, first.month) == (year, month)
         return [first] if in_month and (end is None or first <= end) else []
     if stream.frequency == WEEKLY:
-        # ordinals, so a stream near date.max never builds an out-of-range date
-        lo = max(date(year, month, 1), first).toordinal()
-        hi = date(year, month, last_day).toordinal()
-        if end is not None:
-            hi = min(hi, end.toordinal())
-        start = first.toordinal()
-        k = -(-(lo - start) // 7)  # ceil: first weekly payment on or after lo
-        return [date.fromordinal(d) for d in range(start + 7 * k, hi + 1, 7)]
+        return [date.fromordinal(d) for d in _weekly_ordinals(stream, year, month, last_day)]
     since_first = year * 12 + month - 1 - month_index(first)
     if since_first < 0 or since_first % _STEP_MONTHS[stream.frequency]:
         return []
     paid = date(year, month, min(first.day, last_day))
     return [paid] if end is None or paid <= end else []
+
+
+def _weekly_ordinals(stream: StreamSpec, year: int, month: int, last_day: int) -> range:
+    """The ordinals of a weekly stream's payment dates in a valid month of ``last_day``
+    days: ordinals, so a stream near date.max never builds an out-of-range date, and
+    a count of payments needs no date at all."""
+    first = stream.first_date
+    lo = max(date(year, month, 1), first).toordinal()
+    hi = date(year, month, last_day).toordinal()
+    if stream.end_date is not None:
+        hi = min(hi, stream.end_date.toordinal())
+    start = first.toordinal()
+    k = -(-(lo - start) // 7)  # ceil: first weekly payment on or after lo
+    return range(start + 7 * k, hi + 1, 7)
 
 
 def expected_in_month(
@@ -394,8 +401,11 @@ def _month_sums(
             # A monthly to yearly stream in the figures' currency pays its amount once
             # in every month of its cycle (on its first date's day, clamped to the
             # month's end); only in the month of its end date can that day be too
-            # late. Every other month and stream asks the calendar for its days.
+            # late. A weekly one in the figures' currency pays its amount on each of
+            # the month's payment days: only how many there are matters. Every other
+            # month and stream asks the calendar for its days.
             once_a_cycle = stream.currency is None and stream.frequency in _STEP_MONTHS
+            counted = stream.currency is None and stream.frequency == WEEKLY
             for index in range(start, stop + 1, step):
                 if (stream.id, index) in replaced:
                     continue
@@ -404,10 +414,17 @@ def _month_sums(
                 else:
                     year, number = divmod(index, 12)
                     number += 1
-                    days = _payment_dates(stream, year, number, days_in_month(year, number))
-                    if not days:
-                        continue
-                    paid = _paid(stream, days, to_base)
+                    last_day = days_in_month(year, number)
+                    if counted:
+                        count = len(_weekly_ordinals(stream, year, number, last_day))
+                        if not count:
+                            continue
+                        paid = stream.amount * count
+                    else:
+                        days = _payment_dates(stream, year, number, last_day)
+                        if not days:
+                            continue
+                        paid = _paid(stream, days, to_base)
                 month = sums[index - lo]
                 month[category] = month.get(category, ZERO) + paid
     return sums
