@@ -1,10 +1,10 @@
 """Milestones worth celebrating, recorded from freshly computed snapshots.
 
 Set-based: for a batch of users, three queries (users, this year's open goals,
-current-month snapshots) and one bulk insert; each user's milestones are worked
-out on their own, so one user's bad data does not cost the others theirs. A milestone's natural key
-(user, kind, key) is unique, so recording the same one again is a no-op and the
-e-mail about it goes exactly once.
+the current-month snapshots those read) and one bulk insert; each user's milestones
+are worked out on their own, so one user's bad data does not cost the others theirs.
+A milestone's natural key (user, kind, key) is unique, so recording the same one
+again is a no-op and the e-mail about it goes exactly once.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from goals.models import METRIC_FIGURE, Goal, Milestone, metric_value
 from households.page_versions import pages_changed
@@ -65,9 +66,6 @@ def milestones_record(user_ids: Iterable[int], *, now: datetime) -> MilestonesRe
             failed += 1
     if not today:
         return MilestonesRecorded(found=0, failed=failed)
-    months = {pk: day.replace(day=1) for pk, day in today.items()}
-    snapshots = Snapshot.objects.filter(owner_id__in=today, month__in=set(months.values()))
-    current = {(s.owner_id, s.portfolio_id): s for s in snapshots if s.month == months[s.owner_id]}
     goals: dict[int, list[Goal]] = defaultdict(list)
     # A household's goals follow the household's figures, not the member's who set them.
     for goal in Goal.objects.filter(
@@ -77,6 +75,16 @@ def milestones_record(user_ids: Iterable[int], *, now: datetime) -> MilestonesRe
         year__in={d.year for d in today.values()},
     ):
         goals[goal.owner_id].append(goal)
+    # The users' own rows, and those of the portfolios their goals follow: not every
+    # portfolio's (a recompute's batch would load twice the rows for nothing).
+    goal_portfolios = {g.portfolio_id for own in goals.values() for g in own if g.portfolio_id}
+    months = {pk: day.replace(day=1) for pk, day in today.items()}
+    snapshots = Snapshot.objects.filter(
+        Q(portfolio=None) | Q(portfolio_id__in=goal_portfolios),
+        owner_id__in=today,
+        month__in=set(months.values()),
+    )
+    current = {(s.owner_id, s.portfolio_id): s for s in snapshots if s.month == months[s.owner_id]}
     found: list[Milestone] = []
     for user_id, day in today.items():
         try:

@@ -196,7 +196,8 @@ def compute_figures(
     """
     # Corrections (negative entries) can push a group below zero; no income or
     # spending is less than none, and the formulas rightly refuse negatives.
-    earned, passive, spending = (max(v, ZERO) for v in totals.group_sums())
+    earned, passive, spending = totals.group_sums()
+    earned, passive, spending = max(earned, ZERO), max(passive, ZERO), max(spending, ZERO)
     window = metrics.window_metrics(
         earned=earned,
         passive=passive,

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from typing import NamedTuple
 
 from portfolio.categories import (
     EARNED,
@@ -123,10 +124,7 @@ class StreamSpec:
         _check_amount(self, "hours_per_month", self.hours_per_month, non_negative=True)
 
 
-@dataclass(frozen=True)
-class EntrySpec:
-    """An actual dated cash flow, optionally linked to the stream it confirms."""
-
+class _EntryFields(NamedTuple):
     date: date
     amount: Decimal
     category: str
@@ -134,9 +132,32 @@ class EntrySpec:
     portfolio_id: int | None = None
     currency: str | None = None
 
-    def __post_init__(self) -> None:
-        _check_category(self.category)
-        _check_amount(self, "amount", self.amount, non_negative=False)
+
+class EntrySpec(_EntryFields):
+    """An actual dated cash flow, optionally linked to the stream it confirms.
+
+    A named tuple rather than a data class: a history holds thousands of entries,
+    built, read and freed by every recompute, and a tuple is the cheapest object
+    for all three. ``EntrySpec(...)`` checks its fields; ``EntrySpec._make(row)``
+    takes a row as it is, for rows the database has already checked (a
+    ``values_list`` of ``Entry`` in this order: its constraints hold the category
+    and the amount).
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        date: date,
+        amount: Decimal,
+        category: str,
+        stream_id: int | None = None,
+        portfolio_id: int | None = None,
+        currency: str | None = None,
+    ) -> EntrySpec:
+        _check_category(category)
+        amount = checked_decimal("amount", amount, non_negative=False)
+        return super().__new__(cls, date, amount, category, stream_id, portfolio_id, currency)
 
 
 class _Grouped:
@@ -145,11 +166,17 @@ class _Grouped:
     def group_sums(self) -> tuple[Decimal, Decimal, Decimal]:
         """(earned, passive, spending) in one pass over the categories, each group
         summed in the categories' order."""
-        sums = {EARNED: ZERO, PASSIVE: ZERO, OUTGOING: ZERO}
+        earned = passive = spending = ZERO
         with localcontext(_CTX):
             for category, amount in self.by_category.items():
-                sums[GROUP_OF[category]] += amount
-        return sums[EARNED], sums[PASSIVE], sums[OUTGOING]
+                group = GROUP_OF[category]
+                if group == EARNED:
+                    earned += amount
+                elif group == PASSIVE:
+                    passive += amount
+                else:
+                    spending += amount
+        return earned, passive, spending
 
     @property
     def earned(self) -> Decimal:
@@ -212,19 +239,26 @@ def _payment_dates(stream: StreamSpec, year: int, month: int, last_day: int) -> 
         in_month = (first.year, first.month) == (year, month)
         return [first] if in_month and (end is None or first <= end) else []
     if stream.frequency == WEEKLY:
-        # ordinals, so a stream near date.max never builds an out-of-range date
-        lo = max(date(year, month, 1), first).toordinal()
-        hi = date(year, month, last_day).toordinal()
-        if end is not None:
-            hi = min(hi, end.toordinal())
-        start = first.toordinal()
-        k = -(-(lo - start) // 7)  # ceil: first weekly payment on or after lo
-        return [date.fromordinal(d) for d in range(start + 7 * k, hi + 1, 7)]
+        return [date.fromordinal(d) for d in _weekly_ordinals(stream, year, month, last_day)]
     since_first = year * 12 + month - 1 - month_index(first)
     if since_first < 0 or since_first % _STEP_MONTHS[stream.frequency]:
         return []
     paid = date(year, month, min(first.day, last_day))
     return [paid] if end is None or paid <= end else []
+
+
+def _weekly_ordinals(stream: StreamSpec, year: int, month: int, last_day: int) -> range:
+    """The ordinals of a weekly stream's payment dates in a valid month of ``last_day``
+    days: ordinals, so a stream near date.max never builds an out-of-range date, and
+    a count of payments needs no date at all."""
+    first = stream.first_date
+    lo = max(date(year, month, 1), first).toordinal()
+    hi = date(year, month, last_day).toordinal()
+    if stream.end_date is not None:
+        hi = min(hi, stream.end_date.toordinal())
+    start = first.toordinal()
+    k = -(-(lo - start) // 7)  # ceil: first weekly payment on or after lo
+    return range(start + 7 * k, hi + 1, 7)
 
 
 def expected_in_month(
@@ -338,18 +372,19 @@ def _month_sums(
     replaced: set[tuple[int, int]] = set()  # (stream id, month index) with actual entries
 
     with localcontext(_CTX):
-        for entry in entries:
-            index = month_index(entry.date)
+        # Unpacked, and the month index written out: the loop runs for every entry
+        # of a history, the hottest of a recompute.
+        for day, amount, category, stream_id, _portfolio_id, currency in entries:
+            index = day.year * 12 + day.month - 1  # month_index(day)
             if lo <= index <= hi:
                 # An amount in the figures' currency (None) needs no converter call:
                 # most of a history's entries.
-                amount = entry.amount
-                if entry.currency is not None:
-                    amount = to_base(amount, entry.currency, entry.date)
+                if currency is not None:
+                    amount = to_base(amount, currency, day)
                 month = sums[index - lo]
-                month[entry.category] = month.get(entry.category, ZERO) + amount
-                if entry.stream_id is not None:
-                    replaced.add((entry.stream_id, index))
+                month[category] = month.get(category, ZERO) + amount
+                if stream_id is not None:
+                    replaced.add((stream_id, index))
 
         for stream in streams:
             first = month_index(stream.first_date)
@@ -366,8 +401,11 @@ def _month_sums(
             # A monthly to yearly stream in the figures' currency pays its amount once
             # in every month of its cycle (on its first date's day, clamped to the
             # month's end); only in the month of its end date can that day be too
-            # late. Every other month and stream asks the calendar for its days.
+            # late. A weekly one in the figures' currency pays its amount on each of
+            # the month's payment days: only how many there are matters. Every other
+            # month and stream asks the calendar for its days.
             once_a_cycle = stream.currency is None and stream.frequency in _STEP_MONTHS
+            counted = stream.currency is None and stream.frequency == WEEKLY
             for index in range(start, stop + 1, step):
                 if (stream.id, index) in replaced:
                     continue
@@ -376,10 +414,17 @@ def _month_sums(
                 else:
                     year, number = divmod(index, 12)
                     number += 1
-                    days = _payment_dates(stream, year, number, days_in_month(year, number))
-                    if not days:
-                        continue
-                    paid = _paid(stream, days, to_base)
+                    last_day = days_in_month(year, number)
+                    if counted:
+                        count = len(_weekly_ordinals(stream, year, number, last_day))
+                        if not count:
+                            continue
+                        paid = stream.amount * count
+                    else:
+                        days = _payment_dates(stream, year, number, last_day)
+                        if not days:
+                            continue
+                        paid = _paid(stream, days, to_base)
                 month = sums[index - lo]
                 month[category] = month.get(category, ZERO) + paid
     return sums
@@ -480,8 +525,9 @@ def window_series(
                     _add_month(window, present, month)
             summed_from = start
             totals = dict(window)
-            for stream in lumpy:
-                stream.adjust(totals, start, last, length)
+            if length < 12:  # no period is longer: a full window counts payments as paid
+                for stream in lumpy:
+                    stream.adjust(totals, start, last, length)
             year, number = _from_index(last)
             series.append(Totals(year, number, by_category=totals, months=length))
     return series

@@ -211,7 +211,8 @@ def _collect(
         entries = entries.filter(date__gte=months.window_start(since))
     # The bulk of the rows: plain tuples rather than model instances (as Entry.spec()),
     # each appended to its scopes' lists, looked up once per portfolio, in the query's
-    # order; each portfolio's earliest date noted once, after the loop.
+    # order; each portfolio's earliest date noted once, after the loop. The specs are
+    # made as the rows come (``EntrySpec._make``): the database has checked them.
     targets: dict[int, tuple[str | None, tuple[list[schedule.EntrySpec], ...]]] = {}
     earliest: dict[int, date] = {}
     for day, amount, category, stream_id, portfolio_id, currency in entries.values_list(
@@ -224,7 +225,7 @@ def _collect(
         currencies.add(currency)
         if currency == target[0]:
             currency = None
-        spec = schedule.EntrySpec(day, amount, category, stream_id, portfolio_id, currency)
+        spec = schedule.EntrySpec._make((day, amount, category, stream_id, portfolio_id, currency))
         for into in target[1]:
             into.append(spec)
         first = earliest.get(portfolio_id)
@@ -349,8 +350,9 @@ def _figures(
     # balances are at the month's end, or today for the current month.
     as_of_days = [_as_of(index, today, last) for index in range(first, last + 1)]
     balances = _balances(scope, as_of_days, convert)
-    # Only passive streams take hours: the others are left out once, not every month.
-    passive = [s for s in scope.streams if GROUP_OF[s.category] == PASSIVE]
+    # Only passive streams take hours, and only those with hours add any: the others
+    # are left out once, not every month, and most histories have none left.
+    passive = [s for s in scope.streams if GROUP_OF[s.category] == PASSIVE and s.hours_per_month]
     return [
         None
         if totals is None or balance is None
@@ -359,10 +361,14 @@ def _figures(
             totals=totals,
             liquid_assets=balance[0],
             net_worth=balance[1],
-            passive_hours=schedule.passive_hours(passive, as_of),
+            passive_hours=schedule.passive_hours(passive, as_of) if passive else _NO_HOURS,
         )
         for as_of, totals, balance in zip(as_of_days, series, balances, strict=True)
     ]
+
+
+# ``schedule.passive_hours`` of no stream.
+_NO_HOURS = Decimal(0)
 
 
 def _as_of(index: int, today: date, last: int) -> date:
@@ -433,11 +439,7 @@ def _values(
         figures.earned,
         figures.passive,
         figures.spending,
-        {
-            category: format(amount, "f")
-            for category, amount in sorted(figures.by_category.items())
-            if amount
-        },
+        _by_category_json(figures.by_category),
         figures.liquid_assets,
         figures.net_worth,
         figures.passive_hours,
@@ -452,10 +454,33 @@ def _values(
     return row
 
 
-def _row(scope: _Scope, month: date, figures: Figures, computed_at: datetime) -> dict:
-    """A snapshot row of ``scope`` as ``{attname: value}``."""
-    values = _values(scope.user_id, scope.portfolio_id, None, month, figures)
-    return dict(zip(_COLUMNS, [*values, computed_at], strict=True))
+def _by_category_json(by_category: dict[str, Decimal]) -> str:
+    """The by_category column as JSON text, written once for every database: the
+    categories with a flow, in order, each amount a string ("1234.50") so that no
+    digit is lost to a float. What ``json.dumps`` of that dict gives, built directly
+    (a JSON encoder per row cost a tenth of writing a recompute's rows)."""
+    return (
+        "{"
+        + ", ".join(
+            f'"{category}": "{_plain(amount)}"'
+            for category, amount in sorted(by_category.items())
+            if amount
+        )
+        + "}"
+    )
+
+
+def _plain(amount: Decimal) -> str:
+    """``format(amount, "f")``: the digits without an exponent. ``str`` gives the same
+    three times faster, but writes one for amounts below a millionth (1E-7) and for
+    a positive exponent (1E+3)."""
+    text = str(amount)
+    return format(amount, "f") if "E" in text else text
+
+
+# The categories go into that JSON unescaped: they must need no escaping.
+if any(json.dumps(category) != f'"{category}"' for category in GROUP_OF):
+    raise ImproperlyConfigured("a category needs escaping in JSON: see _by_category_json")
 
 
 # --- Writing ---------------------------------------------------------------------
@@ -470,7 +495,6 @@ _CONFLICT_TARGET = {
 
 # Decimals, booleans and ids go to the driver as they are; see ``_upsert``.
 _AS_IS = (models.DecimalField, models.BooleanField, models.ForeignKey)
-_BY_CATEGORY = _COLUMNS.index("by_category")
 _PORTFOLIO = _COLUMNS.index("portfolio_id")
 # The temporary table ``_copy_upsert`` copies the rows into.
 _STAGE = "portfolio_snapshot_stage"
@@ -505,9 +529,12 @@ def _upsert(rows: list[list], *, scope: str, computed_at: datetime, using: str) 
     quote = connection.ops.quote_name
     fields = _fields()
     # Decimals, booleans and ids go to the driver as they are (what the fields'
-    # get_db_prep_save would return, at a fraction of the cost); dates and JSON
-    # are adapted by their field.
-    prepare = [None if isinstance(f, _AS_IS) else f.get_db_prep_save for f in fields]
+    # get_db_prep_save would return, at a fraction of the cost), and so does
+    # by_category, already JSON text (``_values``); dates are adapted by their field.
+    prepare = [
+        None if isinstance(f, _AS_IS) or f.attname == "by_category" else f.get_db_prep_save
+        for f in fields
+    ]
     columns = ", ".join(quote(column) for column in _COLUMNS)
     insert = f"INSERT INTO {quote(Snapshot._meta.db_table)} ({columns}) "
     conflict = f" ON CONFLICT {_CONFLICT_TARGET[scope]} DO UPDATE SET {_update_set(quote)}"
@@ -567,7 +594,6 @@ def _copy_upsert(rows: list[list], *, computed_at: datetime, using: str) -> None
         )
         with cursor.cursor.copy(f"COPY {_STAGE} ({copied}, mirror) FROM STDIN") as copy:
             for row in rows:
-                row[_BY_CATEGORY] = json.dumps(row[_BY_CATEGORY])
                 copy.write_row(row)
         cursor.execute(
             f"INSERT INTO {table} ({listed}) SELECT {copied}, %s FROM {_STAGE} "  # noqa: S608
@@ -689,66 +715,12 @@ def _recompute_locked(
     # the version, so its marker survives the delete below and its own task runs.
     if markers is None:
         markers = {m.user_id: m for m in SnapshotQueue.objects.using(using).filter(user_id__in=ids)}
+    # The batch's specs, figures and rows are freed as ``_compute_and_write`` returns,
+    # while the cycle collector is still paused: resumed with them alive, its first
+    # collection would walk every one of them.
     with _cycle_collector_paused():
-        users, scopes, rates = _load(ids, since, using)
-        computed_at = timezone.now()
-
-        # A user whose data sits in one portfolio (most users) has the same figures
-        # for that portfolio and for all portfolios together: compute them once, and
-        # build the row once (``mirror``: the portfolio a user's rows are also those of).
-        with_data: dict[int, list[_Scope]] = {}
-        for scope in scopes.values():
-            if scope.portfolio_id is not None and scope.first is not None:
-                with_data.setdefault(scope.user_id, []).append(scope)
-        mirror = {
-            user_id: own[0].portfolio_id for user_id, own in with_data.items() if len(own) == 1
-        }
-        computed: dict[tuple, list[Figures]] = {}
-
-        rows: list[list] = []  # ``_values`` and the mirrored portfolio, for ``_write``
-        written = 0
-        keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
-        unknown: set[tuple[int, int | None, int]] = set()  # (scope, month index) lacking a rate
-        for key, scope in scopes.items():
-            today = months.user_today(users[scope.user_id])
-            last = month_index(today)
-            if scope.first is None:
-                continue
-            first = max(month_index(scope.first), last - MAX_HISTORY_MONTHS + 1)
-            if first > last:
-                continue
-            keep[key] = (first, last)
-            start = first if since_index is None else max(first, since_index)
-            if start > last:
-                continue
-            mirrored = mirror.get(scope.user_id)
-            if scope.portfolio_id is not None and scope.portfolio_id == mirrored:
-                continue  # written with the user's rows, its months lacking a rate noted there
-            source = scope
-            if scope.portfolio_id is None and mirrored is not None:
-                source = scopes[scope.user_id, mirrored]
-            else:
-                mirrored = None
-            memo = (source.user_id, source.portfolio_id)
-            if memo not in computed:
-                convert = to_base(
-                    rates.get(scope.user_id, RateTable()), users[scope.user_id].currency
-                )
-                computed[memo] = _figures(source, start, last, today, convert)
-            for offset, figures in enumerate(computed[memo]):
-                index = start + offset
-                if figures is None:
-                    unknown.add((*key, index))
-                    if mirrored is not None:
-                        unknown.add((scope.user_id, mirrored, index))
-                    continue
-                row = _values(scope.user_id, scope.portfolio_id, None, from_index(index), figures)
-                row.append(mirrored)
-                rows.append(row)
-                written += 1 if mirrored is None else 2
-
-        _write(rows, computed_at=computed_at, using=using)
-    deleted = _delete_stale(ids, {key: keep.get(key) for key in scopes}, unknown, using=using)
+        users, written, spans, unknown = _compute_and_write(ids, since, using)
+    deleted = _delete_stale(ids, spans, unknown, using=using)
 
     # The new rows, and a recompute no longer pending, are on the pages (theirs and
     # their households', whose rows follow); raised before the markers go (see
@@ -772,7 +744,71 @@ def _recompute_locked(
     transaction.on_commit(
         lambda: recomputed.send_robust(sender=Snapshot, user_ids=list(ids)), using=using
     )
-    return RecomputeResult(len(users), written, deleted)
+    return RecomputeResult(users, written, deleted)
+
+
+def _compute_and_write(
+    ids: Sequence[int], since: date | None, using: str
+) -> tuple[int, int, dict[tuple[int, int | None], tuple[int, int] | None], set]:
+    """Load, compute and write the rows of ``ids`` from ``since``'s month: (users found,
+    rows written, the months (first, last) each scope keeps, None for none, and the
+    (scope, month index) that lack a rate)."""
+    since_index = None if since is None else month_index(since)
+    users, scopes, rates = _load(ids, since, using)
+    computed_at = timezone.now()
+
+    # A user whose data sits in one portfolio (most users) has the same figures
+    # for that portfolio and for all portfolios together: compute them once, and
+    # build the row once (``mirror``: the portfolio a user's rows are also those of).
+    with_data: dict[int, list[_Scope]] = {}
+    for scope in scopes.values():
+        if scope.portfolio_id is not None and scope.first is not None:
+            with_data.setdefault(scope.user_id, []).append(scope)
+    mirror = {user_id: own[0].portfolio_id for user_id, own in with_data.items() if len(own) == 1}
+    computed: dict[tuple, list[Figures]] = {}
+
+    rows: list[list] = []  # ``_values`` and the mirrored portfolio, for ``_write``
+    written = 0
+    keep: dict[tuple[int, int | None], tuple[int, int]] = {}  # scope -> month index range
+    unknown: set[tuple[int, int | None, int]] = set()  # (scope, month index) lacking a rate
+    for key, scope in scopes.items():
+        today = months.user_today(users[scope.user_id])
+        last = month_index(today)
+        if scope.first is None:
+            continue
+        first = max(month_index(scope.first), last - MAX_HISTORY_MONTHS + 1)
+        if first > last:
+            continue
+        keep[key] = (first, last)
+        start = first if since_index is None else max(first, since_index)
+        if start > last:
+            continue
+        mirrored = mirror.get(scope.user_id)
+        if scope.portfolio_id is not None and scope.portfolio_id == mirrored:
+            continue  # written with the user's rows, its months lacking a rate noted there
+        source = scope
+        if scope.portfolio_id is None and mirrored is not None:
+            source = scopes[scope.user_id, mirrored]
+        else:
+            mirrored = None
+        memo = (source.user_id, source.portfolio_id)
+        if memo not in computed:
+            convert = to_base(rates.get(scope.user_id, RateTable()), users[scope.user_id].currency)
+            computed[memo] = _figures(source, start, last, today, convert)
+        for offset, figures in enumerate(computed[memo]):
+            index = start + offset
+            if figures is None:
+                unknown.add((*key, index))
+                if mirrored is not None:
+                    unknown.add((scope.user_id, mirrored, index))
+                continue
+            row = _values(scope.user_id, scope.portfolio_id, None, from_index(index), figures)
+            row.append(mirrored)
+            rows.append(row)
+            written += 1 if mirrored is None else 2
+
+    _write(rows, computed_at=computed_at, using=using)
+    return len(users), written, {key: keep.get(key) for key in scopes}, unknown
 
 
 @contextmanager
@@ -784,6 +820,8 @@ def _cycle_collector_paused() -> Iterator[None]:
     collector would walk the whole heap of the process (Django's included) several
     times per batch, for nothing: about a tenth of the recompute's CPU (see
     docs/scaling.md). Whatever cycles do form are collected once it runs again.
+    What the batch made must be freed before then, or that first collection walks
+    it all once more (another 8% of a full recompute's CPU, measured).
     """
     if not gc.isenabled():
         yield

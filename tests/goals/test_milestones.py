@@ -11,7 +11,7 @@ from django.utils import timezone
 from goals.milestones import MilestonesRecorded, milestones_record
 from goals.models import Goal, Milestone
 from portfolio import snapshots
-from tests.factories import StreamFactory, UserFactory
+from tests.factories import PortfolioFactory, StreamFactory, UserFactory
 from tests.helpers import break_with_raw_sql
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,6 +107,38 @@ def test_a_user_whose_milestones_cannot_be_worked_out_does_not_stop_the_others(c
     (record,) = caplog.records
     assert f"user {middle.pk} has no today (time zone 'Mars/Olympus')" in record.getMessage()
     assert record.exc_info is not None
+
+
+@time_machine.travel("2026-06-15 12:00Z", tick=False)
+def test_a_portfolio_goal_follows_that_portfolio_not_all_portfolios_together(owner):
+    # Reached by the pension portfolio's own figures (600 / 1,000), not by the
+    # figures of both portfolios together (600 / 5,000).
+    _flows(owner.portfolios.get(), salary="4000", dividends=None, spending="3000")
+    pension = PortfolioFactory(owner=owner, name="Pension")
+    _flows(pension, salary="1000", dividends="600", spending=None)
+    mine = Goal.objects.create(
+        owner=owner,
+        portfolio=pension,
+        year=2026,
+        metric="wealth_ratio",
+        baseline=Decimal("0.05"),
+        baseline_date=date(2026, 1, 1),
+        target=Decimal("0.50"),
+    )
+    Goal.objects.create(
+        owner=owner,
+        year=2026,
+        metric="wealth_ratio",
+        baseline=Decimal("0.05"),
+        baseline_date=date(2026, 1, 1),
+        target=Decimal("0.50"),
+    )
+
+    snapshots.snapshots_recompute(user_ids=[owner.pk])
+
+    (milestone,) = Milestone.objects.filter(user=owner)
+    assert (milestone.kind, milestone.goal) == (Milestone.Kind.GOAL_ACHIEVED, mine)
+    assert milestone.value == Decimal("0.6")
 
 
 @time_machine.travel("2026-06-15 12:00Z", tick=False)

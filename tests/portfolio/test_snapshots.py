@@ -7,6 +7,7 @@ debounce of a burst of edits, and the signals that mark a user's snapshots stale
 from __future__ import annotations
 
 import datetime as dt
+import json
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -19,8 +20,11 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portfolio import selectors, snapshots, tasks
+from portfolio.categories import GROUP_OF
 from portfolio.models import Entry, Portfolio, Snapshot, SnapshotQueue, Stream
 from portfolio.services import stream_confirm_month
 from tests.factories import (
@@ -662,3 +666,18 @@ def test_deleting_a_holding_or_portfolio_costs_the_same_queries_however_many_row
     with django_assert_max_num_queries(11):
         portfolio.delete()
     assert SnapshotQueue.objects.get(user=owner).dirty_since == date(2024, 1, 1)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(sorted(GROUP_OF)),
+        st.decimals(allow_nan=False, allow_infinity=False, places=None),
+        max_size=6,
+    )
+)
+def test_by_category_is_stored_as_the_json_of_its_amounts_in_plain_digits(by_category):
+    # Built without a JSON encoder: the text must be what encoding the dict gives,
+    # every amount written out in full (no 1E-7, no 1E+3), zeros left out.
+    expected = {c: format(a, "f") for c, a in sorted(by_category.items()) if a}
+    text = snapshots._by_category_json(by_category)
+    assert text == json.dumps(expected)
