@@ -272,6 +272,36 @@ def test_running_twice_gives_the_same_rows(owner, history):
     assert Snapshot.objects.filter(computed_at=NOW + dt.timedelta(minutes=5)).count() == 30
 
 
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_commits_without_waiting_and_later_commits_still_wait(owner, history):
+    with CaptureQueriesContext(connection) as captured:
+        snapshots.snapshots_recompute(user_ids=[owner.pk])
+
+    unwaited = [q["sql"] for q in captured if "synchronous_commit" in q["sql"]]
+    if connection.vendor != "postgresql":
+        assert unwaited == []  # SQLite has no such setting: nothing to change
+        return
+    assert unwaited == ["SET LOCAL synchronous_commit TO OFF"]
+    # Only for the recompute's own transaction: a user's edit after it waits for the disk.
+    assert _synchronous_commit() == "on"
+    assert Snapshot.objects.filter(owner=owner).exists()
+
+
+def test_a_recompute_inside_another_transaction_waits_as_that_one_does(owner, history):
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        snapshots.snapshots_recompute(user_ids=[owner.pk])
+        if connection.vendor == "postgresql":
+            assert _synchronous_commit() == "on"
+
+    assert not [q for q in captured if q["sql"].startswith("SET LOCAL synchronous_commit")]
+
+
 def test_queries_per_batch_do_not_grow_with_users_or_months(owner, history):
     def queries_for(user_ids) -> int:
         with CaptureQueriesContext(connection) as captured:
