@@ -372,10 +372,9 @@ def _month_sums(
     replaced: set[tuple[int, int]] = set()  # (stream id, month index) with actual entries
 
     with localcontext(_CTX):
-        # Unpacked, and the month index written out: the loop runs for every entry
-        # of a history, the hottest of a recompute.
+        # Unpacked: the loop runs for every entry of a history, the hottest of a recompute.
         for day, amount, category, stream_id, _portfolio_id, currency in entries:
-            index = day.year * 12 + day.month - 1  # month_index(day)
+            index = month_index(day)
             if lo <= index <= hi:
                 # An amount in the figures' currency (None) needs no converter call:
                 # most of a history's entries.

@@ -361,14 +361,10 @@ def _figures(
             totals=totals,
             liquid_assets=balance[0],
             net_worth=balance[1],
-            passive_hours=schedule.passive_hours(passive, as_of) if passive else _NO_HOURS,
+            passive_hours=schedule.passive_hours(passive, as_of),
         )
         for as_of, totals, balance in zip(as_of_days, series, balances, strict=True)
     ]
-
-
-# ``schedule.passive_hours`` of no stream.
-_NO_HOURS = Decimal(0)
 
 
 def _as_of(index: int, today: date, last: int) -> date:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from goals.milestones import MilestonesRecorded, milestones_record
 from goals.models import Goal, Milestone
 from portfolio import snapshots
-from tests.factories import PortfolioFactory, StreamFactory, UserFactory
+from tests.factories import GoalFactory, PortfolioFactory, StreamFactory, UserFactory
 from tests.helpers import break_with_raw_sql
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,23 +116,8 @@ def test_a_portfolio_goal_follows_that_portfolio_not_all_portfolios_together(own
     _flows(owner.portfolios.get(), salary="4000", dividends=None, spending="3000")
     pension = PortfolioFactory(owner=owner, name="Pension")
     _flows(pension, salary="1000", dividends="600", spending=None)
-    mine = Goal.objects.create(
-        owner=owner,
-        portfolio=pension,
-        year=2026,
-        metric="wealth_ratio",
-        baseline=Decimal("0.05"),
-        baseline_date=date(2026, 1, 1),
-        target=Decimal("0.50"),
-    )
-    Goal.objects.create(
-        owner=owner,
-        year=2026,
-        metric="wealth_ratio",
-        baseline=Decimal("0.05"),
-        baseline_date=date(2026, 1, 1),
-        target=Decimal("0.50"),
-    )
+    mine = GoalFactory(owner=owner, portfolio=pension, target=Decimal("0.50"))
+    GoalFactory(owner=owner, target=Decimal("0.50"))  # all portfolios: 12%, not reached
 
     snapshots.snapshots_recompute(user_ids=[owner.pk])
 
