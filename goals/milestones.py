@@ -38,12 +38,13 @@ def _reached(snapshot: Snapshot, figure: str, target: Decimal) -> bool:
 
 @dataclass(frozen=True)
 class MilestonesRecorded:
-    """What a recording did: milestones seen (already recorded ones included), and
-    users whose milestones could not be worked out (logged; their next recompute,
-    at the latest the nightly one, tries again)."""
+    """What a recording did: milestones seen (already recorded ones included), users
+    whose milestones could not be worked out (logged; their next recompute, at the
+    latest the nightly one, tries again), and the users with one recorded just now."""
 
     found: int
     failed: int
+    news_for: frozenset[int] = frozenset()
 
 
 def milestones_record(user_ids: Iterable[int], *, now: datetime) -> MilestonesRecorded:
@@ -92,9 +93,21 @@ def milestones_record(user_ids: Iterable[int], *, now: datetime) -> MilestonesRe
         except Exception:
             logger.exception("Milestones of user %s could not be worked out", user_id)
             failed += 1
-    Milestone.objects.bulk_create(found, ignore_conflicts=True)
-    pages_changed({milestone.user_id for milestone in found})
-    return MilestonesRecorded(found=len(found), failed=failed)
+    # Most recomputes see milestones recorded before (a ratio above 100% stays so
+    # month after month): only the new ones change pages and call for an e-mail.
+    recorded = set(
+        Milestone.objects.filter(user_id__in={m.user_id for m in found}).values_list(
+            "user_id", "kind", "key"
+        )
+        if found
+        else ()
+    )
+    new = [m for m in found if (m.user_id, m.kind, m.key) not in recorded]
+    # A concurrent recording may insert the same one meanwhile: the key stays unique.
+    Milestone.objects.bulk_create(new, ignore_conflicts=True)
+    news_for = frozenset(milestone.user_id for milestone in new)
+    pages_changed(news_for)
+    return MilestonesRecorded(found=len(found), failed=failed, news_for=news_for)
 
 
 def _milestones_of(

@@ -11,15 +11,16 @@ from goals.models import Goal
 from households.page_versions import pages_changed
 from portfolio import snapshots
 
-# Sent with ``user_ids`` when a recompute recorded new milestones for some of them,
-# inside the recompute's transaction; the e-mails listen (``notifications.signals``).
+# Sent with the ``user_ids`` that a recompute recorded new milestones for, inside the
+# recompute's transaction; the e-mails listen (``notifications.signals``).
 milestones_recorded = Signal()
 
 
 @receiver(snapshots.recomputed, dispatch_uid="goals_milestones")
 def record_milestones(sender, user_ids, **kwargs):
-    if milestones_record(user_ids, now=timezone.now()).found:
-        milestones_recorded.send(sender=None, user_ids=list(user_ids))
+    news_for = milestones_record(user_ids, now=timezone.now()).news_for
+    if news_for:
+        milestones_recorded.send(sender=None, user_ids=sorted(news_for))
 
 
 @receiver(post_save, sender=Goal, dispatch_uid="pages_goal_saved")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from goals.milestones import MilestonesRecorded, milestones_record
 from goals.models import Goal, Milestone
+from goals.signals import milestones_recorded
 from portfolio import snapshots
 from tests.factories import GoalFactory, PortfolioFactory, StreamFactory, UserFactory
 from tests.helpers import break_with_raw_sql
@@ -70,6 +71,27 @@ def test_ratio_past_100_and_passive_covering_spending_are_milestones(owner, stra
 
 
 @time_machine.travel("2026-06-15 12:00Z", tick=False)
+def test_only_milestones_recorded_for_the_first_time_call_for_an_e_mail(owner, stranger):
+    _flows(owner.portfolios.get(), salary="1000", dividends="3500", spending="3000")
+    _flows(stranger.portfolios.get(), salary="4000", dividends="100", spending="3000")
+    announced = []
+
+    def listener(sender, user_ids, **kwargs):
+        announced.append(user_ids)
+
+    milestones_recorded.connect(listener)
+    try:
+        snapshots.snapshots_recompute(user_ids=[owner.pk, stranger.pk])
+        # The nightly job the next night: the same ratio, the same milestones.
+        snapshots.snapshots_recompute(user_ids=[owner.pk, stranger.pk])
+    finally:
+        milestones_recorded.disconnect(listener)
+
+    assert announced == [[owner.pk]]
+    assert Milestone.objects.filter(user=owner).count() == 2
+
+
+@time_machine.travel("2026-06-15 12:00Z", tick=False)
 def test_an_unreached_goal_records_nothing(owner):
     _flows(owner.portfolios.get(), salary="4000", dividends="200", spending="3000")
     Goal.objects.create(
@@ -99,7 +121,7 @@ def test_a_user_whose_milestones_cannot_be_worked_out_does_not_stop_the_others(c
     with caplog.at_level(logging.ERROR, logger="goals.milestones"):
         result = milestones_record([u.pk for u in users], now=timezone.now())
 
-    assert result == MilestonesRecorded(found=4, failed=1)
+    assert result == MilestonesRecorded(found=4, failed=1, news_for=frozenset({first.pk, last.pk}))
     for user in (first, last):
         kinds = set(Milestone.objects.filter(user=user).values_list("kind", flat=True))
         assert kinds == {Milestone.Kind.RATIO_100, Milestone.Kind.PASSIVE_COVERS_SPENDING}
