@@ -17,6 +17,7 @@ from portfolio.formatting import (
     years,
 )
 from portfolio.models import Snapshot
+from portfolio.templatetags import display
 
 INF = Decimal("Infinity")
 
@@ -204,3 +205,23 @@ def test_a_figure_with_spending_is_shown_in_its_unit():
     assert spending_figure(some, "passive_coverage") == "20.0%"
     assert spending_figure(some, "savings_rate") == "54.5%"
     assert runway(Decimal(10), some) == "10.0 months"
+
+
+@pytest.mark.parametrize(
+    ("address", "shown", "label"),
+    [
+        (
+            "alexandra.harrington-whitfield@example.com",
+            "alexandra.<wbr>harrington-whitfield@<wbr>example.com",
+            "alexandra.\u200bharrington-whitfield@\u200bexample.com",
+        ),
+        ("bob@example.com", "bob@<wbr>example.com", "bob@\u200bexample.com"),
+        # Typed by someone: the name is escaped, only the break points are markup.
+        ("<b>x</b>.y@example.com", "&lt;b&gt;x&lt;/b&gt;.<wbr>y@<wbr>example.com", None),
+    ],
+)
+def test_an_address_breaks_after_its_at_and_the_dots_of_its_name(address, shown, label):
+    # In a header (<wbr>) and in a card's data-label (text: zero-width spaces).
+    assert display.address(address) == shown
+    if label is not None:
+        assert display.address_label(address) == label
