@@ -63,6 +63,15 @@ class InCurrency(models.Model):
         return models.CheckConstraint(condition=~models.Q(currency=""), name=name)
 
 
+def _known_category(name: str) -> models.CheckConstraint:
+    """A flow's category is one the figures know: its group decides every sum, and the
+    recompute reads the rows without checking them again."""
+    return models.CheckConstraint(
+        condition=models.Q(category__in=[value for value, _ in categories.CATEGORY_CHOICES]),
+        name=name,
+    )
+
+
 class Portfolio(models.Model):
     class Sharing(models.TextChoices):
         """What the owner's household may do with it (``portfolio.access``)."""
@@ -282,6 +291,7 @@ class Stream(InCurrency):
                 name="stream_hours_range",
             ),
             InCurrency.currency_constraint("stream_has_currency"),
+            _known_category("stream_known_category"),
         ]
 
     def __str__(self) -> str:
@@ -334,6 +344,7 @@ class Entry(InCurrency):
                 name="entry_amount_range",
             ),
             InCurrency.currency_constraint("entry_has_currency"),
+            _known_category("entry_known_category"),
         ]
         indexes = [
             # The entries page and the TTM window: entries of a portfolio by date.
