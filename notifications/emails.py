@@ -144,7 +144,21 @@ def _page_url(name: str, site_url: str, prefix: str) -> str:
 def unsubscribe_url(user, kind: str) -> str:
     """The link of an e-mail to ``user``, bound to their e-mail choices as they are now."""
     token = unsubscribe_token(user.pk, kind, user.email_preferences_version)
-    return absolute_url(reverse("notifications:unsubscribe", args=[token]))
+    before, after = _unsubscribe_url_around(settings.SITE_URL, get_script_prefix())
+    return f"{before}{token}{after}"
+
+
+_TOKEN_PLACE = "token"
+
+
+@functools.lru_cache(maxsize=64)
+def _unsubscribe_url_around(site_url: str, prefix: str) -> tuple[str, str]:
+    """The unsubscribe link before and after its token, reversed once per process and
+    site as ``page_url`` is: ``reverse`` leaves a token as it is (URL-safe base64 and
+    colons), so putting it in between gives what reversing with it would."""
+    url = absolute_url(reverse("notifications:unsubscribe", args=[_TOKEN_PLACE]))
+    before, _, after = url.rpartition(_TOKEN_PLACE)
+    return before, after
 
 
 # --- Rendering ---------------------------------------------------------------------

@@ -410,7 +410,9 @@ def monthly_outgoing(
         "household_runway": household and household.figure("runway_months"),
         "household_url": page_url("dashboard:household"),
         "trend": trend,
-        "trend_url": absolute_url(trend.projection_url) if trend else None,
+        "trend_url": f"{page_url('portfolio:projection')}?{trend.projection_query}"
+        if trend
+        else None,
     }
     return Outgoing(
         user, user.address, Kind.MONTHLY, month_period(month), "monthly", context, (image,)
