@@ -121,6 +121,13 @@ def month_format(month: date, format_string: str) -> str:
     return _month_format(month, format_string, translation.get_language())
 
 
+def month_formats(months: Iterable[date], format_string: str) -> list[str]:
+    """``month_format`` of each of ``months``, the active language looked up once
+    (it costs more than formatting a month from the cache)."""
+    language = translation.get_language()
+    return [_month_format(month, format_string, language) for month in months]
+
+
 @functools.lru_cache(maxsize=1024)
 def _month_format(month: date, format_string: str, language: str | None) -> str:
     return dateformat.format(month, format_string)
@@ -315,18 +322,12 @@ def _chart(
     user, month: date, history: dict[date, Snapshot], ratio_goal: Goal | None
 ) -> tuple[InlineImage, str, list[tuple[str, str]]]:
     """The PNG, its alt text, and the same numbers as (month, ratio) pairs for the text part."""
+    days = tuple(add_months(month, -offset) for offset in range(CHART_MONTHS - 1, -1, -1))
     points = []
-    for offset in range(CHART_MONTHS - 1, -1, -1):
-        day = add_months(month, -offset)
+    for day, label in zip(days, month_formats(days, "M"), strict=True):
         snapshot = history.get(day)
         value = None if snapshot is None else snapshot.figure("wealth_ratio")
-        points.append(
-            ChartPoint(
-                label=month_format(day, "M"),
-                value=value,
-                text=formatting.ratio(value),
-            )
-        )
+        points.append(ChartPoint(label=label, value=value, text=formatting.ratio(value)))
     target = ratio_goal.target if ratio_goal is not None else None
     png = ratio_chart_png(
         points,
