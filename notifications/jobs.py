@@ -540,9 +540,11 @@ def month_start_outgoings(
             )
             | Q(portfolio__isnull=False, month=month)
         )
-        # The e-mails show metrics and monthly figures, never the categories: their
-        # JSON is left in the database rather than decoded for two dozen rows a user.
-        for row in rows.defer("by_category"):
+        # The e-mails show metrics and monthly figures, never the categories nor when
+        # a row was computed: their JSON and time stamp (a time-zone-aware datetime
+        # is about a third of building a row) are left in the database rather than
+        # decoded for two dozen rows a user.
+        for row in rows.defer("by_category", "computed_at"):
             snapshots[row.owner_id][(row.portfolio_id, row.month)] = row
     if monthly_ids:
         for goal in (
