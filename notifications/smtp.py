@@ -113,16 +113,19 @@ class EmailBackend(smtp.EmailBackend):
         return PipeliningSMTPSSL if self.use_ssl else PipeliningSMTP
 
     def _send(self, email_message):
-        """Django's ``_send``, with the sender's address sanitized once per process
-        rather than per message: it is the same on every message, and parsing an
-        address (``email.headerregistry``) is a good part of what this thread spends
-        on a message outside the socket."""
+        """Django's ``_send``, without parsing the addresses it need not parse.
+
+        ``sanitize_address`` parses each address with ``email.headerregistry``, a
+        good part of what this thread spends on a message outside the socket. The
+        sender's is the same on every message: sanitized once per process. A
+        recipient's is new each time, but most are plain ASCII ``local@host``, which
+        it gives back as they are (``sanitized_recipient``)."""
         if not email_message.recipients():
             return False
         encoding = email_message.encoding or settings.DEFAULT_CHARSET
         sender = email_message.from_email
         from_email = _sanitized(sender if isinstance(sender, tuple) else str(sender), encoding)
-        recipients = [sanitize_address(addr, encoding) for addr in email_message.recipients()]
+        recipients = [sanitized_recipient(addr, encoding) for addr in email_message.recipients()]
         message = email_message.message()
         try:
             self.connection.sendmail(from_email, recipients, message.as_bytes(linesep="\r\n"))
@@ -135,4 +138,19 @@ class EmailBackend(smtp.EmailBackend):
 
 @functools.lru_cache(maxsize=64)
 def _sanitized(address: str | tuple[str, str], encoding: str) -> str:
+    return sanitize_address(address, encoding)
+
+
+# An address that sanitize_address returns unchanged: ASCII without a display name,
+# a dot-atom local part (RFC 5322 atext), and a host of letters, digits and hyphens
+# whose labels are 1 to 63 characters (what the IDNA codec passes as it is).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9-]{1,63}"
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
+
+
+def sanitized_recipient(address, encoding: str) -> str:
+    """``sanitize_address(address, encoding)``, without parsing a plain address."""
+    if isinstance(address, str) and _PLAIN_ADDRESS.fullmatch(address):
+        return address
     return sanitize_address(address, encoding)
