@@ -121,6 +121,13 @@ def month_format(month: date, format_string: str) -> str:
     return _month_format(month, format_string, translation.get_language())
 
 
+def month_formats(months: Iterable[date], format_string: str) -> list[str]:
+    """``month_format`` of each of ``months``, the active language looked up once
+    (it costs more than formatting a month from the cache)."""
+    language = translation.get_language()
+    return [_month_format(month, format_string, language) for month in months]
+
+
 @functools.lru_cache(maxsize=1024)
 def _month_format(month: date, format_string: str, language: str | None) -> str:
     return dateformat.format(month, format_string)
@@ -315,18 +322,12 @@ def _chart(
     user, month: date, history: dict[date, Snapshot], ratio_goal: Goal | None
 ) -> tuple[InlineImage, str, list[tuple[str, str]]]:
     """The PNG, its alt text, and the same numbers as (month, ratio) pairs for the text part."""
+    days = tuple(add_months(month, -offset) for offset in range(CHART_MONTHS - 1, -1, -1))
     points = []
-    for offset in range(CHART_MONTHS - 1, -1, -1):
-        day = add_months(month, -offset)
+    for day, label in zip(days, month_formats(days, "M"), strict=True):
         snapshot = history.get(day)
         value = None if snapshot is None else snapshot.figure("wealth_ratio")
-        points.append(
-            ChartPoint(
-                label=month_format(day, "M"),
-                value=value,
-                text=formatting.ratio(value),
-            )
-        )
+        points.append(ChartPoint(label=label, value=value, text=formatting.ratio(value)))
     target = ratio_goal.target if ratio_goal is not None else None
     png = ratio_chart_png(
         points,
@@ -410,7 +411,9 @@ def monthly_outgoing(
         "household_runway": household and household.figure("runway_months"),
         "household_url": page_url("dashboard:household"),
         "trend": trend,
-        "trend_url": absolute_url(trend.projection_url) if trend else None,
+        "trend_url": f"{page_url('portfolio:projection')}?{trend.projection_query}"
+        if trend
+        else None,
     }
     return Outgoing(
         user, user.address, Kind.MONTHLY, month_period(month), "monthly", context, (image,)
@@ -537,9 +540,11 @@ def month_start_outgoings(
             )
             | Q(portfolio__isnull=False, month=month)
         )
-        # The e-mails show metrics and monthly figures, never the categories: their
-        # JSON is left in the database rather than decoded for two dozen rows a user.
-        for row in rows.defer("by_category"):
+        # The e-mails show metrics and monthly figures, never the categories nor when
+        # a row was computed: their JSON and time stamp (a time-zone-aware datetime
+        # is about a third of building a row) are left in the database rather than
+        # decoded for two dozen rows a user.
+        for row in rows.defer("by_category", "computed_at"):
             snapshots[row.owner_id][(row.portfolio_id, row.month)] = row
     if monthly_ids:
         for goal in (

@@ -25,16 +25,9 @@ from portfolio.months import add_months
 DASH = "—"
 # Rounding for display needs as many digits as the figure has: 28 (Python's
 # default) is too few for 10^27 with cents, which a 50-year projection can reach.
+# Every step that rounds takes it explicitly (and Babel runs inside it): setting it
+# as the thread's context around each call cost more than the number itself.
 _DISPLAY = Context(prec=60, rounding=ROUND_HALF_UP)
-
-
-def _wide(function):
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        with localcontext(_DISPLAY):
-            return function(*args, **kwargs)
-
-    return wrapper
 
 
 @functools.cache
@@ -54,7 +47,8 @@ def _currency(value: Decimal, currency: str, format: str | None = None, **option
             return _standard_number(value, affixes)
     locale = _locale(settings.NUMBER_LOCALE)
     pattern = locale.currency_formats["standard"] if format is None else _pattern(format)
-    return pattern.apply(value, locale, currency=currency, **options)
+    with localcontext(_DISPLAY):
+        return pattern.apply(value, locale, currency=currency, **options)
 
 
 @functools.cache
@@ -110,10 +104,16 @@ def _affixes(locale: Locale, pattern: NumberPattern, digits: int, **options):
     return digits, affixes[0], affixes[1]
 
 
+@functools.cache
+def _quantum(digits: int) -> Decimal:
+    """The last place kept with ``digits`` decimals: 1, 0.1, 0.01..."""
+    return Decimal(1).scaleb(-digits)
+
+
 def _standard_number(value: Decimal, affixes: tuple[int, tuple, tuple]) -> str:
     digits, positive, negative = affixes
     prefix, suffix = negative if value.is_signed() else positive
-    rounded = abs(value).normalize().quantize(Decimal(1).scaleb(-digits))
+    rounded = _DISPLAY.abs(value).normalize(_DISPLAY).quantize(_quantum(digits), context=_DISPLAY)
     return f"{prefix}{rounded:,.{digits}f}{suffix}"
 
 
@@ -121,7 +121,8 @@ def _decimal(value: Decimal, format: str) -> str:
     affixes = _decimal_affixes(settings.NUMBER_LOCALE, format)
     if affixes is not None:
         return _standard_number(value, affixes)
-    return _pattern(format).apply(value, _locale(settings.NUMBER_LOCALE))
+    with localcontext(_DISPLAY):
+        return _pattern(format).apply(value, _locale(settings.NUMBER_LOCALE))
 
 
 def _finite(value) -> bool:
@@ -133,7 +134,6 @@ def _undefined(value) -> bool:
     return value is None or (isinstance(value, Decimal) and value.is_nan())
 
 
-@_wide
 def money(value, currency: str = "USD") -> str:
     """An amount in the user's currency, e.g. ``{{ figures.net_worth|money:user.currency }}``."""
     if not _finite(value):
@@ -151,16 +151,14 @@ def converted(value, currency: str = "USD") -> str:
     return money(value, currency)
 
 
-@_wide
 def money_whole(value, currency: str = "USD") -> str:
     """An amount without cents, for large round figures such as capital needed."""
     if not _finite(value):
         return DASH
-    whole = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    whole = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP, context=_DISPLAY)
     return _currency(whole, currency, "¤#,##0", currency_digits=False)
 
 
-@_wide
 def percent(value, places: int = 1) -> str:
     """A fraction as a percentage: Decimal("0.0525") -> "5.3%"."""
     if _undefined(value):
@@ -168,10 +166,9 @@ def percent(value, places: int = 1) -> str:
     if not _finite(value):
         return "∞"
     pattern = "#,##0" + ("." + "0" * int(places) if int(places) else "")
-    return _decimal(Decimal(value) * 100, pattern) + "%"
+    return _decimal(_DISPLAY.multiply(Decimal(value), 100), pattern) + "%"
 
 
-@_wide
 def ratio(value) -> str:
     """The wealth ratio: a percentage, "fully passive" when unbounded."""
     if not _undefined(value) and not _finite(value):
@@ -179,7 +176,6 @@ def ratio(value) -> str:
     return percent(value)
 
 
-@_wide
 def months(value) -> str:
     """A runway in months: "free" when passive income covers spending."""
     if _undefined(value):
@@ -190,18 +186,16 @@ def months(value) -> str:
     return f"{shown} months"
 
 
-@_wide
 def years(value) -> str:
     """A runway in months shown in years."""
     if _undefined(value):
         return DASH
     if not _finite(value):
         return "free"
-    shown = _decimal(Decimal(value) / 12, "#,##0.0")
+    shown = _decimal(_DISPLAY.divide(Decimal(value), 12), "#,##0.0")
     return f"{shown} years"
 
 
-@_wide
 def number(value, places: int = 1) -> str:
     if _undefined(value):
         return DASH

@@ -49,13 +49,18 @@ class TrendSummary:
     @property
     def projection_url(self) -> str:
         """The what-if projection with the fitted growth rates filled in."""
+        return f"{reverse('portfolio:projection')}?{self.projection_query}"
+
+    @property
+    def projection_query(self) -> str:
+        """The query of ``projection_url``: for a caller that has the page's address."""
         query = {
             "wage_growth": _form_rate(self.trend.earned_growth),
             "passive_growth": _form_rate(self.trend.passive_growth),
         }
         if self.portfolio_id is not None:
             query = {"portfolio": self.portfolio_id, **query}
-        return f"{reverse('portfolio:projection')}?{urlencode(query)}"
+        return urlencode(query)
 
 
 def summarize(

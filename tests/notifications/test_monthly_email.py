@@ -7,8 +7,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from notifications.jobs import emails_send_month_start
+from notifications.emails import build_email
+from notifications.jobs import emails_send_month_start, month_start_outgoings
 from notifications.models import SentEmail
 from tests.factories import (
     GoalFactory,
@@ -74,6 +77,25 @@ def test_monthly_email_has_the_figures_goals_and_chart_in_both_parts(mail, user)
         "text/plain",
         "multipart/related",
     ]
+
+
+def test_a_batch_is_built_in_as_many_queries_for_three_users_as_for_one(user):
+    others = [investor(email=f"bo{number}@example.com") for number in range(2)]
+    for other in others:
+        GoalFactory(owner=other, year=2026, baseline=Decimal("0.05"), target=Decimal("0.10"))
+    recompute(*others)
+
+    def queries_to_build(*users) -> int:
+        with at(FEB_1_0830), CaptureQueriesContext(connection) as queries:
+            built = [
+                build_email(outgoing)
+                for outgoing in month_start_outgoings(user_ids=[u.pk for u in users], month=JANUARY)
+            ]
+        assert len(built) == len(users)
+        return len(queries)
+
+    # Nothing read per user or per snapshot row (a column left unread included).
+    assert queries_to_build(user) == queries_to_build(user, *others)
 
 
 def test_headers_message_id_date_and_one_click_unsubscribe(mail, user):

@@ -61,6 +61,23 @@ def test_one_write_carries_the_envelope_and_one_the_message(mail, client):
     assert received["Subject"] == "Your January"
 
 
+def test_a_message_without_a_line_that_starts_with_a_period_goes_as_written(mail, client):
+    message = b"Subject: Your January\r\n\r\nYour ratio is 12%.\r\nAt the end: .5 points.\r\n"
+
+    client.sendmail("noreply@example.com", ["ada@example.com"], message)
+
+    assert client.writes[1] == message + b".\r\n"
+    assert mail.text(mail.wait_for("ada@example.com")).splitlines()[-1] == "At the end: .5 points."
+
+
+def test_a_period_at_the_very_start_of_the_message_is_doubled_too(mail, client):
+    client.sendmail("noreply@example.com", ["ada@example.com"], b".\r\nSubject: Hi\r\n\r\nHi")
+
+    # Alone on its line, a single period would have ended the message there.
+    assert client.writes[1] == b"..\r\nSubject: Hi\r\n\r\nHi\r\n.\r\n"
+    mail.wait_for("ada@example.com")
+
+
 def test_without_pipelining_the_server_gets_one_command_at_a_time(mail, client):
     mail.pipelining = False
     client.ehlo()  # read the server's extensions again
