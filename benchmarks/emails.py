@@ -13,7 +13,7 @@ as for real users), the monthly e-mails of the year before (so that the sent
 e-mails' table is read as in production) and a ratio goal, so every e-mail is the
 full monthly one: three templates, CSS inlined, a PNG chart, the goal card's
 projection. The batches are the ones the hourly job queues
-(``emails.send_month_start``, 50 users; a worker keeps its SMTP connection from
+(``emails.send_month_start``, ``jobs.BATCH_SIZE`` users; a worker keeps its SMTP connection from
 batch to batch); the sink (aiosmtpd, in a process of its own) accepts and counts.
 It prints e-mails per second for each number of workers (solo pool, one process
 each), the workers' CPU time per e-mail (on a shared machine, steadier than the

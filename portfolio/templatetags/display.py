@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from portfolio import formatting
@@ -23,19 +23,22 @@ register.filter("runway", formatting.runway)
 register.filter("spending_figure", formatting.spending_figure)
 
 
+def _address_pieces(value) -> list[str]:
+    """An e-mail address cut where a narrow column may break it: after each dot of its
+    name and after its "@", never in the middle of a name or of the domain."""
+    local, at, domain = str(value).partition("@")
+    *named, last = local.split(".")
+    return [f"{part}." for part in named] + [last + at] + ([domain] if at else [])
+
+
 @register.filter
 def address(value) -> str:
-    """An e-mail address that a narrow column breaks after its "@" or a dot of its
-    name (``<wbr>``) rather than in the middle of a name or of the domain."""
-    local, at, domain = str(value).partition("@")
-    name = mark_safe(".<wbr>".join(escape(part) for part in local.split(".")))  # noqa: S308 - each part escaped
-    return format_html("{}{}<wbr>{}", name, at, domain)
+    """An e-mail address that breaks only at ``_address_pieces``' places (``<wbr>``)."""
+    return mark_safe("<wbr>".join(escape(piece) for piece in _address_pieces(value)))  # noqa: S308 - each piece escaped
 
 
 @register.filter
 def address_label(value) -> str:
-    """An e-mail address for a ``data-label``, which CSS shows as text (no ``<wbr>``):
-    a zero-width space after each dot of its name and after its "@", so that a
-    narrow card breaks it there rather than in the middle of a name or domain."""
-    local, at, domain = str(value).partition("@")
-    return local.replace(".", ".\u200b") + at + "\u200b" * bool(at) + domain
+    """An address for a ``data-label``, which CSS shows as text (no ``<wbr>``): a
+    zero-width space at each of ``_address_pieces``' places."""
+    return "\u200b".join(_address_pieces(value))
