@@ -420,6 +420,8 @@ class Snapshot(WindowFlows, models.Model):
 
     # A user's rows (``portfolio`` NULL or one of theirs), or a household's: the
     # portfolios its members share with it, summed (``owner`` and ``portfolio`` NULL).
+    # ``owner`` and ``portfolio`` are checked by triggers that check a statement's
+    # rows at once, not by foreign keys that check each row (migration 0020).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -427,6 +429,7 @@ class Snapshot(WindowFlows, models.Model):
         blank=True,
         related_name="snapshots",
         db_index=False,  # led by the (owner, month) index of Meta.indexes
+        db_constraint=False,
     )
     # The portfolio's and household's lookups (their cascades among them) use the
     # partial unique indexes below, led by the same column, which hold every row
@@ -438,6 +441,7 @@ class Snapshot(WindowFlows, models.Model):
         blank=True,
         related_name="snapshots",
         db_index=False,
+        db_constraint=False,
     )
     household = models.ForeignKey(
         "households.Household",
