@@ -6,4 +6,10 @@ class PortfolioConfig(AppConfig):
     verbose_name = "Portfolio"
 
     def ready(self) -> None:
-        from portfolio import signals  # noqa: F401  (connects the receivers)
+        from django.db.models.signals import post_migrate
+
+        from portfolio import signals, snapshot_keys  # noqa: F401  (signals: its receivers)
+
+        post_migrate.connect(
+            snapshot_keys.ensure_after_migrate, sender=self, dispatch_uid="snapshot_keys"
+        )

@@ -421,7 +421,7 @@ class Snapshot(WindowFlows, models.Model):
     # A user's rows (``portfolio`` NULL or one of theirs), or a household's: the
     # portfolios its members share with it, summed (``owner`` and ``portfolio`` NULL).
     # ``owner`` and ``portfolio`` are checked by triggers that check a statement's
-    # rows at once, not by foreign keys that check each row (migration 0020).
+    # rows at once, not by foreign keys that check each row (portfolio.snapshot_keys).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,

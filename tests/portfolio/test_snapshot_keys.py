@@ -13,8 +13,10 @@ import time
 from contextlib import contextmanager
 
 import pytest
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
+from portfolio import snapshot_keys
 from portfolio.models import Snapshot
 from tests.factories import SnapshotFactory, UserFactory
 
@@ -96,6 +98,21 @@ class TestKeys:
             _raw("UPDATE accounts_user SET id = %s WHERE id = %s", [MISSING, owner.pk])
         with pytest.raises(IntegrityError), transaction.atomic():
             _raw("UPDATE portfolio_portfolio SET id = %s WHERE id = %s", [MISSING, portfolio.pk])
+
+
+@pytest.mark.django_db
+def test_a_migrate_puts_back_the_triggers_a_table_rebuild_dropped(owner):
+    # What Django's rebuild of the table on SQLite (for many later migrations) does.
+    table = "ON portfolio_snapshot" if connection.vendor == "postgresql" else ""
+    trigger = "keys_exist" if connection.vendor == "postgresql" else "owner_exists"
+    _raw(f"DROP TRIGGER {snapshot_keys.PREFIX}_{trigger} {table}", [])
+
+    call_command("migrate", verbosity=0)
+
+    row = SnapshotFactory.build(owner=owner)
+    row.owner_id = MISSING
+    with pytest.raises(IntegrityError, match="user that does not exist"), transaction.atomic():
+        row.save()
 
 
 # --- Races (PostgreSQL: SQLite has one writer at a time, so nothing can interleave) ---
