@@ -35,7 +35,9 @@ What it measures, in this order:
    what a ``recompute_batch`` task runs (``snapshots_recompute``, the milestone
    listener included). The snapshot table is emptied before each run, so every
    run inserts the same rows. Each is run ``--full-runs`` times and the fastest
-   counts, as the floor's fastest run does.
+   counts, as the floor's fastest run does. Once more with the most workers over
+   the rows there (every row an update: what a release that changes a formula
+   runs), checked to leave them as they were, after the nightly job.
 3. the nightly job on its own with each number of ``--nightly-workers``: every
    user from last month, in batches, each what a ``recompute_batch`` task of
    ``recompute_all`` runs (``snapshots_recompute_batch``), over the rows the full
@@ -557,12 +559,17 @@ def _worker(batches, counter, lock, results, since) -> None:
 
 
 def recompute(
-    ids: list[int], processes: int, batch_size: int, since: date | None = None
+    ids: list[int],
+    processes: int,
+    batch_size: int,
+    since: date | None = None,
+    *,
+    over_rows: bool = False,
 ) -> tuple[float, int, float, float, int]:
     """(seconds, rows written, CPU seconds of the processes, of their PostgreSQL
-    backends, bytes of WAL) of the full recompute of ``ids`` by ``processes`` processes;
-    with ``since``, of the nightly job instead (every user from ``since``'s month, over
-    the rows already there).
+    backends, bytes of WAL) of the full recompute of ``ids`` by ``processes`` processes
+    into an empty table, or ``over_rows`` already there; with ``since``, of the nightly
+    job instead (every user from ``since``'s month, over the rows already there).
 
     The WAL is the server's, so writes to its other databases meanwhile count too.
     """
@@ -570,7 +577,7 @@ def recompute(
 
     from portfolio.models import Snapshot
 
-    if since is None:
+    if since is None and not over_rows:
         _sql(f"TRUNCATE {_table(Snapshot)}")
     _settle()
     wal = _sql("SELECT pg_current_wal_insert_lsn()", fetch=True)[0][0]
@@ -1085,6 +1092,15 @@ def run(args, workers: list[int], nightly_workers: list[int], compare: int, bega
         nightly[processes] = recompute(ids, processes, batch_size, since=since)
     nightly_differ, nightly_total = naive_check()
 
+    # What a release that changes a formula runs: every month of every user again,
+    # over the rows there (every row an update), with the most processes.
+    processes = max(workers)
+    log(f"full recompute of {len(ids):,} users over their rows, {processes} process(es)")
+    _sql(f"CREATE TABLE bench_expected AS SELECT * FROM {_table(Snapshot)}")  # noqa: S608
+    _sql(f"VACUUM ANALYZE {_table(Snapshot)}")
+    over = recompute(ids, processes, batch_size, over_rows=True)
+    over_differ, over_total = naive_check()
+
     sample = (
         ids[:: max(1, len(ids) // args.naive_users)][: args.naive_users] if args.naive_users else []
     )
@@ -1157,6 +1173,7 @@ def run(args, workers: list[int], nightly_workers: list[int], compare: int, bega
         line(f"set-based recompute, {users:,} users, {processes} process(es)", seconds, rows, users)
     if small is not None:
         line(f"set-based recompute, {compare:,} users, 1 process", small[0], small[1], compare)
+    line(f"set-based recompute over its rows, {max(full)} process(es)", over[0], over[1], users)
     for processes, (seconds, rows, *_cpu) in nightly.items():
         line(
             f"nightly job from {since:%Y-%m}, {users:,} users, {processes} process(es)",
@@ -1195,7 +1212,8 @@ def run(args, workers: list[int], nightly_workers: list[int], compare: int, bega
             else ""
         )
         + f"nightly job = full "
-        f"recompute in {nightly_total - nightly_differ:,} of {nightly_total:,} rows"
+        f"recompute in {nightly_total - nightly_differ:,} of {nightly_total:,} rows; "
+        f"over its rows in {over_total - over_differ:,} of {over_total:,}"
         + (
             f"; naive loop = recompute in {naive_total - naive_differ:,} of {naive_total:,} rows"
             if sample
@@ -1215,6 +1233,10 @@ def run(args, workers: list[int], nightly_workers: list[int], compare: int, bega
             f"({wal / rows:,.0f} bytes a row)"
             for processes, (seconds, rows, python, backend, wal) in full.items()
         ),
+        f"over its rows, {max(full)} process(es): CPU of Python {over[2]:.0f} s, of PostgreSQL "
+        f"{over[3]:.0f} s, so {1000 * over[2] / users:.1f} + {1000 * over[3] / users:.1f} ms a "
+        f"user; WAL {over[4] / 2**20:,.0f} MiB"
+        + (f"; {over[0] / floor_seconds:.1f}x the floor (no target)" if floor_times else ""),
         *(
             f"nightly, {processes} process(es): CPU of Python {python:.0f} s, of PostgreSQL "
             f"{backend:.0f} s, so {1000 * python / users:.2f} + {1000 * backend / users:.2f} ms "
