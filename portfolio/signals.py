@@ -85,6 +85,7 @@ def remember_owner(sender, instance, using=None, **kwargs):
     """Before a cascade deletes its rows one by one, note whose they are."""
     cache = snapshots.owner_cache(using)
     if sender is Portfolio:
+        snapshots.hold_recomputes(instance.owner_id, using=using)
         cache[("portfolio", instance.pk)] = instance.owner_id
     else:
         owner = _owner_id(instance, using)
@@ -183,6 +184,7 @@ def mark_all_months(sender, user, **kwargs):
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="snapshots_user_deleted")
 def forget_deleted_user(sender, instance, using=None, **kwargs):
+    snapshots.hold_recomputes(instance.pk, using=using)
     snapshots.forget_user(instance.pk, using=using)
 
 

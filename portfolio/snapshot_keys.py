@@ -16,9 +16,11 @@ the same guarantee:
   deletion waited for its locks);
 - a row's owner and portfolio never change, nor does a user's or a portfolio's id.
 
-SQLite (the embedded default) gets the same rules as row triggers. Django rebuilds
-a table on SQLite for many schema changes, which drops its triggers: ``install``
-runs after every ``migrate`` (``ensure_after_migrate``) and creates what is missing.
+SQLite (the embedded default) gets the same rules as row triggers. They exist there
+between migrations only: SQLite cannot rebuild a table (as Django does for most
+schema changes) while a trigger names it, so ``migrate`` drops them before it runs
+anything and creates them again when it is done (``before_migrate``,
+``after_migrate``). On PostgreSQL the migration installs them and they stay.
 """
 
 from __future__ import annotations
@@ -36,22 +38,24 @@ CREATE OR REPLACE FUNCTION {prefix}_keys_exist() RETURNS trigger LANGUAGE plpgsq
 DECLARE
     locked bigint;
 BEGIN
-    -- An array of ids, so the lookup is by primary key whatever the planner guesses of
-    -- the new rows (it knows how many, not which).
-    PERFORM FROM {user} WHERE id = ANY (ARRAY(SELECT DISTINCT owner_id FROM new_rows
-                                               WHERE owner_id IS NOT NULL))
-        FOR KEY SHARE;
-    GET DIAGNOSTICS locked = ROW_COUNT;
-    IF locked < (SELECT count(DISTINCT owner_id) FROM new_rows) THEN  -- NULLs not counted
-        RAISE foreign_key_violation USING MESSAGE = 'a snapshot names a user that does not exist';
-    END IF;
+    -- Portfolios, then users, each in id order: the order in which deleting a user
+    -- locks them (Django deletes the portfolios first), so the two wait, never deadlock.
+    -- Ids in an array, so the lookup is by primary key whatever the planner guesses
+    -- of the new rows (it knows how many, not which).
     PERFORM FROM {portfolio} WHERE id = ANY (ARRAY(SELECT DISTINCT portfolio_id FROM new_rows
                                                     WHERE portfolio_id IS NOT NULL))
-        FOR KEY SHARE;
+        ORDER BY id FOR KEY SHARE;
     GET DIAGNOSTICS locked = ROW_COUNT;
-    IF locked < (SELECT count(DISTINCT portfolio_id) FROM new_rows) THEN
+    IF locked < (SELECT count(DISTINCT portfolio_id) FROM new_rows) THEN  -- NULLs not counted
         RAISE foreign_key_violation
             USING MESSAGE = 'a snapshot names a portfolio that does not exist';
+    END IF;
+    PERFORM FROM {user} WHERE id = ANY (ARRAY(SELECT DISTINCT owner_id FROM new_rows
+                                               WHERE owner_id IS NOT NULL))
+        ORDER BY id FOR KEY SHARE;
+    GET DIAGNOSTICS locked = ROW_COUNT;
+    IF locked < (SELECT count(DISTINCT owner_id) FROM new_rows) THEN
+        RAISE foreign_key_violation USING MESSAGE = 'a snapshot names a user that does not exist';
     END IF;
     RETURN NULL;
 END $$;
@@ -73,6 +77,20 @@ BEGIN
     -- IS NOT NULL lets the partial (portfolio, month) index serve.
     DELETE FROM {snapshot}
     WHERE portfolio_id = ANY (ARRAY(SELECT id FROM old_rows)) AND portfolio_id IS NOT NULL;
+    RETURN NULL;
+END $$;
+
+-- TRUNCATE fires no DELETE trigger, and its CASCADE follows foreign keys only.
+CREATE OR REPLACE FUNCTION {prefix}_of_truncated_users() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM {snapshot} WHERE owner_id IS NOT NULL;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION {prefix}_of_truncated_portfolios() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM {snapshot} WHERE portfolio_id IS NOT NULL;
     RETURN NULL;
 END $$;
 
@@ -98,6 +116,12 @@ CREATE TRIGGER {prefix}_of_deleted_portfolios AFTER DELETE ON {portfolio}
 
 CREATE TRIGGER {prefix}_portfolio_id_fixed BEFORE UPDATE OF id ON {portfolio}
     FOR EACH ROW WHEN (OLD.id <> NEW.id) EXECUTE FUNCTION {prefix}_keys_fixed();
+
+CREATE TRIGGER {prefix}_of_truncated_users AFTER TRUNCATE ON {user}
+    FOR EACH STATEMENT EXECUTE FUNCTION {prefix}_of_truncated_users();
+
+CREATE TRIGGER {prefix}_of_truncated_portfolios AFTER TRUNCATE ON {portfolio}
+    FOR EACH STATEMENT EXECUTE FUNCTION {prefix}_of_truncated_portfolios();
 """
 
 # SQLite has row triggers only, and a statement is one row's work there anyway.
@@ -140,6 +164,8 @@ TRIGGERS = {
         ("user_id_fixed", "user"),
         ("of_deleted_portfolios", "portfolio"),
         ("portfolio_id_fixed", "portfolio"),
+        ("of_truncated_users", "user"),
+        ("of_truncated_portfolios", "portfolio"),
     ],
     "sqlite": [
         ("owner_exists", "snapshot"),
@@ -151,7 +177,14 @@ TRIGGERS = {
         ("portfolio_id_fixed", "portfolio"),
     ],
 }
-FUNCTIONS = ["keys_exist", "keys_fixed", "of_deleted_users", "of_deleted_portfolios"]
+FUNCTIONS = [
+    "keys_exist",
+    "keys_fixed",
+    "of_deleted_users",
+    "of_deleted_portfolios",
+    "of_truncated_users",
+    "of_truncated_portfolios",
+]
 
 
 def _tables(connection) -> dict[str, str]:
@@ -173,8 +206,8 @@ def install(connection) -> None:
             # CREATE TRIGGER locks its table: only the missing ones, so a migrate
             # with nothing to do takes no lock on the users' table.
             cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s",
-                [PREFIX + "%"],
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
+                [[f"{PREFIX}_{name}" for name, _table in TRIGGERS["postgresql"]]],
             )
             present = {name for (name,) in cursor.fetchall()}
             statements = [
@@ -199,9 +232,25 @@ def remove(connection) -> None:
                 cursor.execute(f"DROP FUNCTION IF EXISTS {PREFIX}_{name}()")
 
 
-def ensure_after_migrate(*, using: str, **_kwargs) -> None:
-    """post_migrate: put back what a table rebuild dropped, once 0020 is applied
-    (before it, or migrated back past it, the foreign keys are there instead)."""
+def _applied(connection) -> bool:
+    return MIGRATION in MigrationRecorder(connection).applied_migrations()
+
+
+def before_migrate(*, using: str, plan, **_kwargs) -> None:
+    """pre_migrate: on SQLite, drop the triggers before any migration runs.
+
+    SQLite rebuilds a table (for most schema changes) by copying it, dropping the old
+    one and renaming the copy, and refuses that rename while a trigger names the
+    table; these name all three tables. ``after_migrate`` puts them back.
+    """
     connection = connections[using]
-    if MIGRATION in MigrationRecorder(connection).applied_migrations():
+    if connection.vendor == "sqlite" and plan and _applied(connection):
+        remove(connection)
+
+
+def after_migrate(*, using: str, **_kwargs) -> None:
+    """post_migrate: create whatever is missing once 0020 is applied (before it, or
+    migrated back past it, the foreign keys are there instead)."""
+    connection = connections[using]
+    if _applied(connection):
         install(connection)

@@ -560,7 +560,8 @@ def _upsert(rows: list[list], *, scope: str, computed_at: datetime, using: str) 
 def _copy_upsert(rows: list[list], *, computed_at: datetime, using: str) -> None:
     """Write the rows of users and portfolios (``_values``, each followed by a
     portfolio id or None) on PostgreSQL: COPY into a temporary table, then one
-    INSERT ... ON CONFLICT DO UPDATE for the users' rows and one for the portfolios'.
+    INSERT ... ON CONFLICT DO UPDATE for the portfolios' rows, then one for the users'
+    (in the order a deletion locks portfolios and users: ``portfolio.snapshot_keys``).
 
     A row followed by a portfolio id is a user's row that is also that portfolio's
     (a user with one portfolio): the database writes it twice, Python builds it once.
@@ -592,15 +593,15 @@ def _copy_upsert(rows: list[list], *, computed_at: datetime, using: str) -> None
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {table} ({listed}) SELECT {copied}, %s FROM {_STAGE} "  # noqa: S608
-            f"WHERE portfolio_id IS NULL "
-            f"ON CONFLICT {_CONFLICT_TARGET['user']} DO UPDATE SET {update}",
-            [computed_at],
-        )
-        cursor.execute(
             f"INSERT INTO {table} ({listed}) SELECT {as_portfolio}, %s FROM {_STAGE} "  # noqa: S608
             f"WHERE portfolio_id IS NOT NULL OR mirror IS NOT NULL "
             f"ON CONFLICT {_CONFLICT_TARGET['portfolio']} DO UPDATE SET {update}",
+            [computed_at],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({listed}) SELECT {copied}, %s FROM {_STAGE} "  # noqa: S608
+            f"WHERE portfolio_id IS NULL "
+            f"ON CONFLICT {_CONFLICT_TARGET['user']} DO UPDATE SET {update}",
             [computed_at],
         )
 
@@ -1200,6 +1201,21 @@ def mark_dirty(user_id: int, since: date, *, using: str = DEFAULT_DB_ALIAS) -> N
         return  # already marked from an earlier month in this transaction
     version = _upsert_marker(user_id, since, using)
     pending.marked[user_id] = (since if known is None else min(since, known[0]), version)
+
+
+def hold_recomputes(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """The user, or a portfolio of theirs, is being deleted in this transaction: wait
+    for a recompute of theirs that is running to end, and keep any new one waiting
+    until this transaction ends.
+
+    A recompute holds the keys of its rows' users and portfolios from its INSERTs on
+    (``portfolio.snapshot_keys``) and deletes its markers after them; a deletion
+    deletes the markers, then the portfolios, then the user. Each could otherwise
+    wait for the other, a deadlock that the database breaks by undoing one of them,
+    perhaps the user's deletion. Taken before the deletion writes anything, the
+    recompute's own lock makes one of them simply wait for the other.
+    """
+    _lock_users([user_id], using)
 
 
 def forget_user(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> None:

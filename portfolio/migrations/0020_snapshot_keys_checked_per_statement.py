@@ -1,7 +1,8 @@
 """The snapshot table's owner and portfolio keys: triggers instead of foreign keys.
 
-``portfolio.snapshot_keys`` says why and holds the triggers; it also puts them back
-after any later migration (a table rebuilt on SQLite loses its triggers).
+``portfolio.snapshot_keys`` says why and holds the triggers. On SQLite they are
+created when ``migrate`` is done, not here: a later migration of the same run could
+not rebuild these tables while they exist.
 """
 
 import django.db.models.deletion
@@ -12,7 +13,8 @@ from portfolio import snapshot_keys
 
 
 def install(apps, schema_editor) -> None:
-    snapshot_keys.install(schema_editor.connection)
+    if schema_editor.connection.vendor == "postgresql":
+        snapshot_keys.install(schema_editor.connection)
 
 
 def remove(apps, schema_editor) -> None:

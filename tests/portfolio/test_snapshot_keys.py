@@ -11,14 +11,20 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
+from datetime import date
+from unittest import mock
 
 import pytest
-from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.apps import apps as global_apps
+from django.conf import settings
+from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
+from django.db.migrations.loader import MigrationLoader
 
-from portfolio import snapshot_keys
-from portfolio.models import Snapshot
-from tests.factories import SnapshotFactory, UserFactory
+from portfolio import snapshot_keys, snapshots
+from portfolio.models import Snapshot, SnapshotQueue
+from tests.factories import SnapshotFactory, StreamFactory, UserFactory
 
 MISSING = 987_654_321
 
@@ -52,6 +58,17 @@ class TestKeys:
             transaction.atomic(),
         ):
             row.save()
+        assert not Snapshot.objects.exists()
+
+    def test_one_missing_user_or_portfolio_refuses_a_whole_statement(self, owner, portfolio):
+        fine = [SnapshotFactory.build(owner=owner, month=date(2026, m, 1)) for m in (1, 2)]
+        no_user = SnapshotFactory.build(owner=owner, month=date(2026, 3, 1))
+        no_user.owner_id = MISSING
+        no_portfolio = SnapshotFactory.build(owner=owner, portfolio=portfolio)
+        no_portfolio.portfolio_id = MISSING
+        for missing in (no_user, no_portfolio):
+            with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
+                Snapshot.objects.bulk_create([*fine, missing])  # one INSERT of three rows
         assert not Snapshot.objects.exists()
 
     def test_rows_of_existing_owners_are_written_and_saved_again(self, owner, portfolio):
@@ -100,19 +117,41 @@ class TestKeys:
             _raw("UPDATE portfolio_portfolio SET id = %s WHERE id = %s", [MISSING, portfolio.pk])
 
 
-@pytest.mark.django_db
-def test_a_migrate_puts_back_the_triggers_a_table_rebuild_dropped(owner):
-    # What Django's rebuild of the table on SQLite (for many later migrations) does.
-    table = "ON portfolio_snapshot" if connection.vendor == "postgresql" else ""
-    trigger = "keys_exist" if connection.vendor == "postgresql" else "owner_exists"
-    _raw(f"DROP TRIGGER {snapshot_keys.PREFIX}_{trigger} {table}", [])
+@pytest.mark.django_db(transaction=True)  # TRUNCATE waits for no pending foreign-key check
+def test_users_or_portfolios_truncated_take_their_rows(owner, portfolio):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    SnapshotFactory(owner=owner)
+    SnapshotFactory(owner=owner, portfolio=portfolio)
 
-    call_command("migrate", verbosity=0)
+    _raw("TRUNCATE portfolio_portfolio CASCADE", [])
+    assert list(Snapshot.objects.values_list("portfolio", flat=True)) == [None]
+    _raw("TRUNCATE accounts_user CASCADE", [])
+    assert not Snapshot.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_later_migration_can_rebuild_the_tables_and_the_rules_hold_after(owner, portfolio):
+    """What ``migrate`` does around a later migration that alters these tables. On
+    SQLite, Django rebuilds each one (a copy, the old one dropped, the copy renamed),
+    which SQLite refuses while a trigger names the table; PostgreSQL alters in place."""
+    loader = MigrationLoader(connection)
+    plan = [(loader.get_migration(*snapshot_keys.MIGRATION), False)]
+    emit_pre_migrate_signal(0, False, DEFAULT_DB_ALIAS, plan=plan, apps=global_apps)
+    if connection.vendor == "sqlite":
+        state = loader.project_state().apps  # the models a migration is given
+        with connection.schema_editor() as editor:
+            for label in (settings.AUTH_USER_MODEL, "portfolio.Portfolio", "portfolio.Snapshot"):
+                editor._remake_table(state.get_model(label))
+    emit_post_migrate_signal(0, False, DEFAULT_DB_ALIAS, plan=plan, apps=global_apps)
 
     row = SnapshotFactory.build(owner=owner)
     row.owner_id = MISSING
     with pytest.raises(IntegrityError, match="user that does not exist"), transaction.atomic():
         row.save()
+    SnapshotFactory(owner=owner, portfolio=portfolio)
+    _raw("DELETE FROM portfolio_portfolio WHERE id = %s", [portfolio.pk])
+    assert not Snapshot.objects.exists()
 
 
 # --- Races (PostgreSQL: SQLite has one writer at a time, so nothing can interleave) ---
@@ -133,6 +172,9 @@ class _Step(threading.Thread):
     def run(self):
         try:
             with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    self.pid = cursor.fetchone()[0]
                 self.started_work.set()
                 self.work()
                 self.done_work.set()
@@ -150,20 +192,20 @@ class _Step(threading.Thread):
         assert not self.is_alive()
 
 
-def _waits_on_a_lock(statement: str) -> None:
-    """Return once a backend is waiting for a lock while running ``statement...``."""
+def _waits_on_a_lock(step: _Step) -> None:
+    """Return once ``step``'s connection is waiting for a lock (a row's or an advisory one)."""
+    assert step.started_work.wait(20)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE wait_event_type = 'Lock' AND query LIKE %s",
-                [statement + "%"],
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
+                [step.pid],
             )
             if cursor.fetchone()[0]:
                 return
         time.sleep(0.05)
-    raise AssertionError(f"nothing waited on a lock running {statement}")
+    raise AssertionError("the step never waited for a lock")
 
 
 @pytest.fixture
@@ -185,7 +227,7 @@ def test_rows_committed_while_their_user_is_deleted_go_with_the_user(postgresql_
     assert recompute.error is None
     deletion = _Step(lambda: user.delete(), hold=False)  # Django's cascade sees no rows yet
     deletion.start()
-    _waits_on_a_lock('DELETE FROM "')  # the rows' owner and portfolio are locked
+    _waits_on_a_lock(deletion)  # for the rows' portfolio and owner
 
     recompute.finish()
     deletion.finish()
@@ -194,6 +236,53 @@ def test_rows_committed_while_their_user_is_deleted_go_with_the_user(postgresql_
     assert deletion.error is None
     assert not Snapshot.objects.exists()
     assert not type(user).objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("deleted", ["account", "portfolio"])
+def test_a_deletion_between_a_recompute_s_inserts_waits_for_it_then_takes_the_rows(
+    postgresql_only, deleted
+):
+    user = UserFactory()
+    portfolio = user.portfolios.get()
+    portfolio_id = portfolio.pk  # before a deletion sets it to None
+    StreamFactory(portfolio=portfolio, first_date=date(2025, 1, 1))  # salary
+    StreamFactory(portfolio=portfolio, category="living_expenses", first_date=date(2025, 1, 1))
+    between = threading.Event()
+    go_on = threading.Event()
+    execute = CursorWrapper.execute
+
+    def pausing_execute(cursor, sql, params=None):
+        result = execute(cursor, sql, params)
+        writes = threading.current_thread() is recompute and sql.startswith(
+            'INSERT INTO "portfolio_'
+        )
+        if writes and not between.is_set():  # after the recompute's first INSERT of rows
+            between.set()
+            assert go_on.wait(30)
+        return result
+
+    recompute = _Step(lambda: snapshots.snapshots_recompute(user_ids=[user.pk]), hold=False)
+    with mock.patch.object(CursorWrapper, "execute", pausing_execute):
+        recompute.start()
+        assert between.wait(20)
+        # Its markers, then its portfolios, then the user: the recompute holds the
+        # rows' keys and deletes the markers last.
+        deletion = _Step(user.delete if deleted == "account" else portfolio.delete, hold=False)
+        deletion.start()
+        _waits_on_a_lock(deletion)
+        go_on.set()
+        recompute.finish()
+        deletion.finish()
+
+    assert recompute.error is None  # no deadlock: neither was undone
+    assert deletion.error is None
+    assert not Snapshot.objects.filter(portfolio_id=portfolio_id).exists()
+    if deleted == "account":
+        assert not Snapshot.objects.exists()
+        assert not type(user).objects.filter(pk=user.pk).exists()
+    else:  # the user's own rows are recomputed without it
+        assert SnapshotQueue.objects.filter(user=user).exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -206,7 +295,7 @@ def test_a_recompute_of_a_user_being_deleted_fails_and_leaves_nothing(postgresql
     assert deletion.error is None
     recompute = _Step(row.save, hold=False)  # the rows of a batch that read the user before
     recompute.start()
-    _waits_on_a_lock('INSERT INTO "portfolio_snapshot"')
+    _waits_on_a_lock(recompute)
 
     deletion.finish()
     recompute.finish()

@@ -692,8 +692,9 @@ def test_deleting_a_holding_or_portfolio_costs_the_same_queries_however_many_row
 
     with django_assert_max_num_queries(5):
         cash.delete()
-    # The portfolio's own tables, its statement rules and imported rows' keys among them.
-    with django_assert_max_num_queries(11):
+    # The portfolio's own tables, its statement rules and imported rows' keys among them,
+    # after the owner's recompute lock (PostgreSQL).
+    with django_assert_max_num_queries(12):
         portfolio.delete()
     assert SnapshotQueue.objects.get(user=owner).dirty_since == date(2024, 1, 1)
 
