@@ -11,9 +11,10 @@ the same guarantee:
   as a foreign key's check locks them: a concurrent deletion waits for the
   inserting transaction, and one that committed first leaves nothing to lock, so
   the insert fails (foreign_key_violation) instead of leaving orphans;
-- deleting users or portfolios deletes their rows (Django's on_delete=CASCADE
-  already has, so this finds nothing, except rows a recompute committed while the
-  deletion waited for its locks);
+- deleting or truncating users or portfolios deletes their rows (through Django,
+  whose on_delete=CASCADE has deleted them already, this finds nothing; a Django
+  deletion also waits for a running recompute of the owner first, see
+  ``snapshots.hold_recomputes``);
 - a row's owner and portfolio never change, nor does a user's or a portfolio's id.
 
 SQLite (the embedded default) gets the same rules as row triggers. They exist there
