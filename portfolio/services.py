@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from portfolio import months, schedule
 from portfolio.models import Entry, Holding, Portfolio, Stream
-from portfolio.snapshots import mark_dirty
+from portfolio.snapshots import hold_recomputes, mark_dirty
 
 
 @transaction.atomic
@@ -60,7 +60,9 @@ def holding_create(*, holding: Holding, value: Decimal | None, valued_on: date |
 def portfolio_delete(*, portfolio: Portfolio) -> bool:
     """Delete ``portfolio`` and everything in it, unless it is its owner's only one
     (then False: a user always has a portfolio)."""
-    # Lock the owner's portfolios: two deletes at once must not leave none.
+    # The owner's recompute lock before any row's (see ``hold_recomputes``); then the
+    # owner's portfolios: two deletes at once must not leave none.
+    hold_recomputes(portfolio.owner_id)
     mine = Portfolio.objects.filter(owner_id=portfolio.owner_id).select_for_update()
     if len(mine.values_list("pk", flat=True)) < 2:
         return False

@@ -1212,8 +1212,10 @@ def hold_recomputes(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> None:
     (``portfolio.snapshot_keys``) and deletes its markers after them; a deletion
     deletes the markers, then the portfolios, then the user. Each could otherwise
     wait for the other, a deadlock that the database breaks by undoing one of them,
-    perhaps the user's deletion. Taken before the deletion writes anything, the
-    recompute's own lock makes one of them simply wait for the other.
+    perhaps the user's deletion. Taken before the deletion locks or writes anything,
+    the recompute's own lock makes one of them simply wait for the other: the
+    pre_delete signals of users and portfolios take it, and so must a transaction
+    that locks the owner's rows before deleting one (``services.portfolio_delete``).
     """
     _lock_users([user_id], using)
 

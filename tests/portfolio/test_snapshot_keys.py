@@ -22,9 +22,9 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.migrations.loader import MigrationLoader
 
-from portfolio import snapshot_keys, snapshots
-from portfolio.models import Snapshot, SnapshotQueue
-from tests.factories import SnapshotFactory, StreamFactory, UserFactory
+from portfolio import services, snapshot_keys, snapshots
+from portfolio.models import Portfolio, Snapshot, SnapshotQueue
+from tests.factories import PortfolioFactory, SnapshotFactory, StreamFactory, UserFactory
 
 MISSING = 987_654_321
 
@@ -239,36 +239,45 @@ def test_rows_committed_while_their_user_is_deleted_go_with_the_user(postgresql_
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("paused", ["before", "after"])
 @pytest.mark.parametrize("deleted", ["account", "portfolio"])
-def test_a_deletion_between_a_recompute_s_inserts_waits_for_it_then_takes_the_rows(
-    postgresql_only, deleted
+def test_a_deletion_during_a_recompute_waits_for_it_then_takes_the_rows(
+    postgresql_only, deleted, paused
 ):
+    """A recompute paused before or after its first INSERT of rows, and meanwhile the
+    account deleted (Django's cascade: markers, portfolios, user) or a portfolio
+    deleted from its page (the owner's portfolios locked FOR UPDATE first)."""
     user = UserFactory()
     portfolio = user.portfolios.get()
+    PortfolioFactory(owner=user)  # so that one can be deleted
     portfolio_id = portfolio.pk  # before a deletion sets it to None
     StreamFactory(portfolio=portfolio, first_date=date(2025, 1, 1))  # salary
     StreamFactory(portfolio=portfolio, category="living_expenses", first_date=date(2025, 1, 1))
-    between = threading.Event()
+    pause = threading.Event()
     go_on = threading.Event()
     execute = CursorWrapper.execute
 
     def pausing_execute(cursor, sql, params=None):
-        result = execute(cursor, sql, params)
         writes = threading.current_thread() is recompute and sql.startswith(
             'INSERT INTO "portfolio_'
         )
-        if writes and not between.is_set():  # after the recompute's first INSERT of rows
-            between.set()
+        if writes and paused == "before" and not pause.is_set():
+            pause.set()
+            assert go_on.wait(30)
+        result = execute(cursor, sql, params)
+        if writes and paused == "after" and not pause.is_set():
+            pause.set()
             assert go_on.wait(30)
         return result
 
     recompute = _Step(lambda: snapshots.snapshots_recompute(user_ids=[user.pk]), hold=False)
+    if deleted == "account":
+        deletion = _Step(user.delete, hold=False)
+    else:
+        deletion = _Step(lambda: services.portfolio_delete(portfolio=portfolio), hold=False)
     with mock.patch.object(CursorWrapper, "execute", pausing_execute):
         recompute.start()
-        assert between.wait(20)
-        # Its markers, then its portfolios, then the user: the recompute holds the
-        # rows' keys and deletes the markers last.
-        deletion = _Step(user.delete if deleted == "account" else portfolio.delete, hold=False)
+        assert pause.wait(20)
         deletion.start()
         _waits_on_a_lock(deletion)
         go_on.set()
@@ -282,6 +291,7 @@ def test_a_deletion_between_a_recompute_s_inserts_waits_for_it_then_takes_the_ro
         assert not Snapshot.objects.exists()
         assert not type(user).objects.filter(pk=user.pk).exists()
     else:  # the user's own rows are recomputed without it
+        assert not Portfolio.objects.filter(pk=portfolio_id).exists()
         assert SnapshotQueue.objects.filter(user=user).exists()
 
 
