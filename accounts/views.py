@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import AccountSettingsForm, DeleteAccountForm
+from accounts.signals import account_deleting
 
 
 @login_required
@@ -59,6 +60,7 @@ def account_delete(request):
         # transaction, so all of it goes or none, with the sessions of the user's
         # other browsers. Log out only once it is gone.
         with transaction.atomic():
+            account_deleting.send(sender=type(user), user=user)
             _delete_sessions_of(user)
             user.delete()
         logout(request)

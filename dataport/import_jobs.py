@@ -46,6 +46,7 @@ from dataport import (
 )
 from dataport.models import ImportJob
 from dataport.statement_lines import StatementFileError
+from portfolio import snapshots
 from portfolio.access import changeable_portfolios
 from portfolio.months import user_today
 
@@ -259,6 +260,8 @@ def json_import_run(job_id: int, *, retrying: bool = False) -> None:
     )
     try:
         with transaction.atomic():
+            # Before the job's row lock, which an account deletion takes after it.
+            snapshots.hold_recomputes([job.owner_id])
             if not _locked_in(job, State.WRITING):
                 return
             summary = json_writer.user_data_import(user=job.owner, document=document)

@@ -62,7 +62,7 @@ def portfolio_delete(*, portfolio: Portfolio) -> bool:
     (then False: a user always has a portfolio)."""
     # The owner's recompute lock before any row's (see ``hold_recomputes``); then the
     # owner's portfolios: two deletes at once must not leave none.
-    hold_recomputes(portfolio.owner_id)
+    hold_recomputes([portfolio.owner_id])
     mine = Portfolio.objects.filter(owner_id=portfolio.owner_id).select_for_update()
     if len(mine.values_list("pk", flat=True)) < 2:
         return False

@@ -16,12 +16,13 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Min
+from django.contrib.auth import get_user_model
+from django.db.models import Min, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from accounts.signals import base_currency_changed
+from accounts.signals import account_deleting, base_currency_changed
 from households.models import Membership
 from households.page_versions import pages_changed
 from households.signals import creator_changed, member_left
@@ -85,7 +86,7 @@ def remember_owner(sender, instance, using=None, **kwargs):
     """Before a cascade deletes its rows one by one, note whose they are."""
     cache = snapshots.owner_cache(using)
     if sender is Portfolio:
-        snapshots.hold_recomputes(instance.owner_id, using=using)
+        _hold_recomputes(instance.owner_id, kwargs.get("origin"), using)
         cache[("portfolio", instance.pk)] = instance.owner_id
     else:
         owner = _owner_id(instance, using)
@@ -184,8 +185,28 @@ def mark_all_months(sender, user, **kwargs):
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="snapshots_user_deleted")
 def forget_deleted_user(sender, instance, using=None, **kwargs):
-    snapshots.hold_recomputes(instance.pk, using=using)
+    _hold_recomputes(instance.pk, kwargs.get("origin"), using)
     snapshots.forget_user(instance.pk, using=using)
+
+
+@receiver(account_deleting, dispatch_uid="snapshots_account_deleting")
+def wait_for_the_account_s_work(sender, user, **kwargs):
+    """Before Django collects what to delete: a recompute or a JSON import of the user
+    running now commits first, so what it wrote is collected and deleted too."""
+    snapshots.hold_recomputes([user.pk])
+
+
+def _hold_recomputes(owner_id: int, origin, using: str) -> None:
+    """``snapshots.hold_recomputes`` for ``owner_id`` and every owner the deletion
+    started from (an admin's "delete selected" deletes many users or portfolios),
+    all at once: locked one by one, in the order the cascade reaches them, they
+    could deadlock with a batch."""
+    owners = {owner_id}
+    if isinstance(origin, QuerySet) and origin.model is Portfolio:
+        owners.update(origin.values_list("owner_id", flat=True))
+    elif isinstance(origin, QuerySet) and origin.model is get_user_model():
+        owners.update(origin.values_list("pk", flat=True))
+    snapshots.hold_recomputes(owners, using=using)
 
 
 # --- Households -----------------------------------------------------------------------

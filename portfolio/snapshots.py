@@ -1203,10 +1203,11 @@ def mark_dirty(user_id: int, since: date, *, using: str = DEFAULT_DB_ALIAS) -> N
     pending.marked[user_id] = (since if known is None else min(since, known[0]), version)
 
 
-def hold_recomputes(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> None:
-    """The user, or a portfolio of theirs, is being deleted in this transaction: wait
+def hold_recomputes(user_ids: Iterable[int], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """The users, or portfolios of theirs, are being deleted in this transaction: wait
     for a recompute of theirs that is running to end, and keep any new one waiting
-    until this transaction ends.
+    until this transaction ends. All of them at once (in id order, as a batch takes
+    them), since taking them one after the other could deadlock with a batch.
 
     A recompute holds the keys of its rows' users and portfolios from its INSERTs on
     (``portfolio.snapshot_keys``) and deletes its markers after them; a deletion
@@ -1215,9 +1216,10 @@ def hold_recomputes(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> None:
     perhaps the user's deletion. Taken before the deletion locks or writes anything,
     the recompute's own lock makes one of them simply wait for the other: the
     pre_delete signals of users and portfolios take it, and so must a transaction
-    that locks the owner's rows before deleting one (``services.portfolio_delete``).
+    that locks the owner's rows before deleting one (``services.portfolio_delete``,
+    the JSON import).
     """
-    _lock_users([user_id], using)
+    _lock_users(user_ids, using)
 
 
 def forget_user(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from unittest import mock
 
@@ -21,9 +21,14 @@ from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrat
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.migrations.loader import MigrationLoader
+from django.test import Client
+from django.urls import reverse
 
+from dataport import import_jobs
+from dataport.models import ImportJob
 from portfolio import services, snapshot_keys, snapshots
 from portfolio.models import Portfolio, Snapshot, SnapshotQueue
+from tests.dataport.test_json_import import encode, valid_document
 from tests.factories import PortfolioFactory, SnapshotFactory, StreamFactory, UserFactory
 
 MISSING = 987_654_321
@@ -161,9 +166,9 @@ class _Step(threading.Thread):
     """Runs ``work`` on its own connection, inside a transaction that stays open
     until ``finish`` (when ``hold``); records what it raised."""
 
-    def __init__(self, work, *, hold: bool):
+    def __init__(self, work, *, hold: bool, in_transaction: bool = True):
         super().__init__(daemon=True)
-        self.work, self.hold = work, hold
+        self.work, self.hold, self.in_transaction = work, hold, in_transaction
         self.started_work = threading.Event()
         self.done_work = threading.Event()
         self.release = threading.Event()
@@ -171,7 +176,7 @@ class _Step(threading.Thread):
 
     def run(self):
         try:
-            with transaction.atomic():
+            with transaction.atomic() if self.in_transaction else nullcontext():
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_backend_pid()")
                     self.pid = cursor.fetchone()[0]
@@ -293,6 +298,81 @@ def test_a_deletion_during_a_recompute_waits_for_it_then_takes_the_rows(
     else:  # the user's own rows are recomputed without it
         assert not Portfolio.objects.filter(pk=portfolio_id).exists()
         assert SnapshotQueue.objects.filter(user=user).exists()
+
+
+def _pausing(thread_of, after, pause: threading.Event, go_on: threading.Event):
+    """CursorWrapper.execute that stops the first time ``thread_of()``'s thread has run
+    a statement for which ``after(sql)`` is true, until ``go_on``."""
+    execute = CursorWrapper.execute
+
+    def pausing_execute(cursor, sql, params=None):
+        result = execute(cursor, sql, params)
+        if threading.current_thread() is thread_of() and after(sql) and not pause.is_set():
+            pause.set()
+            assert go_on.wait(30)
+        return result
+
+    return mock.patch.object(CursorWrapper, "execute", pausing_execute)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_account_deleted_while_its_json_import_runs_waits_for_the_import(
+    postgresql_only, password
+):
+    user = UserFactory()
+    browser = Client()
+    browser.force_login(user)
+    job = ImportJob.objects.create(
+        owner=user, kind=ImportJob.Kind.JSON, data=encode(valid_document())
+    )
+    pause, go_on = threading.Event(), threading.Event()
+    # Autocommit outside its own transaction, as in the worker.
+    run = _Step(lambda: import_jobs.json_import_run(job.pk), hold=False, in_transaction=False)
+    deletion = _Step(  # from the account page, whose view has its own transaction
+        lambda: browser.post(reverse("accounts:delete"), {"password": password}),
+        hold=False,
+        in_transaction=False,
+    )
+    locks_the_job = lambda sql: "FOR UPDATE" in sql and '"dataport_importjob"' in sql  # noqa: E731
+    with _pausing(lambda: run, locks_the_job, pause, go_on):
+        run.start()
+        assert pause.wait(20)  # the job's row locked, the data not yet written
+        deletion.start()  # the import job among what it deletes
+        _waits_on_a_lock(deletion)
+        go_on.set()
+        run.finish()
+        deletion.finish()
+
+    assert run.error is None
+    assert deletion.error is None
+    assert not type(user).objects.filter(pk=user.pk).exists()
+    assert not Snapshot.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_users_deleted_together_wait_for_their_batch_in_id_order(postgresql_only):
+    first, second = UserFactory(), UserFactory()
+    # The first user's portfolio newer than the second's (as after a JSON import):
+    # Django's cascade reaches the second user's portfolio first.
+    newer = PortfolioFactory(owner=first)
+    Portfolio.objects.filter(owner=first).exclude(pk=newer.pk).delete()
+    assert newer.pk > second.portfolios.get().pk
+    pause, go_on = threading.Event(), threading.Event()
+    ids = [first.pk, second.pk]
+    deletion = _Step(lambda: type(first).objects.filter(pk__in=ids).delete(), hold=False)
+    batch = _Step(lambda: snapshots.snapshots_recompute(user_ids=ids), hold=False)
+    with _pausing(lambda: deletion, lambda sql: "pg_advisory_xact_lock" in sql, pause, go_on):
+        deletion.start()  # as the admin's "delete selected" does
+        assert pause.wait(20)  # its first recompute lock taken
+        batch.start()
+        _waits_on_a_lock(batch)
+        go_on.set()
+        deletion.finish()
+        batch.finish()
+
+    assert deletion.error is None
+    assert batch.error is None
+    assert not type(first).objects.filter(pk__in=ids).exists()
 
 
 @pytest.mark.django_db(transaction=True)
