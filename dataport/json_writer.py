@@ -98,9 +98,8 @@ def user_data_import(*, user, document: Document) -> ImportSummary:
 
 def _write(user, document: Document) -> ImportSummary:
     # The user's row lock makes two imports into one account (a double click) run
-    # one after the other, so the second sees the first one's data and stops. The
-    # recompute lock goes first, as for every deletion of a portfolio (below).
-    snapshots.hold_recomputes([user.pk])
+    # one after the other, so the second sees the first one's data and stops. (The
+    # job's task took the owner's recompute lock before anything: ``import_jobs``.)
     locked = get_user_model().objects.select_for_update().get(pk=user.pk)
     existing = existing_data(locked)
     if existing:

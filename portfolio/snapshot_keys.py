@@ -26,6 +26,8 @@ anything and creates them again when it is done (``before_migrate``,
 
 from __future__ import annotations
 
+import re
+
 from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -157,35 +159,12 @@ CREATE TRIGGER IF NOT EXISTS {prefix}_portfolio_id_fixed BEFORE UPDATE OF id ON 
     END;
 """
 
-TRIGGERS = {
-    "postgresql": [
-        ("keys_exist", "snapshot"),
-        ("keys_fixed", "snapshot"),
-        ("of_deleted_users", "user"),
-        ("user_id_fixed", "user"),
-        ("of_deleted_portfolios", "portfolio"),
-        ("portfolio_id_fixed", "portfolio"),
-        ("of_truncated_users", "user"),
-        ("of_truncated_portfolios", "portfolio"),
-    ],
-    "sqlite": [
-        ("owner_exists", "snapshot"),
-        ("portfolio_exists", "snapshot"),
-        ("keys_fixed", "snapshot"),
-        ("of_deleted_users", "user"),
-        ("user_id_fixed", "user"),
-        ("of_deleted_portfolios", "portfolio"),
-        ("portfolio_id_fixed", "portfolio"),
-    ],
-}
-FUNCTIONS = [
-    "keys_exist",
-    "keys_fixed",
-    "of_deleted_users",
-    "of_deleted_portfolios",
-    "of_truncated_users",
-    "of_truncated_portfolios",
-]
+# (name, table) of each trigger and the name of each function, read off the SQL above.
+_TRIGGER = re.compile(
+    r"CREATE TRIGGER (?:IF NOT EXISTS )?\{prefix\}_(\w+)\s.*?\sON \{(\w+)\}", re.S
+)
+TRIGGERS = {"postgresql": _TRIGGER.findall(POSTGRESQL), "sqlite": _TRIGGER.findall(SQLITE)}
+FUNCTIONS = re.findall(r"CREATE OR REPLACE FUNCTION \{prefix\}_(\w+)\(\)", POSTGRESQL)
 
 
 def _tables(connection) -> dict[str, str]:

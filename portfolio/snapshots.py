@@ -1217,7 +1217,7 @@ def hold_recomputes(user_ids: Iterable[int], *, using: str = DEFAULT_DB_ALIAS) -
     the recompute's own lock makes one of them simply wait for the other: the
     pre_delete signals of users and portfolios take it, and so must a transaction
     that locks the owner's rows before deleting one (``services.portfolio_delete``,
-    the JSON import).
+    the JSON import job).
     """
     _lock_users(user_ids, using)
 
